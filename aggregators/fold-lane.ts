@@ -1,0 +1,137 @@
+import type { CanonicalEvent } from '../schemas/canonical-events';
+import type { PulseEvent, UserShare } from '../schemas/pulse-events';
+import { applyEvent } from './apply-event';
+import { addFactDeltas } from './fact-deltas';
+import { differenceOf, type ItemDeltas } from './deltas';
+import { contributionsOf } from './entity-contributions';
+import { entityKeyOf } from './entity-routing';
+import { activityOf, type ConversationState, earliest, type EntityState } from './entity-state';
+import { userKey } from './metrics-items';
+import { padSequence } from './sequence';
+
+/** One record of a shard: its sequence number and the event it carries. */
+export interface LaneRecord<E = PulseEvent> {
+  seq: string;
+  event: E;
+}
+
+/** An entity as read before the batch: its state and how far this lane has applied it. */
+export interface StoredEntity {
+  state: EntityState;
+  /** Padded sequence number of the last record of this lane in `state`, if any. */
+  appliedSeq?: string;
+}
+
+export interface EntityWrite {
+  key: string;
+  state: EntityState;
+  /** The padded sequence of the last record folded in. */
+  appliedSeq: string;
+  /** The first record of this batch that changed the entity: where a retry must start if the write fails. */
+  firstSeq: string;
+  /** The watermark read before the batch; the write is conditional on it (one writer per entity). */
+  expectedSeq?: string;
+}
+
+export interface LaneFold {
+  /** Counter deltas per record, so the store can apply each record's share at most once per item. */
+  units: { seq: string; deltas: ItemDeltas }[];
+  /** User shares to pass on (through the internal stream, to the user's own writer). */
+  forwards: UserShare[];
+  entityWrites: EntityWrite[];
+}
+
+/**
+ * Folds one shard's batch of the internal stream. All events of an entity come through one
+ * shard, so this fold is the entity's only writer: it starts from the stored state, skips
+ * records the state already holds (a retry), and gives each remaining record the counter
+ * deltas of the state change it causes. Pure.
+ */
+export function foldEntityBatch(
+  records: readonly LaneRecord[],
+  stored: ReadonlyMap<string, StoredEntity>,
+  timeZone: string,
+): LaneFold {
+  const current = new Map<string, { before?: EntityState; state?: EntityState; counters: ItemDeltas; appliedSeq?: string; firstSeq?: string }>();
+  const units: LaneFold['units'] = [];
+
+  for (const record of records) {
+    const key = entityKeyOf(record.event);
+    const seq = padSequence(record.seq);
+    let entity = current.get(key);
+    if (!entity) {
+      const found = stored.get(key);
+      entity = {
+        ...(found && { before: found.state, state: found.state }),
+        counters: contributionsOf(found?.state, timeZone),
+        ...(found?.appliedSeq !== undefined && { appliedSeq: found.appliedSeq }),
+      };
+      current.set(key, entity);
+    }
+    if (entity.appliedSeq !== undefined && seq <= entity.appliedSeq) continue; // already in the stored state
+
+    const next = applyEvent(entity.state, record.event);
+    entity.appliedSeq = seq;
+    entity.firstSeq ??= record.seq;
+    if (next === entity.state) continue; // a duplicate: nothing changes
+    const counters = contributionsOf(next, timeZone);
+    const deltas = differenceOf(entity.counters, counters);
+    entity.state = next;
+    entity.counters = counters;
+    if (deltas.size > 0) units.push({ seq: record.seq, deltas });
+  }
+
+  const forwards: UserShare[] = [];
+  const entityWrites: EntityWrite[] = [];
+  for (const [key, entity] of current) {
+    if (!entity.state || entity.appliedSeq === undefined || entity.firstSeq === undefined) continue;
+    const expectedSeq = stored.get(key)?.appliedSeq;
+    if (entity.state === entity.before && entity.appliedSeq === expectedSeq) continue;
+    entityWrites.push({
+      key,
+      state: entity.state,
+      appliedSeq: entity.appliedSeq,
+      firstSeq: entity.firstSeq,
+      ...(expectedSeq !== undefined && { expectedSeq }),
+    });
+    const share = userShareOf(entity.state, entity.before, entity.appliedSeq);
+    if (share) forwards.push(share);
+  }
+  return { units, forwards, entityWrites };
+}
+
+/** Folds telemetry facts that came straight from a sequenced transport: each record counts once. Pure. */
+export function foldTelemetry(records: readonly LaneRecord<CanonicalEvent>[]): LaneFold {
+  const units: LaneFold['units'] = [];
+  for (const record of records) {
+    const deltas: ItemDeltas = new Map();
+    addFactDeltas(deltas, record.event);
+    if (deltas.size > 0) units.push({ seq: record.seq, deltas });
+  }
+  return { units, forwards: [], entityWrites: [] };
+}
+
+/** A conversation passes its start and activity to its user once its start (and so its user) is known. */
+function userShareOf(after: EntityState, before: EntityState | undefined, appliedSeq: string): UserShare | undefined {
+  if (after.kind !== 'conversation') return undefined;
+  const start = earliest(after.starts);
+  if (start === undefined) return undefined;
+  if (before?.kind === 'conversation' && sameShare(before, after)) return undefined;
+  const userId = after.userId ?? after.id;
+  return {
+    eventId: `share:${userKey(userId)}:${after.id}:${appliedSeq}`,
+    type: 'user.share',
+    occurredAt: new Date(start).toISOString(),
+    userId,
+    starts: [start],
+    activity: activityOf(after),
+  };
+}
+
+const sameShare = (a: ConversationState, b: ConversationState): boolean =>
+  earliest(a.starts) === earliest(b.starts) &&
+  (a.userId ?? a.id) === (b.userId ?? b.id) &&
+  sameMinutes(activityOf(a), activityOf(b));
+
+const sameMinutes = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((minute, i) => minute === b[i]);

@@ -1,0 +1,53 @@
+/** Bucket arithmetic of SPEC §1. Pure; every window in Clara Pulse is built from these. */
+
+export const MINUTE_MS = 60_000;
+export const TEN_SECONDS_MS = 10_000;
+
+export const minuteOf = (epochMs: number): number => Math.floor(epochMs / MINUTE_MS);
+export const tenSecondsOf = (epochMs: number): number => Math.floor(epochMs / TEN_SECONDS_MS);
+export const minuteStartMs = (minute: number): number => minute * MINUTE_MS;
+export const epochMsOf = (iso: string): number => Date.parse(iso);
+
+/** The n minute buckets that end with the one holding `atMs`, oldest first (SPEC §1 `W_n`). */
+export function windowMinutes(atMs: number, n: number): number[] {
+  const last = minuteOf(atMs);
+  return Array.from({ length: n }, (_, i) => last - n + 1 + i);
+}
+
+const dateFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function dateFormatter(timeZone: string): Intl.DateTimeFormat {
+  let formatter = dateFormatters.get(timeZone);
+  if (!formatter) {
+    // en-CA formats as YYYY-MM-DD, which also sorts as a string.
+    formatter = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dateFormatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+/** The calendar date (`YYYY-MM-DD`) holding `epochMs` in `timeZone`. */
+export function localDateOf(epochMs: number, timeZone: string): string {
+  return dateFormatter(timeZone).format(epochMs);
+}
+
+/**
+ * Local date of a whole minute. Every zone offset in use is a whole number of minutes, so a
+ * minute never straddles two dates; the cache keeps Intl out of the fold's hot loop.
+ */
+const minuteDates = new Map<string, string>();
+export function localDateOfMinute(minute: number, timeZone: string): string {
+  const cacheKey = `${timeZone}|${minute}`;
+  let date = minuteDates.get(cacheKey);
+  if (date === undefined) {
+    if (minuteDates.size > 100_000) minuteDates.clear();
+    date = localDateOf(minuteStartMs(minute), timeZone);
+    minuteDates.set(cacheKey, date);
+  }
+  return date;
+}
+
+/** Throws a RangeError naming the zone when it is not an IANA zone this runtime knows. */
+export function assertTimeZone(timeZone: string): void {
+  dateFormatter(timeZone);
+}

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { canonicalEventSchema } from './canonical-events';
+
+/**
+ * Clara Pulse's own event, written by the aggregator to its internal stream: a conversation
+ * whose start is known passes its start and activity minutes on to its user. Sent again after
+ * every change of the conversation; applying it twice changes nothing.
+ */
+export const userShareSchema = z.object({
+  eventId: z.string().min(1),
+  type: z.literal('user.share'),
+  occurredAt: z.iso.datetime({ offset: true }),
+  userId: z.string().min(1),
+  starts: z.array(z.number().int()),
+  activity: z.array(z.number().int()),
+});
+export type UserShare = z.output<typeof userShareSchema>;
+
+/** What travels on the internal `pulse-events` stream: canonical events and user shares. */
+export const pulseEventSchema = z.union([canonicalEventSchema, userShareSchema]);
+export type PulseEvent = z.output<typeof pulseEventSchema>;
