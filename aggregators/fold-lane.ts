@@ -36,8 +36,8 @@ export interface EntityWrite {
 export interface LaneFold {
   /** Counter deltas per record, so the store can apply each record's share at most once per item. */
   units: { seq: string; deltas: ItemDeltas }[];
-  /** User shares to pass on (through the internal stream, to the user's own writer). */
-  forwards: UserShare[];
+  /** User shares to pass on (through the internal stream, to the user's own writer), with the record that caused each. */
+  forwards: { share: UserShare; seq: string }[];
   entityWrites: EntityWrite[];
 }
 
@@ -52,7 +52,7 @@ export function foldEntityBatch(
   stored: ReadonlyMap<string, StoredEntity>,
   timeZone: string,
 ): LaneFold {
-  const current = new Map<string, { before?: EntityState; state?: EntityState; counters: ItemDeltas; appliedSeq?: string; firstSeq?: string }>();
+  const current = new Map<string, { before?: EntityState; state?: EntityState; counters: ItemDeltas; appliedSeq?: string; firstSeq?: string; lastSeq?: string }>();
   const units: LaneFold['units'] = [];
 
   for (const record of records) {
@@ -72,6 +72,7 @@ export function foldEntityBatch(
 
     const next = applyEvent(entity.state, record.event);
     entity.appliedSeq = seq;
+    entity.lastSeq = record.seq;
     entity.firstSeq ??= record.seq;
     if (next === entity.state) continue; // a duplicate: nothing changes
     const counters = contributionsOf(next, timeZone);
@@ -81,7 +82,7 @@ export function foldEntityBatch(
     if (deltas.size > 0) units.push({ seq: record.seq, deltas });
   }
 
-  const forwards: UserShare[] = [];
+  const forwards: LaneFold['forwards'] = [];
   const entityWrites: EntityWrite[] = [];
   for (const [key, entity] of current) {
     if (!entity.state || entity.appliedSeq === undefined || entity.firstSeq === undefined) continue;
@@ -95,7 +96,7 @@ export function foldEntityBatch(
       ...(expectedSeq !== undefined && { expectedSeq }),
     });
     const share = userShareOf(entity.state, entity.before, entity.appliedSeq);
-    if (share) forwards.push(share);
+    if (share) forwards.push({ share, seq: entity.lastSeq ?? entity.firstSeq });
   }
   return { units, forwards, entityWrites };
 }

@@ -14,3 +14,10 @@ export function padSequence(seq: string): string {
 export const watermarkValue = (paddedSeq: string, writtenAtSeconds: number): string => `${paddedSeq}@${writtenAtSeconds}`;
 
 export const sequenceOfWatermark = (value: string): string => value.split('@')[0] ?? '';
+
+/** Orders raw sequence numbers numerically (they are longer than a double can hold). */
+export const compareSequences = (a: string, b: string): number => {
+  const x = padSequence(a);
+  const y = padSequence(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+};

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FRESHNESS_SOURCES } from './alert-rules';
 import { canonicalEventSchema } from './canonical-events';
 
 /**
@@ -19,3 +20,14 @@ export type UserShare = z.output<typeof userShareSchema>;
 /** What travels on the internal `pulse-events` stream: canonical events and user shares. */
 export const pulseEventSchema = z.union([canonicalEventSchema, userShareSchema]);
 export type PulseEvent = z.output<typeof pulseEventSchema>;
+
+/**
+ * A record of the internal stream: the event, the transport it first came through and when it
+ * entered that transport — so the aggregator can report each source's freshness end to end.
+ */
+export const pulseRecordSchema = z.object({
+  source: z.enum(FRESHNESS_SOURCES),
+  enteredAt: z.number().int(),
+  event: pulseEventSchema,
+});
+export type PulseRecord = z.output<typeof pulseRecordSchema>;

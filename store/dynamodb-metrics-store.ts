@@ -21,7 +21,7 @@ import {
   TTL_ATTRIBUTE,
 } from '../aggregators/metrics-items';
 import { ExpressionTooLargeError, LaneConflictError } from './errors';
-import type { MetricsStore, SequencedCounters, StoredItem, StoreUsage } from './metrics-store';
+import type { MetricsStore, SequencedCounters, SourceFreshnessUpdate, StoredItem, StoreUsage } from './metrics-store';
 import { padSequence, sequenceOfWatermark, watermarkValue } from '../aggregators/sequence';
 import { UpdateBuilder } from './update-builder';
 import { parseEntityState } from '../schemas/entity-states';
@@ -174,6 +174,28 @@ export class DynamoDbMetricsStore implements MetricsStore {
     await this.track('write', () =>
       this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key(key), ...built, ReturnConsumedCapacity: 'TOTAL' })),
     );
+  }
+
+  async recordFreshness(source: string, update: SourceFreshnessUpdate): Promise<void> {
+    const key = this.key(`S#${source}`);
+    const applied = new UpdateBuilder().set('lastAppliedAt', update.appliedAt).set('lagSeconds', update.lagSeconds).build();
+    await this.track('write', () => this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: key, ...applied })));
+    const newest = new UpdateBuilder().set('newestEventAt', update.newestEventAt);
+    newest.condition(`attribute_not_exists(${newest.name('newestEventAt')}) OR ${newest.name('newestEventAt')} < ${newest.value(update.newestEventAt)}`);
+    try {
+      await this.track('write', () => this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: key, ...newest.build() })));
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error; // an older batch: the newest stays
+    }
+  }
+
+  async addMeasurements(key: string, counters: ReadonlyMap<string, number>): Promise<void> {
+    if (counters.size === 0) return;
+    const update = new UpdateBuilder();
+    const expiresAt = counterItemExpiresAt(key);
+    if (expiresAt !== undefined) update.setIfAbsent(TTL_ATTRIBUTE, expiresAt);
+    for (const [counter, amount] of counters) update.add(counter, amount);
+    await this.track('write', () => this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key(key), ...update.build() })));
   }
 
   async getItems(keys: readonly string[]): Promise<Map<string, StoredItem>> {

@@ -23,8 +23,18 @@ export interface MetricsStore {
    * to that item (the item keeps the lane's highest applied sequence number).
    */
   applyCounters(lane: string, key: string, units: readonly SequencedCounters[]): Promise<void>;
+  /** Moves a source's freshness forward (the newest event time only ever grows). */
+  recordFreshness(source: string, freshness: SourceFreshnessUpdate): Promise<void>;
+  /** Adds measurements of Clara Pulse's own functions and calls to a minute bucket (plain sums: each invocation is one). */
+  addMeasurements(key: string, counters: ReadonlyMap<string, number>): Promise<void>;
   /** Fetches items by key, in as few requests as the engine allows (one for ≤ 100 keys). */
   getItems(keys: readonly string[]): Promise<Map<string, StoredItem>>;
+}
+
+export interface SourceFreshnessUpdate {
+  newestEventAt: string;
+  appliedAt: string;
+  lagSeconds: number;
 }
 
 /** What the store's own DynamoDB calls cost, for `systemPerformance.dynamoDbMetrics`. */

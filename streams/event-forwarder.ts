@@ -1,4 +1,4 @@
-import type { PulseEvent } from '../schemas/pulse-events';
+import type { PulseRecord } from '../schemas/pulse-events';
 
 /**
  * Puts events on the internal `pulse-events` stream, partitioned by entity, so that each
@@ -6,5 +6,5 @@ import type { PulseEvent } from '../schemas/pulse-events';
  * event twice leaves an entity's state as it was.
  */
 export interface EventForwarder {
-  forward(events: readonly PulseEvent[]): Promise<void>;
+  forward(records: readonly PulseRecord[]): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { type KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { entityKeyOf } from '../aggregators/entity-routing';
-import type { PulseEvent } from '../schemas/pulse-events';
+import type { PulseRecord } from '../schemas/pulse-events';
 import { StreamWriteError } from '../store/errors';
 import type { EventForwarder } from './event-forwarder';
 
@@ -10,9 +10,9 @@ const MAX_ATTEMPTS = 5;
 export class KinesisEventForwarder implements EventForwarder {
   constructor(private readonly client: KinesisClient, private readonly streamName: string) {}
 
-  async forward(events: readonly PulseEvent[]): Promise<void> {
-    for (let i = 0; i < events.length; i += PUT_RECORDS_LIMIT) {
-      await this.putAll(events.slice(i, i + PUT_RECORDS_LIMIT).map(toEntry));
+  async forward(records: readonly PulseRecord[]): Promise<void> {
+    for (let i = 0; i < records.length; i += PUT_RECORDS_LIMIT) {
+      await this.putAll(records.slice(i, i + PUT_RECORDS_LIMIT).map(toEntry));
     }
   }
 
@@ -29,7 +29,7 @@ export class KinesisEventForwarder implements EventForwarder {
   }
 }
 
-const toEntry = (event: PulseEvent): PutRecordsRequestEntry => ({
-  PartitionKey: entityKeyOf(event),
-  Data: Buffer.from(JSON.stringify(event)),
+const toEntry = (record: PulseRecord): PutRecordsRequestEntry => ({
+  PartitionKey: entityKeyOf(record.event),
+  Data: Buffer.from(JSON.stringify(record)),
 });

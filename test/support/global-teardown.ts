@@ -1,6 +1,6 @@
-import type { Server } from 'node:http';
+import type { Engine } from '../../local/engines';
 
 export default async function globalTeardown(): Promise<void> {
-  const server = (globalThis as { __DYNALITE__?: Server }).__DYNALITE__;
-  if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  const engines = (globalThis as { __ENGINES__?: Engine[] }).__ENGINES__ ?? [];
+  await Promise.all(engines.map((engine) => engine.close()));
 }

@@ -1,0 +1,27 @@
+import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { aggregateEntityBatch } from '../pipeline/aggregate-batch';
+import { type PulseEvent, pulseRecordSchema } from '../schemas/pulse-events';
+import { processKinesisBatch, type KinesisBatchResult, type RecordDecoding } from './kinesis-batch';
+import type { Runtime } from './runtime';
+
+/** The internal stream: each shard's batch is the only writer of its entities. */
+export function createPulseAggregator(runtime: Runtime): (event: KinesisStreamEvent) => Promise<KinesisBatchResult> {
+  const deps = { ...runtime, timeZone: runtime.settings.timeZone };
+  const decode = (record: KinesisStreamRecord): RecordDecoding<PulseEvent> => {
+    try {
+      const parsed = pulseRecordSchema.safeParse(JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString('utf8')));
+      if (!parsed.success) return { ok: false, reason: `pulse record: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
+      return { ok: true, values: [parsed.data] };
+    } catch (error) {
+      return { ok: false, reason: `pulse record: not JSON (${error instanceof Error ? error.message : String(error)})` };
+    }
+  };
+  return (event) =>
+    processKinesisBatch(event, {
+      origin: 'pulse-aggregator',
+      decode,
+      aggregate: (lane, records) => aggregateEntityBatch(deps, lane, records),
+      deadLetters: runtime.deadLetters,
+      now: runtime.now,
+    });
+}

@@ -1,0 +1,16 @@
+import type { FreshnessSource } from '../schemas/alert-rules';
+import type { Settings } from '../config/settings';
+import type { MetricsStore } from '../store/metrics-store';
+import type { DeadLetterSink } from '../streams/dead-letters';
+import type { EventForwarder } from '../streams/event-forwarder';
+
+/** What every function needs, built once per cold start (or once per test). */
+export interface Runtime {
+  settings: Settings;
+  store: MetricsStore;
+  forwarder: EventForwarder;
+  deadLetters: DeadLetterSink;
+  now: () => number;
+}
+
+export type { FreshnessSource };
