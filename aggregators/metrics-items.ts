@@ -8,7 +8,8 @@
  *                   `active` per minute of the day (for the day's peak)
  *   G#escalations   the open-escalation gauges
  *   C#, E#, U#      per-entity state: conversations, escalations, users
- *   F#<eventId>     an EventBridge fact awaiting its count (see docs/metrics-model.md)
+ *   F#<eventId>     a telemetry fact that came without a sequence number (EventBridge)
+ *   S#<source>      freshness of a transport; A#alerts: since when each alert fires
  */
 export const KEY_ATTRIBUTE = 'pk';
 export const TTL_ATTRIBUTE = 'expiresAt';
@@ -20,6 +21,8 @@ export const conversationKey = (id: string): string => `C#${id}`;
 export const escalationKey = (id: string): string => `E#${id}`;
 export const userKey = (id: string): string => `U#${id}`;
 export const factKey = (eventId: string): string => `F#${eventId}`;
+export const freshnessKey = (source: string): string => `S#${source}`;
+export const ALERT_STATE_KEY = 'A#alerts';
 
 export type EntityKind = 'conversation' | 'escalation' | 'user' | 'fact';
 

@@ -1,11 +1,10 @@
-import { Counter, CounterPrefix, dayKey, ESCALATION_GAUGES_KEY, minuteKey } from '../aggregators/metrics-items';
+import { ALERT_STATE_KEY, Counter, CounterPrefix, dayKey, ESCALATION_GAUGES_KEY, freshnessKey, minuteKey } from '../aggregators/metrics-items';
 import { quantile } from '../aggregators/quantile-sketch';
 import { localDateOf, minuteOf, minuteStartMs, tenSecondsOf, windowMinutes } from '../aggregators/time';
 import { FRESHNESS_SOURCES } from '../schemas/alert-rules';
 import type { Freshness, RealTimeMetrics } from '../schemas/realtime-metrics';
 import type { StoredItem } from '../store/metrics-store';
 import { firingAlerts, type AlertSettings } from './alerts';
-import { ALERT_STATE_KEY, freshnessKey } from './snapshot-keys';
 
 export interface ReadModelSettings extends AlertSettings {
   timeZone: string;

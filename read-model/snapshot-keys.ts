@@ -1,9 +1,6 @@
-import { dayKey, ESCALATION_GAUGES_KEY, minuteKey } from '../aggregators/metrics-items';
+import { ALERT_STATE_KEY, dayKey, ESCALATION_GAUGES_KEY, freshnessKey, minuteKey } from '../aggregators/metrics-items';
 import { localDateOf, windowMinutes } from '../aggregators/time';
-import { FRESHNESS_SOURCES, type FreshnessSource } from '../schemas/alert-rules';
-
-export const freshnessKey = (source: FreshnessSource): string => `S#${source}`;
-export const ALERT_STATE_KEY = 'A#alerts';
+import { FRESHNESS_SOURCES } from '../schemas/alert-rules';
 
 /**
  * Every item the document at `T` needs: the last hour of minute buckets, today's day item, the

@@ -14,8 +14,11 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { expiresAtOf } from '../aggregators/expiry';
 import type { EntityWrite, StoredEntity } from '../aggregators/fold-lane';
 import {
+  ALERT_STATE_KEY,
+  CounterPrefix,
   counterGroupOf,
   counterItemExpiresAt,
+  freshnessKey,
   KEY_ATTRIBUTE,
   laneWatermarkAttribute,
   TTL_ATTRIBUTE,
@@ -177,7 +180,7 @@ export class DynamoDbMetricsStore implements MetricsStore {
   }
 
   async recordFreshness(source: string, update: SourceFreshnessUpdate): Promise<void> {
-    const key = this.key(`S#${source}`);
+    const key = this.key(freshnessKey(source));
     const applied = new UpdateBuilder().set('lastAppliedAt', update.appliedAt).set('lagSeconds', update.lagSeconds).build();
     await this.track('write', () => this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: key, ...applied })));
     const newest = new UpdateBuilder().set('newestEventAt', update.newestEventAt);
@@ -196,6 +199,34 @@ export class DynamoDbMetricsStore implements MetricsStore {
     if (expiresAt !== undefined) update.setIfAbsent(TTL_ATTRIBUTE, expiresAt);
     for (const [counter, amount] of counters) update.add(counter, amount);
     await this.track('write', () => this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key(key), ...update.build() })));
+  }
+
+  async recordAlertState(firingIds: readonly string[], atMs: number): Promise<void> {
+    const key = this.key(ALERT_STATE_KEY);
+    const current = (await this.getItem(ALERT_STATE_KEY)) ?? {};
+    const update = new UpdateBuilder();
+    for (const id of firingIds) update.setIfAbsent(`since:${id}`, atMs);
+    const stopped = Object.keys(current).filter((name) => name.startsWith('since:') && !firingIds.includes(name.slice('since:'.length)));
+    for (const name of stopped) update.remove(name);
+    if (firingIds.length === 0 && stopped.length === 0) return;
+    await this.track('write', () => this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: key, ...update.build() })));
+  }
+
+  async pruneWatermarks(key: string, beforeSeconds: number): Promise<number> {
+    const item = await this.getItem(key);
+    const stale = Object.entries(item ?? {}).filter(
+      ([name, value]) => name.startsWith(CounterPrefix.laneWatermark) && typeof value === 'string' && Number(value.split('@')[1]) < beforeSeconds,
+    );
+    for (const [name, value] of stale) {
+      const update = new UpdateBuilder().remove(name);
+      update.condition(`${update.name(name)} = ${update.value(value)}`);
+      try {
+        await this.track('write', () => this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key(key), ...update.build() })));
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error; // written again meanwhile: still in use
+      }
+    }
+    return stale.length;
   }
 
   async getItems(keys: readonly string[]): Promise<Map<string, StoredItem>> {

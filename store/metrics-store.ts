@@ -14,6 +14,8 @@ export type StoredItem = Record<string, unknown>;
  * so a commit needs no transaction: repeating any part of it changes nothing.
  */
 export interface MetricsStore {
+  /** What this store's calls have cost so far (cumulative). */
+  readonly usage: StoreUsage;
   /** Entity states by key, with how far `lane` has applied each. */
   getEntities(keys: readonly string[], lane: string): Promise<Map<string, StoredEntity>>;
   /** Replaces an entity's state, provided `lane` is still where the batch found it. */
@@ -27,6 +29,10 @@ export interface MetricsStore {
   recordFreshness(source: string, freshness: SourceFreshnessUpdate): Promise<void>;
   /** Adds measurements of Clara Pulse's own functions and calls to a minute bucket (plain sums: each invocation is one). */
   addMeasurements(key: string, counters: ReadonlyMap<string, number>): Promise<void>;
+  /** Remembers since when each firing alert fires; forgets the ones that stopped. */
+  recordAlertState(firingIds: readonly string[], atMs: number): Promise<void>;
+  /** Removes lane watermarks of `key` last written before `beforeSeconds` (their shards are long drained). */
+  pruneWatermarks(key: string, beforeSeconds: number): Promise<number>;
   /** Fetches items by key, in as few requests as the engine allows (one for ≤ 100 keys). */
   getItems(keys: readonly string[]): Promise<Map<string, StoredItem>>;
 }

@@ -10,6 +10,7 @@ export class UpdateBuilder {
   private readonly values: Record<string, unknown> = {};
   private readonly sets: string[] = [];
   private readonly adds: string[] = [];
+  private readonly removes: string[] = [];
   private conditionExpression: string | undefined;
 
   name(attribute: string): string {
@@ -43,6 +44,11 @@ export class UpdateBuilder {
     return this;
   }
 
+  remove(attribute: string): this {
+    this.removes.push(this.name(attribute));
+    return this;
+  }
+
   condition(expression: string): this {
     this.conditionExpression = expression;
     return this;
@@ -51,14 +57,18 @@ export class UpdateBuilder {
   build(): {
     UpdateExpression: string;
     ExpressionAttributeNames: Record<string, string>;
-    ExpressionAttributeValues: Record<string, AttributeValue>;
+    ExpressionAttributeValues?: Record<string, AttributeValue>;
     ConditionExpression?: string;
   } {
-    const clauses = [this.sets.length > 0 ? `SET ${this.sets.join(', ')}` : '', this.adds.length > 0 ? `ADD ${this.adds.join(', ')}` : ''];
+    const clauses = [
+      this.sets.length > 0 ? `SET ${this.sets.join(', ')}` : '',
+      this.adds.length > 0 ? `ADD ${this.adds.join(', ')}` : '',
+      this.removes.length > 0 ? `REMOVE ${this.removes.join(', ')}` : '',
+    ];
     return {
       UpdateExpression: clauses.filter(Boolean).join(' '),
       ExpressionAttributeNames: this.names,
-      ExpressionAttributeValues: marshall(this.values),
+      ...(Object.keys(this.values).length > 0 && { ExpressionAttributeValues: marshall(this.values) }),
       ...(this.conditionExpression !== undefined && { ConditionExpression: this.conditionExpression }),
     };
   }

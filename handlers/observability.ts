@@ -1,0 +1,63 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { minuteKey, Counter } from '../aggregators/metrics-items';
+import { minuteOf } from '../aggregators/time';
+import { ON_CALL_NAMESPACE, OnCallMetric } from '../config/on-call-metrics';
+import type { MetricsStore } from '../store/metrics-store';
+
+export const logger = new Logger();
+export const metrics = new Metrics({ namespace: ON_CALL_NAMESPACE });
+
+/** Counts records parked in the dead-letter queue: one of the numbers on-call watches. */
+export function countDeadLettered(count: number): void {
+  if (count > 0) metrics.addMetric(OnCallMetric.deadLettered, MetricUnit.Count, count);
+}
+
+/**
+ * Records every invocation of our own functions — and what their DynamoDB calls cost — in the
+ * minute bucket, so `systemPerformance.lambdaMetrics` and `dynamoDbMetrics` are measured, not
+ * invented. A failure to record is logged, never allowed to fail the invocation it measures.
+ */
+function selfMeasurement(store: MetricsStore): middy.MiddlewareObj<unknown, unknown, Error, Context> {
+  let started = 0;
+  let usageBefore = { ...store.usage };
+  const record = async (context: Context, failed: boolean) => {
+    const name = context.functionName;
+    const usage = store.usage;
+    const counters = new Map<string, number>([
+      [Counter.functionInvocations(name), 1],
+      [Counter.functionErrors(name), failed ? 1 : 0],
+      [Counter.functionDurationMilli(name), (Date.now() - started) * 1000],
+      [Counter.storeReadMilliUnits, Math.round((usage.readUnits - usageBefore.readUnits) * 1000)],
+      [Counter.storeWriteMilliUnits, Math.round((usage.writeUnits - usageBefore.writeUnits) * 1000)],
+      [Counter.storeThrottled, usage.throttled - usageBefore.throttled],
+      [Counter.storeSucceeded, usage.succeeded - usageBefore.succeeded],
+    ]);
+    try {
+      await store.addMeasurements(minuteKey(minuteOf(Date.now())), new Map([...counters].filter(([, n]) => n !== 0)));
+    } catch (error) {
+      logger.warn('could not record self-measurement', { error });
+    }
+  };
+  return {
+    before: () => {
+      started = Date.now();
+      usageBefore = { ...store.usage };
+    },
+    after: (request) => record(request.context, false),
+    onError: (request) => record(request.context, true),
+  };
+}
+
+/** Wraps a function in the same middleware everywhere: context in logs, EMF flushed, self-measured. */
+export function withObservability<E, R>(fn: (event: E) => Promise<R>, store: MetricsStore) {
+  return middy<E, R, Error, Context>()
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics))
+    .use(selfMeasurement(store) as middy.MiddlewareObj<E, R, Error, Context>)
+    .handler((event) => fn(event));
+}
