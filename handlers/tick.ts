@@ -7,9 +7,9 @@ import { runtimeFromEnvironment } from './runtime-from-environment';
 const runtime = runtimeFromEnvironment({ deadLetters: false });
 
 /** CloudWatch's `None` is Powertools' `NoUnit`; the other units share their names. */
-const unitOf = (name: string): MetricUnit => {
+const unitOf = (name: string): (typeof MetricUnit)[keyof typeof MetricUnit] => {
   const unit = ON_CALL_METRICS.find((metric) => metric.name === name)?.unit ?? 'None';
-  return (unit === 'None' ? MetricUnit.NoUnit : unit) as MetricUnit;
+  return unit === 'None' ? MetricUnit.NoUnit : (unit as (typeof MetricUnit)[keyof typeof MetricUnit]);
 };
 
 /** EMF through Powertools: values with extra dimensions go out as single metrics of their own. */
