@@ -12,7 +12,7 @@ import { epochMsOf, minuteOf } from './time';
 
 const newConversation = (id: string): ConversationState => ({ kind: 'conversation', id, starts: [], activity: [], ends: [], messages: {} });
 const newEscalation = (id: string): EscalationState => ({ kind: 'escalation', id, created: [], assigned: [], resolved: [], failed: [] });
-const newUser = (id: string): UserState => ({ kind: 'user', id, starts: [], activity: [] });
+const newUser = (id: string): UserState => ({ kind: 'user', id, conversations: {} });
 
 /**
  * The state of an entity after one more event. Pure and commutative: times and minutes are
@@ -76,9 +76,12 @@ export function applyEvent(state: EntityState | undefined, event: PulseEvent): E
     }
     case 'user.share': {
       const u = state?.kind === 'user' ? state : newUser(event.userId);
-      const starts = union(u.starts, event.starts);
-      const activity = union(u.activity, event.activity);
-      return starts === u.starts && activity === u.activity ? u : { ...u, starts, activity };
+      const current = u.conversations[event.conversationId];
+      // Shares of one conversation come in order on the user's shard; the revision makes a
+      // repeated or stale one a no-op all the same.
+      if (current && !newerRevision(event.revision, current.revision)) return u;
+      const share = { revision: event.revision, start: event.start, activity: event.activity };
+      return { ...u, conversations: { ...u.conversations, [event.conversationId]: share } };
     }
     case 'request.completed':
     case 'system.sample':
@@ -96,6 +99,13 @@ function precedes(candidate: Description, current: Description | undefined): boo
 function withoutDescription(c: ConversationState): ConversationState {
   const { language: _language, region: _region, userId: _userId, ...rest } = c;
   return rest;
+}
+
+/** Revisions are `<lane>|<padded sequence>`: later in the same lane, or from a newer lane after resharding. */
+function newerRevision(candidate: string, current: string): boolean {
+  const [candidateLane, candidateSeq = ''] = candidate.split('|');
+  const [currentLane, currentSeq = ''] = current.split('|');
+  return candidateLane !== currentLane || candidateSeq > currentSeq;
 }
 
 function describe(event: Extract<CanonicalEvent, { type: 'conversation.started' }>, at: number) {

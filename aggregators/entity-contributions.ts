@@ -72,10 +72,11 @@ function addConversation(deltas: ItemDeltas, c: ConversationState, timeZone: str
 }
 
 function addUser(deltas: ItemDeltas, u: UserState, timeZone: string): void {
-  const firstSeen = earliest(u.starts);
-  if (firstSeen === undefined) return;
+  const shares = Object.values(u.conversations).filter((share) => share.start !== null);
+  if (shares.length === 0) return;
+  const firstSeen = Math.min(...shares.map((share) => share.start!));
   const firstSeenDate = localDateOf(firstSeen, timeZone);
-  for (const minute of windowsCovering(u.activity, 5)) {
+  for (const minute of windowsCovering(shares.flatMap((share) => share.activity), 5)) {
     addDelta(deltas, minuteKey(minute), Counter.uniqueUsers, 1);
     if (firstSeenDate < localDateOfMinute(minute, timeZone)) addDelta(deltas, minuteKey(minute), Counter.returningUsers, 1);
   }

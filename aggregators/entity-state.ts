@@ -43,11 +43,18 @@ export interface EscalationState {
   conversationId?: string;
 }
 
+/** What one conversation contributes to its user: the newest share it sent. */
+export interface ConversationShare {
+  revision: string;
+  start: number | null;
+  activity: number[];
+}
+
 export interface UserState {
   kind: 'user';
   id: string;
-  starts: number[]; // starts of the user's conversations: the earliest is "first seen"
-  activity: number[]; // union of the activity minutes of the user's conversations
+  /** By conversationId. First seen = the earliest start; activity = the union of their minutes. */
+  conversations: Record<string, ConversationShare>;
 }
 
 /** A telemetry fact that came without a sequence number (EventBridge): counted once by its id. */

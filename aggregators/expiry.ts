@@ -19,8 +19,10 @@ export function expiresAtOf(state: EntityState): number | undefined {
   switch (state.kind) {
     case 'conversation':
       return seconds(Math.max(lastOf(state.activity) * MINUTE_MS, lastOf(state.ends))) + CONVERSATION_RETENTION_SECONDS;
-    case 'user':
-      return seconds(lastOf(state.activity) * MINUTE_MS) + USER_RETENTION_SECONDS;
+    case 'user': {
+      const lastActive = Math.max(0, ...Object.values(state.conversations).map((share) => lastOf(share.activity)));
+      return seconds(lastActive * MINUTE_MS) + USER_RETENTION_SECONDS;
+    }
     case 'escalation': {
       const status = statusOf(state);
       if (status === 'pending' || status === 'in_progress') return undefined;

@@ -51,6 +51,7 @@ export function foldEntityBatch(
   records: readonly LaneRecord[],
   stored: ReadonlyMap<string, StoredEntity>,
   timeZone: string,
+  lane: string,
 ): LaneFold {
   const current = new Map<string, { before?: EntityState; state?: EntityState; counters: ItemDeltas; appliedSeq?: string; firstSeq?: string; lastSeq?: string }>();
   const units: LaneFold['units'] = [];
@@ -95,8 +96,9 @@ export function foldEntityBatch(
       firstSeq: entity.firstSeq,
       ...(expectedSeq !== undefined && { expectedSeq }),
     });
-    const share = userShareOf(entity.state, entity.before, entity.appliedSeq);
-    if (share) forwards.push({ share, seq: entity.lastSeq ?? entity.firstSeq });
+    for (const share of userSharesOf(entity.state, entity.before, lane, entity.appliedSeq)) {
+      forwards.push({ share, seq: entity.lastSeq ?? entity.firstSeq });
+    }
   }
   return { units, forwards, entityWrites };
 }
@@ -112,27 +114,42 @@ export function foldTelemetry(records: readonly LaneRecord<CanonicalEvent>[]): L
   return { units, forwards: [], entityWrites: [] };
 }
 
-/** A conversation passes its start and activity to its user once its start (and so its user) is known. */
-function userShareOf(after: EntityState, before: EntityState | undefined, appliedSeq: string): UserShare | undefined {
-  if (after.kind !== 'conversation') return undefined;
-  const start = earliest(after.starts);
-  if (start === undefined) return undefined;
-  if (before?.kind === 'conversation' && sameShare(before, after)) return undefined;
-  const userId = after.userId ?? after.id;
-  return {
-    eventId: `share:${userKey(userId)}:${after.id}:${appliedSeq}`,
-    type: 'user.share',
-    occurredAt: new Date(start).toISOString(),
-    userId,
-    starts: [start],
-    activity: activityOf(after),
-  };
+/**
+ * What a conversation tells its user(s) after a batch: its current share, once its start (and so
+ * its user) is known, and a withdrawal for the user it no longer belongs to, if that changed.
+ */
+function userSharesOf(after: EntityState, before: EntityState | undefined, lane: string, appliedSeq: string): UserShare[] {
+  if (after.kind !== 'conversation') return [];
+  const previous = before?.kind === 'conversation' ? shareOf(before) : undefined;
+  const current = shareOf(after);
+  const revision = `${lane}|${appliedSeq}`;
+  const shares: UserShare[] = [];
+  if (previous && previous.userId !== current?.userId) {
+    shares.push(userShare(after.id, previous.userId, revision, null, [], previous.start));
+  }
+  if (current && !(previous && previous.userId === current.userId && previous.start === current.start && sameMinutes(previous.activity, current.activity))) {
+    shares.push(userShare(after.id, current.userId, revision, current.start, current.activity, current.start));
+  }
+  return shares;
 }
 
-const sameShare = (a: ConversationState, b: ConversationState): boolean =>
-  earliest(a.starts) === earliest(b.starts) &&
-  (a.userId ?? a.id) === (b.userId ?? b.id) &&
-  sameMinutes(activityOf(a), activityOf(b));
+function shareOf(c: ConversationState): { userId: string; start: number; activity: number[] } | undefined {
+  const start = earliest(c.starts);
+  return start === undefined ? undefined : { userId: c.userId ?? c.id, start, activity: activityOf(c) };
+}
+
+function userShare(conversationId: string, userId: string, revision: string, start: number | null, activity: number[], at: number): UserShare {
+  return {
+    eventId: `share:${userKey(userId)}:${conversationId}:${revision}`,
+    type: 'user.share',
+    occurredAt: new Date(at).toISOString(),
+    userId,
+    conversationId,
+    revision,
+    start,
+    activity,
+  };
+}
 
 const sameMinutes = (a: readonly number[], b: readonly number[]): boolean =>
   a.length === b.length && a.every((minute, i) => minute === b[i]);

@@ -1,5 +1,6 @@
 import { CreateTableCommand, DynamoDBClient, type KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import dynalite from 'dynalite';
 import kinesalite from 'kinesalite';
@@ -34,8 +35,19 @@ export const startKinesalite = (options: { path?: string; port?: number } = {}):
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-export const localDynamoClient = (endpoint: string): DynamoDBClient =>
-  new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, maxAttempts: 3 });
+/**
+ * `quickRetries`: the SDK's own retries (throttles included) with a 1 ms backoff instead of its
+ * 100–500 ms, so that tests and chaos runs that throttle on purpose do not spend minutes asleep.
+ */
+export const localDynamoClient = (endpoint: string, options: { maxAttempts?: number; quickRetries?: boolean } = {}): DynamoDBClient =>
+  new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: LOCAL_CREDENTIALS,
+    ...(options.quickRetries
+      ? { retryStrategy: new ConfiguredRetryStrategy(options.maxAttempts ?? 3, () => 1) }
+      : { maxAttempts: options.maxAttempts ?? 3 }),
+  });
 
 /** kinesalite speaks HTTP/1.1 only; the SDK's default HTTP/2 handler fails against it. */
 export const localKinesisClient = (endpoint: string): KinesisClient =>

@@ -2,6 +2,9 @@ import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamod
 import { DeleteStreamCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { randomUUID } from 'node:crypto';
 import type { Settings } from '../config/settings';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent, EventBridgeEvent, KinesisStreamRecord } from 'aws-lambda';
+import { createDynamoDbStreamIngest } from '../functions/dynamodb-stream-ingest';
+import { createEventBridgeIngest } from '../functions/eventbridge-ingest';
 import { createKinesisIngest } from '../functions/kinesis-ingest';
 import { createPulseAggregator } from '../functions/pulse-aggregator';
 import type { Runtime } from '../functions/runtime';
@@ -13,6 +16,7 @@ import type { RealTimeMetrics } from '../schemas/realtime-metrics';
 import { DynamoDbMetricsStore } from '../store/dynamodb-metrics-store';
 import { type DeadLetterSink, MemoryDeadLetters } from '../streams/dead-letters';
 import { KinesisEventForwarder } from '../streams/kinesis-event-forwarder';
+import { CrashingStore, crashingAfterWork, InjectedCrash } from './chaos';
 import { createStream, createTable } from './engines';
 import { KinesisEventSource } from './kinesis-event-source';
 
@@ -29,6 +33,17 @@ export interface LocalPipelineOptions {
   now?: () => number;
   /** Asked after each delivery of a batch: deliver it once more. */
   deliverAgain?: () => boolean;
+  faults?: PipelineFaults;
+}
+
+/** Faults injected into every function of the pipeline, each asked once per chance to strike. */
+export interface PipelineFaults {
+  /** Per store write: the process dies here, mid-commit. */
+  crashMidWrite: () => boolean;
+  /** Per invocation: the process dies after its work, before returning. */
+  crashAfterWork: () => boolean;
+  /** Retries per batch before Lambda gives up (records then go to the failure destination). */
+  maxRetries?: number;
 }
 
 /**
@@ -39,6 +54,9 @@ export interface LocalPipelineOptions {
 export class LocalPipeline {
   readonly runtime: Runtime;
   readonly store: DynamoDbMetricsStore;
+  /** The EventBridge target and the producer tables' stream target, for tests to invoke as Lambda would. */
+  readonly eventBridgeIngest: (event: EventBridgeEvent<string, unknown>) => Promise<unknown>;
+  readonly dynamodbStreamIngest: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
   readonly names: { metricsTable: string; telemetryStream: string; pulseStream: string };
   private readonly telemetrySource: KinesisEventSource;
   private readonly pulseSource: KinesisEventSource;
@@ -56,6 +74,7 @@ export class LocalPipeline {
       thresholds: DEFAULT_ALERT_THRESHOLDS,
     };
     this.store = new DynamoDbMetricsStore({ client: options.dynamo, tableName: this.names.metricsTable });
+    const faults = options.faults;
     this.runtime = {
       settings,
       store: this.store,
@@ -63,22 +82,41 @@ export class LocalPipeline {
       deadLetters: options.deadLetters ?? new MemoryDeadLetters(),
       now: options.now ?? Date.now,
     };
-    const ingest = createKinesisIngest(this.runtime);
-    const aggregate = createPulseAggregator(this.runtime);
-    const batchSize = options.batchSize ?? 100;
-    const redelivery = options.deliverAgain ? { deliverAgain: options.deliverAgain } : {};
-    this.telemetrySource = new KinesisEventSource({
+    /**
+     * As Lambda runs a function: each invocation is a process of its own, which may die part-way
+     * through its writes (then the invocation fails as a whole) or after them, before returning.
+     */
+    const asLambda = <E, R>(create: (runtime: Runtime) => (event: E) => Promise<R>) => {
+      if (!faults) return create(this.runtime);
+      return async (event: E): Promise<R> => {
+        const store = new CrashingStore(this.store, faults.crashMidWrite);
+        const result = await crashingAfterWork(create({ ...this.runtime, store }), faults.crashAfterWork)(event);
+        if (store.endInvocation()) throw new InjectedCrash('process died during the commit');
+        return result;
+      };
+    };
+    const ingest = asLambda(createKinesisIngest);
+    const aggregate = asLambda(createPulseAggregator);
+    const streamIngest = asLambda(createDynamoDbStreamIngest);
+    this.eventBridgeIngest = asLambda(createEventBridgeIngest);
+    this.dynamodbStreamIngest = async (event) => (await streamIngest(event)).response;
+    const mapping = {
       client: options.kinesis,
+      batchSize: options.batchSize ?? 100,
+      bisectOnError: true,
+      ...(faults?.maxRetries !== undefined && { maxRetries: faults.maxRetries }),
+      ...(options.deliverAgain && { deliverAgain: options.deliverAgain }),
+      onFailure: async (records: KinesisStreamRecord[], reason: string) =>
+        this.runtime.deadLetters.send(records.map((record) => ({ origin: 'event-source-mapping', reason, record, at: new Date().toISOString() }))),
+    };
+    this.telemetrySource = new KinesisEventSource({
+      ...mapping,
       streamName: this.names.telemetryStream,
-      batchSize,
-      ...redelivery,
       handler: async (event) => (await ingest(event)).response,
     });
     this.pulseSource = new KinesisEventSource({
-      client: options.kinesis,
+      ...mapping,
       streamName: this.names.pulseStream,
-      batchSize,
-      ...redelivery,
       handler: async (event) => (await aggregate(event)).response,
     });
   }
@@ -109,6 +147,14 @@ export class LocalPipeline {
   async drain(): Promise<void> {
     await this.telemetrySource.drain();
     await this.pulseSource.drain();
+  }
+
+  /** Writes raw records to the telemetry stream, as a producer with a bug might. */
+  async publishRaw(records: readonly { partitionKey: string; data: Buffer }[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.options.kinesis.send(
+      new PutRecordsCommand({ StreamName: this.names.telemetryStream, Records: records.map((r) => ({ PartitionKey: r.partitionKey, Data: r.data })) }),
+    );
   }
 
   /** Deletes the table and streams (tests create many pipelines on one engine). */

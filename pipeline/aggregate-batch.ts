@@ -36,7 +36,7 @@ export async function aggregateEntityBatch(deps: AggregatorDeps, lane: string, r
   if (records.length === 0) return { errors: [], writes: 0 };
   const keys = [...new Set(records.map((record) => entityKeyOf(record.event)))];
   const stored = await deps.store.getEntities(keys, lane);
-  const fold = foldEntityBatch(records, stored, deps.timeZone);
+  const fold = foldEntityBatch(records, stored, deps.timeZone, lane);
   return commitFold(deps, lane, fold, records);
 }
 

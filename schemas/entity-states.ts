@@ -29,7 +29,11 @@ const entityStateSchema = z.discriminatedUnion('kind', [
     priority: prioritySchema.optional(),
     conversationId: z.string().optional(),
   }),
-  z.object({ kind: z.literal('user'), id: z.string(), starts: times, activity: times }),
+  z.object({
+    kind: z.literal('user'),
+    id: z.string(),
+    conversations: z.record(z.string(), z.object({ revision: z.string(), start: z.number().nullable(), activity: times })),
+  }),
   z.object({ kind: z.literal('fact'), id: z.string(), event: canonicalEventSchema }),
 ]);
 

@@ -4,15 +4,20 @@ import { canonicalEventSchema } from './canonical-events';
 
 /**
  * Clara Pulse's own event, written by the aggregator to its internal stream: a conversation
- * whose start is known passes its start and activity minutes on to its user. Sent again after
- * every change of the conversation; applying it twice changes nothing.
+ * whose start is known tells its user its start and activity minutes. It is the conversation's
+ * whole current share (`start: null` withdraws it, when the conversation turns out to belong to
+ * another user), and `revision` orders the shares of one conversation, so a user keeps the
+ * newest and applying one twice changes nothing.
  */
 export const userShareSchema = z.object({
   eventId: z.string().min(1),
   type: z.literal('user.share'),
   occurredAt: z.iso.datetime({ offset: true }),
   userId: z.string().min(1),
-  starts: z.array(z.number().int()),
+  conversationId: z.string().min(1),
+  /** `<lane>|<padded sequence>` of the conversation's last applied record. */
+  revision: z.string().min(1),
+  start: z.number().int().nullable(),
   activity: z.array(z.number().int()),
 });
 export type UserShare = z.output<typeof userShareSchema>;

@@ -1,0 +1,39 @@
+import type { DynamoDBRecord, EventBridgeEvent } from 'aws-lambda';
+import { dynamodbRecord, eventBridgeEvent } from '../support/records';
+
+/** A bad record, with what must identify it among the dead letters. */
+export interface Poison {
+  kind: string;
+  marker: string;
+}
+
+export const kinesisPoisons = (atMs: number, n: number) => {
+  const marker = `poison-${n}`;
+  const future = new Date(atMs + 10 * 60_000).toISOString();
+  return [
+    { kind: 'not JSON', marker, data: Buffer.from(`{"eventId":"${marker}", oops`) },
+    { kind: 'schema violation', marker, data: Buffer.from(JSON.stringify({ eventId: marker, type: 'message.sent', occurredAt: future.slice(0, 10) })) },
+    {
+      kind: 'in the future',
+      marker,
+      data: Buffer.from(JSON.stringify({ eventId: marker, type: 'request.completed', occurredAt: future, service: 'x', latencyMs: 1, statusCode: 200 })),
+    },
+    { kind: 'oversized', marker, data: Buffer.from(JSON.stringify({ eventId: marker, padding: 'x'.repeat(300 * 1024) })) },
+  ];
+};
+
+export const eventBridgePoison = (n: number): { poison: Poison; event: EventBridgeEvent<string, unknown> } => {
+  const marker = `poison-eb-${n}`;
+  const event = eventBridgeEvent({ eventId: marker, type: 'escalation.created', occurredAt: '2026-01-01T00:00:00Z', escalationId: marker, priority: 'high' });
+  return { poison: { kind: 'eventbridge schema violation', marker }, event: { ...event, detail: { eventId: marker, type: 'escalation.created' } } };
+};
+
+export const streamPoison = (n: number): { poison: Poison; record: DynamoDBRecord } => {
+  const marker = `poison-ddb-${n}`;
+  // A message item without its messageId: the producer's bug, not ours to guess.
+  const record = dynamodbRecord('messages', 'INSERT', {
+    newImage: { conversationId: marker, timestamp: '2026-01-01T00:00:00Z', messageId: marker, sender: 'bot' },
+  });
+  delete (record.dynamodb!.NewImage as Record<string, unknown>).messageId;
+  return { poison: { kind: 'stream item schema violation', marker }, record };
+};

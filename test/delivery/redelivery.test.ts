@@ -1,0 +1,164 @@
+import fc from 'fast-check';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { injectThrottling, seededRandom } from '../../local/chaos';
+import { localDynamoClient } from '../../local/engines';
+import { LocalPipeline } from '../../local/local-pipeline';
+import type { CanonicalEvent } from '../../schemas/canonical-events';
+import { realTimeMetricsSchema } from '../../schemas/realtime-metrics';
+import { type DeadLetter, MemoryDeadLetters } from '../../streams/dead-letters';
+import { historyArb } from '../oracle/histories';
+import { computeOracle } from '../oracle/oracle';
+import { differences } from '../support/compare';
+import { testClients } from '../support/engines';
+import { eventBridgePoison, kinesisPoisons, type Poison, streamPoison } from './poison';
+import { eventBridgeOf, streamRecordOf, type Transport, transportsFor } from './transports';
+
+const RUNS = Number(process.env.DELIVERY_RUNS ?? 500);
+const { kinesis } = testClients();
+const MAX_TRIES = 200;
+
+/** What the runs injected, reported at the end for the closing note. */
+const tally = { runs: 0, crashesMidWrite: 0, crashesAfterWork: 0, throttles: 0, duplicateBatches: 0, duplicateEventBridge: 0, poisons: 0, mismatches: 0 };
+
+const scheduleArb = fc.record({
+  seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+  crashMidWrite: fc.constantFrom(0, 0.005, 0.02),
+  crashAfterWork: fc.constantFrom(0, 0.1, 0.3),
+  throttle: fc.constantFrom(0, 0.05, 0.15),
+  duplicateBatch: fc.constantFrom(0, 0.2, 0.5),
+  kinesisBatchSize: fc.integer({ min: 1, max: 50 }),
+  streamBatchSize: fc.integer({ min: 1, max: 10 }),
+  pulseShards: fc.integer({ min: 1, max: 3 }),
+  poisons: fc.integer({ min: 0, max: 2 }),
+  eventBridgeFirst: fc.boolean(),
+});
+
+const caseArb = historyArb().chain((history) =>
+  fc.record({
+    history: fc.constant(history),
+    transports: fc.tuple(...history.events.map((event) => fc.constantFrom(...transportsFor(event)))) as fc.Arbitrary<Transport[]>,
+    order: fc.shuffledSubarray(history.events.map((_, i) => i), { minLength: history.events.length }),
+    duplicatedEventBridge: fc.array(fc.boolean(), { minLength: history.events.length, maxLength: history.events.length }),
+    schedule: scheduleArb,
+  }),
+);
+
+/** Calls `invoke` as Lambda's retries would, until it succeeds; a batch that never does fails the run. */
+async function untilAccepted(invoke: () => Promise<{ failed: boolean }>): Promise<void> {
+  for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
+    try {
+      if (!(await invoke()).failed) return;
+    } catch {
+      // the invocation died; Lambda tries again
+    }
+  }
+  throw new Error(`not accepted after ${MAX_TRIES} tries`);
+}
+
+const mentions = (letter: DeadLetter, marker: string): boolean => {
+  const record = letter.record as { kinesis?: { data: string } };
+  const text = record.kinesis ? Buffer.from(record.kinesis.data, 'base64').toString('utf8') : JSON.stringify(letter.record);
+  return text.includes(marker);
+};
+
+describe('Lambda redelivery, crashes, throttling and poison records against the oracle', () => {
+  afterAll(() => {
+    console.log(`delivery harness: ${JSON.stringify(tally)}`);
+  });
+
+  it('changes the numbers exactly once per delivery unit and parks every poison record with its reason', async () => {
+    await fc.assert(
+      fc.asyncProperty(caseArb, async ({ history, transports, order, duplicatedEventBridge, schedule }) => {
+        const random = seededRandom(schedule.seed);
+        const chance = (rate: number, count: keyof typeof tally) => () => {
+          const hit = rate > 0 && random() < rate;
+          if (hit) tally[count]++;
+          return hit;
+        };
+        // Two attempts: most throttles are absorbed by the SDK's retry, as on AWS; some reach our code.
+        const dynamo = localDynamoClient(process.env.TEST_DYNAMODB_ENDPOINT!, { maxAttempts: 2, quickRetries: true });
+        // Throttle only while the pipeline works, not while the test sets up, reads or cleans up.
+        let throttling = false;
+        const throttle = chance(schedule.throttle, 'throttles');
+        injectThrottling(dynamo, () => throttling && throttle());
+        const deadLetters = new MemoryDeadLetters();
+        const pipeline = await LocalPipeline.create({
+          dynamo,
+          kinesis,
+          timeZone: history.timeZone,
+          now: () => history.at.getTime(),
+          batchSize: schedule.kinesisBatchSize,
+          pulseShards: schedule.pulseShards,
+          deadLetters,
+          deliverAgain: chance(schedule.duplicateBatch, 'duplicateBatches'),
+          faults: {
+            crashMidWrite: chance(schedule.crashMidWrite, 'crashesMidWrite'),
+            crashAfterWork: chance(schedule.crashAfterWork, 'crashesAfterWork'),
+            maxRetries: MAX_TRIES,
+          },
+        });
+        try {
+          throttling = true;
+          const poisons: Poison[] = [];
+          const byTransport = (t: Transport) => order.filter((i) => transports[i] === t).map((i) => history.events[i]!);
+
+          const kinesisEvents = byTransport('kinesis');
+          const raw = Array.from({ length: schedule.poisons }, (_, n) => kinesisPoisons(history.at.getTime(), n)[n % 4]!);
+          poisons.push(...raw.map(({ kind, marker }) => ({ kind, marker })));
+          await pipeline.publish(kinesisEvents);
+          await pipeline.publishRaw(raw.map(({ marker, data }) => ({ partitionKey: marker, data })));
+
+          const deliverEventBridge = async () => {
+            const events = byTransport('eventbridge');
+            const bad = Array.from({ length: schedule.poisons }, (_, n) => eventBridgePoison(n));
+            poisons.push(...bad.map((b) => b.poison));
+            for (const [i, event] of events.entries()) {
+              const envelope = eventBridgeOf(event);
+              await untilAccepted(async () => (await pipeline.eventBridgeIngest(envelope), { failed: false }));
+              if (duplicatedEventBridge[i]) {
+                tally.duplicateEventBridge++;
+                await untilAccepted(async () => (await pipeline.eventBridgeIngest(structuredClone(envelope)), { failed: false }));
+              }
+            }
+            for (const { event } of bad) await untilAccepted(async () => (await pipeline.eventBridgeIngest(event), { failed: false }));
+          };
+          const deliverStreams = async () => {
+            const records: DynamoDBRecord[] = byTransport('dynamodb-streams').map((event: CanonicalEvent) => streamRecordOf(event));
+            const bad = Array.from({ length: schedule.poisons }, (_, n) => streamPoison(n));
+            poisons.push(...bad.map((b) => b.poison));
+            records.push(...bad.map((b) => b.record));
+            for (let i = 0; i < records.length; i += schedule.streamBatchSize) {
+              const batch = records.slice(i, i + schedule.streamBatchSize);
+              await untilAccepted(async () => ({ failed: (await pipeline.dynamodbStreamIngest({ Records: batch })).batchItemFailures.length > 0 }));
+            }
+          };
+          if (schedule.eventBridgeFirst) await deliverEventBridge();
+          await deliverStreams();
+          if (!schedule.eventBridgeFirst) await deliverEventBridge();
+          await pipeline.drain();
+          throttling = false;
+
+          const document = await pipeline.read(history.at.getTime());
+          realTimeMetricsSchema.parse(document);
+          const problems = differences(document, computeOracle(history.events, history.at, history.timeZone));
+          if (problems.length > 0) tally.mismatches++;
+          expect(problems).toEqual([]);
+
+          tally.poisons += poisons.length;
+          for (const poison of poisons) {
+            const letter = deadLetters.letters.find((l) => mentions(l, poison.marker));
+            expect({ poison, parked: letter !== undefined, reason: letter?.reason.length ?? 0 }).toEqual({ poison, parked: true, reason: expect.any(Number) });
+            expect(letter!.reason).not.toEqual('');
+          }
+          const stray = deadLetters.letters.filter((l) => !poisons.some((p) => mentions(l, p.marker)));
+          expect(stray.map((l) => l.reason)).toEqual([]);
+          tally.runs++;
+        } finally {
+          throttling = false;
+          await pipeline.dispose();
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  }, 80 * 60_000);
+});
