@@ -1,0 +1,46 @@
+import { ON_CALL_METRICS, OnCallMetric } from '../../config/on-call-metrics';
+import { createTick, type OnCallValue } from '../../functions/tick';
+import { DEFAULT_ALERT_THRESHOLDS } from '../../schemas/alert-rules';
+import { pipelineAt } from './support';
+
+const T = Date.parse('2026-05-04T10:00:00Z');
+
+describe('the 1-minute tick', () => {
+  it('publishes the on-call numbers of the document and remembers since when an alert fires', async () => {
+    // Prepare: a critical escalation pending since 09:50.
+    let now = T;
+    const pipeline = await pipelineAt(T);
+    await pipeline.publish([{ eventId: 'x', type: 'escalation.created', occurredAt: '2026-05-04T09:50:00Z', escalationId: 'x', priority: 'critical' }]);
+    await pipeline.drain();
+    const published: OnCallValue[][] = [];
+    const tick = createTick({ ...pipeline.runtime, now: () => now }, { publish: (values) => void published.push([...values]) });
+
+    // Act: two ticks a minute apart.
+    await tick();
+    now += 60_000;
+    const document = await tick();
+
+    // Assess
+    expect(published[0]).toEqual(
+      expect.arrayContaining([
+        { name: OnCallMetric.pendingEscalations, value: 1 },
+        { name: OnCallMetric.criticalOpen, value: 1 },
+        { name: OnCallMetric.oldestPendingAge, value: 600 },
+      ]),
+    );
+    const critical = document.alerts.find((alert) => alert.id === 'escalation-critical-open');
+    expect(critical?.timestamp).toBe(new Date(T).toISOString());
+  });
+});
+
+describe('the on-call metric list', () => {
+  it('alarms at the same thresholds as the dashboard alerts', () => {
+    const threshold = (name: string) => ON_CALL_METRICS.find((metric) => metric.name === name)?.threshold;
+    expect(threshold(OnCallMetric.pendingEscalations)).toBe(DEFAULT_ALERT_THRESHOLDS.pendingEscalations);
+    expect(threshold(OnCallMetric.oldestPendingAge)).toBe(DEFAULT_ALERT_THRESHOLDS.oldestPendingAgeSeconds);
+    expect(threshold(OnCallMetric.criticalOpen)).toBe(DEFAULT_ALERT_THRESHOLDS.criticalOpenEscalations);
+    expect(threshold(OnCallMetric.errorRate)).toBe(DEFAULT_ALERT_THRESHOLDS.errorRate);
+    expect(threshold(OnCallMetric.responseTimeP95)).toBe(DEFAULT_ALERT_THRESHOLDS.responseTimeP95Ms);
+    expect(threshold(OnCallMetric.sourceLag)).toBe(DEFAULT_ALERT_THRESHOLDS.sourceLagSeconds);
+  });
+});
