@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { assertTimeZone } from '../aggregators/time';
 import { DEFAULT_ALERT_THRESHOLDS } from '../schemas/alert-rules';
-import { ConfigurationError } from '../store/errors';
+import { ConfigurationError } from '../errors';
 
 const number = (fallback: number) => z.coerce.number().finite().nonnegative().default(fallback);
 

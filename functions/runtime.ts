@@ -1,4 +1,3 @@
-import type { FreshnessSource } from '../schemas/alert-rules';
 import type { Settings } from '../config/settings';
 import type { MetricsStore } from '../store/metrics-store';
 import type { DeadLetterSink } from '../streams/dead-letters';
@@ -12,5 +11,3 @@ export interface Runtime {
   deadLetters: DeadLetterSink;
   now: () => number;
 }
-
-export type { FreshnessSource };

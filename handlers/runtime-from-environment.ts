@@ -5,7 +5,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { parseSettings } from '../config/settings';
 import type { Runtime } from '../functions/runtime';
 import { DynamoDbMetricsStore } from '../store/dynamodb-metrics-store';
-import { ConfigurationError } from '../store/errors';
+import { ConfigurationError } from '../errors';
 import type { DeadLetterSink } from '../streams/dead-letters';
 import { KinesisEventForwarder } from '../streams/kinesis-event-forwarder';
 import { SqsDeadLetters } from '../streams/sqs-dead-letters';

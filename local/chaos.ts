@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EntityWrite, StoredEntity } from '../aggregators/fold-lane';
 import type { MetricsStore, SequencedCounters, SourceFreshnessUpdate, StoredItem } from '../store/metrics-store';
-import { ClaraPulseError } from '../store/errors';
+import { ClaraPulseError } from '../errors';
 
 /** Rates (0–1) of each fault, as `--chaos crash=0.1,throttle=0.05,duplicate=0.1` gives them. */
 export interface ChaosRates {

@@ -1,5 +1,5 @@
 import { entityKeyOf, isTelemetryFact } from '../aggregators/entity-routing';
-import { foldEntityBatch, foldTelemetry, type LaneFold, type LaneRecord } from '../aggregators/fold-lane';
+import { foldEntityBatch, foldTelemetry, type LaneFold } from '../aggregators/fold-lane';
 import { compareSequences } from '../aggregators/sequence';
 import type { FreshnessSource } from '../schemas/alert-rules';
 import type { CanonicalEvent } from '../schemas/canonical-events';
@@ -156,5 +156,3 @@ async function runAll(tasks: readonly (() => Promise<unknown>)[], concurrency: n
   await Promise.all(Array.from({ length: Math.min(concurrency, tasks.length) }, worker));
   return errors;
 }
-
-export type { LaneRecord };

@@ -23,7 +23,7 @@ import {
   laneWatermarkAttribute,
   TTL_ATTRIBUTE,
 } from '../aggregators/metrics-items';
-import { ExpressionTooLargeError, LaneConflictError } from './errors';
+import { ExpressionTooLargeError, LaneConflictError } from '../errors';
 import type { MetricsStore, SequencedCounters, SourceFreshnessUpdate, StoredItem, StoreUsage } from './metrics-store';
 import { padSequence, sequenceOfWatermark, watermarkValue } from '../aggregators/sequence';
 import { UpdateBuilder } from './update-builder';

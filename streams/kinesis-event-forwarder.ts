@@ -1,7 +1,7 @@
 import { type KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { entityKeyOf } from '../aggregators/entity-routing';
 import type { PulseRecord } from '../schemas/pulse-events';
-import { StreamWriteError } from '../store/errors';
+import { StreamWriteError } from '../errors';
 import type { EventForwarder } from './event-forwarder';
 
 const PUT_RECORDS_LIMIT = 500;

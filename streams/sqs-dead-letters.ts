@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { StreamWriteError } from '../store/errors';
+import { StreamWriteError } from '../errors';
 import type { DeadLetter, DeadLetterSink } from './dead-letters';
 
 const SEND_BATCH_LIMIT = 10;

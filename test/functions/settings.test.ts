@@ -1,5 +1,5 @@
 import { parseSettings } from '../../config/settings';
-import { ConfigurationError } from '../../store/errors';
+import { ConfigurationError } from '../../errors';
 
 describe('configuration', () => {
   const complete = { METRICS_TABLE: 'metrics', PULSE_STREAM: 'pulse' };

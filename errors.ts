@@ -13,24 +13,11 @@ export class ConfigurationError extends ClaraPulseError {
   }
 }
 
-/** Some writes of a commit failed; `failedKeys` are the metrics-table items not written. */
-export class PartialCommitError extends ClaraPulseError {
-  constructor(readonly failedKeys: readonly string[], readonly causes: readonly unknown[]) {
-    super(`${failedKeys.length} metrics item(s) not written: ${failedKeys.slice(0, 5).join(', ')}`, { cause: causes[0] });
-  }
-}
-
 /** One item's counters would not fit in one DynamoDB update expression. */
 export class ExpressionTooLargeError extends ClaraPulseError {}
 
 /** The watermark of a lane moved while we were applying it: another writer works on the same shard. */
 export class LaneConflictError extends ClaraPulseError {}
-
-/** The read side could not fetch the items it needs. */
-export class ReadModelUnavailableError extends ClaraPulseError {}
-
-/** A record that will never decode; goes to the dead-letter destination with this reason. */
-export class InvalidRecordError extends ClaraPulseError {}
 
 /** A stream did not accept records after retries. */
 export class StreamWriteError extends ClaraPulseError {}
