@@ -1,0 +1,69 @@
+import { timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { apiGatewayEvent } from './api-gateway-event';
+import { closeServer, listenLocal, sendJson } from './http-util';
+
+export interface ApiServerOptions {
+  port: number;
+  /** The bearer token `/admin/*` requires (the authorizer's job on AWS). */
+  adminToken: string;
+  read: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+  health: () => unknown;
+  dashboardDir: string;
+}
+
+const STATIC_FILES: Record<string, { file: string; type: string }> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/dashboard.js': { file: 'dashboard.js', type: 'text/javascript; charset=utf-8' },
+  '/dashboard.css': { file: 'dashboard.css', type: 'text/css; charset=utf-8' },
+};
+
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
+function authorized(request: IncomingMessage, token: string): boolean {
+  const given = Buffer.from(/^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '');
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** The local HTTP API: the read behind a bearer token, the dashboard, and the stack's health. */
+export async function startApi(options: ApiServerOptions): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const serveStatic = async (response: ServerResponse, path: string) => {
+    const entry = STATIC_FILES[path]!;
+    const body = await readFile(join(options.dashboardDir, entry.file));
+    response.writeHead(200, { 'content-type': entry.type, 'cache-control': 'no-cache', ...SECURITY_HEADERS });
+    response.end(body);
+  };
+
+  const route = async (request: IncomingMessage, response: ServerResponse) => {
+    const url = new URL(request.url ?? '/', `http://${request.headers.host ?? '127.0.0.1'}`);
+    if (url.pathname.startsWith('/admin/')) {
+      if (!authorized(request, options.adminToken)) {
+        return sendJson(response, 401, { message: 'Unauthorized: send Authorization: Bearer <adminToken> (printed at start, in .local/stack.json)' }, { 'www-authenticate': 'Bearer' });
+      }
+      const result = await options.read(apiGatewayEvent(request, url));
+      const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]));
+      response.writeHead(result.statusCode ?? 200, headers);
+      return response.end(result.body ?? '');
+    }
+    if (request.method === 'GET' && url.pathname === '/health') return sendJson(response, 200, options.health(), { 'cache-control': 'no-store' });
+    if (request.method === 'GET' && url.pathname in STATIC_FILES) return serveStatic(response, url.pathname);
+    sendJson(response, 404, { message: 'not found' });
+  };
+
+  const server = createServer((request, response) => {
+    route(request, response).catch((error: unknown) => {
+      if (!response.headersSent) sendJson(response, 500, { message: 'internal error' });
+      console.error('api:', error);
+    });
+  });
+  const port = await listenLocal(server, options.port, 'HTTP API (--port)');
+  return { endpoint: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
+}

@@ -1,0 +1,108 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { unprocessedIds, writesOf, type ItemWrite } from './captured-writes';
+import { exchange, readItem, type WireResponse } from './dynamo-wire';
+import { closeServer, listenLocal, readBody, sendJson } from './http-util';
+import { KeyLocks } from './key-locks';
+import type { TableStream, WireItem } from './table-stream';
+
+export interface CapturedTable {
+  stream: TableStream;
+  keyNames: readonly string[];
+}
+
+export interface ChangeCaptureProxy {
+  endpoint: string;
+  /** Stream records appended so far. */
+  readonly captured: number;
+  close(): Promise<void>;
+}
+
+const AFTER_WRITE_READ_ATTEMPTS = 5;
+
+/**
+ * dynalite has no Streams. This proxy stands in front of it on the endpoint producers use:
+ * every request is passed through unchanged, and each write to a captured table is bracketed
+ * by strongly consistent reads of the item (under a per-item lock), so its stream record
+ * carries the true old and new images — whatever SDK or tool the producer writes with.
+ */
+export async function startChangeCapture(options: { upstream: string; tables: ReadonlyMap<string, CapturedTable>; port: number; log: (line: string) => void }): Promise<ChangeCaptureProxy> {
+  const upstream = new URL(options.upstream);
+  const keyNamesOf = (tableName: string) => options.tables.get(tableName)?.keyNames;
+  const locks = new KeyLocks();
+  let captured = 0;
+
+  const reply = (response: ServerResponse, upstreamResponse: WireResponse) => {
+    response.writeHead(upstreamResponse.status, upstreamResponse.headers);
+    response.end(upstreamResponse.body);
+  };
+
+  /** Reads the new images; a read that keeps failing loses a stream record, which must be said loudly. */
+  const readAfter = async (write: ItemWrite): Promise<WireItem | undefined | 'lost'> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await readItem(upstream, write.tableName, write.key);
+      } catch (error) {
+        if (attempt >= AFTER_WRITE_READ_ATTEMPTS) {
+          options.log(`change capture: LOST the stream record of ${write.id}: ${String(error)}`);
+          return 'lost';
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+      }
+    }
+  };
+
+  const captureWrite = async (request: IncomingMessage, response: ServerResponse, body: Buffer, operation: string, writes: ItemWrite[]) => {
+    const release = await locks.acquire(writes.map((write) => write.id));
+    try {
+      let before: (WireItem | undefined)[];
+      try {
+        before = await Promise.all(writes.map((write) => readItem(upstream, write.tableName, write.key)));
+      } catch (error) {
+        // Nothing written yet: the producer's SDK retries a 500 as it would on AWS.
+        sendJson(response, 500, { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: `change capture: ${String(error)}` });
+        return;
+      }
+      const result = await exchange(upstream, request.method ?? 'POST', request.url ?? '/', request.headers, body);
+      if (result.status === 200) {
+        const notDone = operation === 'BatchWriteItem' ? unprocessedIds(JSON.parse(result.body.toString('utf8')), keyNamesOf) : new Set<string>();
+        const done = writes.map((write, i) => ({ write, before: before[i] })).filter(({ write }) => !notDone.has(write.id));
+        const after = await Promise.all(done.map(({ write }) => readAfter(write)));
+        const at = Date.now();
+        done.forEach(({ write, before: oldImage }, i) => {
+          const newImage = after[i];
+          if (newImage === 'lost') return;
+          if (options.tables.get(write.tableName)!.stream.append({ keys: write.key, oldImage, newImage }, at)) captured++;
+        });
+      }
+      reply(response, result);
+    } finally {
+      release();
+    }
+  };
+
+  const server = createServer((request, response) => {
+    void (async () => {
+      const body = await readBody(request);
+      const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+      let writes: ItemWrite[] = [];
+      try {
+        writes = writesOf(operation, JSON.parse(body.toString('utf8') || '{}'), keyNamesOf);
+      } catch {
+        // Not JSON: dynalite answers it with the proper error.
+      }
+      if (writes.length === 0) return reply(response, await exchange(upstream, request.method ?? 'POST', request.url ?? '/', request.headers, body));
+      await captureWrite(request, response, body, operation, writes);
+    })().catch((error: unknown) => {
+      if (!response.headersSent) sendJson(response, 500, { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: String(error) });
+      else response.destroy();
+    });
+  });
+  const port = await listenLocal(server, options.port, 'DynamoDB endpoint');
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    get captured() {
+      return captured;
+    },
+    close: () => closeServer(server),
+  };
+}
