@@ -17,7 +17,7 @@ import { localFunctions } from './local-functions';
 import { localSettings, STACK_NAMES } from './names';
 import type { StackOptions } from './options';
 import { choosePersistence } from './persistence';
-import { functionsDynamoClient } from './quick-retries';
+import { localDynamoClient } from '../engines';
 import { removeStackFile, stackInfo, writeStackFile, type StackInfo } from './stack-info';
 import { startEngines } from './start-engines';
 import { TableStream } from './table-stream';
@@ -53,7 +53,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const dice = options.chaos.crash + options.chaos.throttle + options.chaos.duplicate > 0 ? new ChaosDice(options.chaos, seededRandom(options.seed)) : undefined;
     if (dice) notes.push(`chaos ${JSON.stringify(options.chaos)} seed ${options.seed}`);
     // The functions' own client: the one whose calls chaos throttles, as DynamoDB would.
-    const functionsDynamo = functionsDynamoClient(engines.dynalite.endpoint);
+    const functionsDynamo = localDynamoClient(engines.dynalite.endpoint, { quickRetries: true });
     if (dice && options.chaos.throttle > 0) injectThrottling(functionsDynamo, dice.throttle);
     stoppers.push(async () => functionsDynamo.destroy());
 
