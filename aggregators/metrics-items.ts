@@ -93,13 +93,24 @@ export const FACT_RETENTION_SECONDS = 3 * 86400;
 
 /**
  * Counters of one item are written in groups, each guarded by its own lane watermark, so that
- * no update expression outgrows DynamoDB's 4 KB limit: sketch bins by ranges of 200 bins
- * (a range spans a factor of ~25 in value), everything else together.
+ * no update expression outgrows DynamoDB's 4 KB limit however wide a batch reaches (a backfill
+ * of a day in one batch touches every minute of it). The families that grow with the data are
+ * split into fixed ranges: sketch bins by 200 bins (a factor of ~25 in value), the day item's
+ * per-minute `a:` counters by hour, the pending-escalation `p:` counters by hour of creation.
+ * Everything else — a few dozen counters, plus four per function name — stays together.
  */
 export function counterGroupOf(counter: string): string {
-  if (!counter.startsWith(CounterPrefix.responseBin)) return '';
-  const bin = counter.slice(CounterPrefix.responseBin.length);
-  return bin === 'z' ? ':h0' : `:h${Math.floor(Number(bin) / 200)}`;
+  const [family, rest = ''] = counter.split(':', 2);
+  switch (`${family}:`) {
+    case CounterPrefix.responseBin:
+      return rest === 'z' ? ':h0' : `:h${Math.floor(Number(rest) / 200)}`;
+    case CounterPrefix.activeInMinute:
+      return `:a${Math.floor(Number(rest) / 60)}`;
+    case CounterPrefix.pendingCreatedAt:
+      return `:p${Math.floor(Number(rest) / 3_600_000)}`;
+    default:
+      return '';
+  }
 }
 
 export const laneWatermarkAttribute = (lane: string, group: string): string =>
