@@ -87,8 +87,9 @@ export function foldEntityBatch(
   const entityWrites: EntityWrite[] = [];
   for (const [key, entity] of current) {
     if (!entity.state || entity.appliedSeq === undefined || entity.firstSeq === undefined) continue;
+    // Records that left the state as it was gave no deltas, and would give none on a retry either.
+    if (entity.state === entity.before) continue;
     const expectedSeq = stored.get(key)?.appliedSeq;
-    if (entity.state === entity.before && entity.appliedSeq === expectedSeq) continue;
     entityWrites.push({
       key,
       state: entity.state,
