@@ -38,7 +38,7 @@ export function onCallValues(document: RealTimeMetrics): OnCallValue[] {
 
 /**
  * The 1-minute tick: publish the on-call numbers, remember since when each alert fires, and
- * drop lane watermarks of the long-lived gauge item that no shard can need any more.
+ * keep the long-lived gauge item small (old lane watermarks, pending counters back at zero).
  */
 export function createTick(runtime: Runtime, publisher: OnCallPublisher) {
   return async (): Promise<RealTimeMetrics> => {
@@ -46,7 +46,7 @@ export function createTick(runtime: Runtime, publisher: OnCallPublisher) {
     const document = await readDocument(runtime.store, runtime.settings, now);
     await publisher.publish(onCallValues(document));
     await runtime.store.recordAlertState(document.alerts.map((alert) => alert.id), now);
-    await runtime.store.pruneWatermarks(ESCALATION_GAUGES_KEY, Math.floor(now / 1000) - WATERMARK_RETENTION_SECONDS);
+    await runtime.store.compactGauges(ESCALATION_GAUGES_KEY, Math.floor(now / 1000) - WATERMARK_RETENTION_SECONDS);
     return document;
   };
 }

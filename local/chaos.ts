@@ -85,8 +85,8 @@ export class CrashingStore implements MetricsStore {
   recordAlertState(firingIds: readonly string[], atMs: number): Promise<void> {
     return this.inner.recordAlertState(firingIds, atMs);
   }
-  pruneWatermarks(key: string, beforeSeconds: number): Promise<number> {
-    return this.inner.pruneWatermarks(key, beforeSeconds);
+  compactGauges(key: string, beforeSeconds: number): Promise<number> {
+    return this.inner.compactGauges(key, beforeSeconds);
   }
   getItems(keys: readonly string[]): Promise<Map<string, StoredItem>> {
     return this.inner.getItems(keys);

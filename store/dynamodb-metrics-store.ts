@@ -212,12 +212,16 @@ export class DynamoDbMetricsStore implements MetricsStore {
     await this.track('write', () => this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: key, ...update.build() })));
   }
 
-  async pruneWatermarks(key: string, beforeSeconds: number): Promise<number> {
+  async compactGauges(key: string, beforeSeconds: number): Promise<number> {
     const item = await this.getItem(key);
-    const stale = Object.entries(item ?? {}).filter(
-      ([name, value]) => name.startsWith(CounterPrefix.laneWatermark) && typeof value === 'string' && Number(value.split('@')[1]) < beforeSeconds,
+    // Lane watermarks no shard can need any more, and pending counters of creation instants
+    // that have no pending escalation left: both would otherwise pile up on a long-lived item.
+    const removable = Object.entries(item ?? {}).filter(
+      ([name, value]) =>
+        (name.startsWith(CounterPrefix.laneWatermark) && typeof value === 'string' && Number(value.split('@')[1]) < beforeSeconds) ||
+        (name.startsWith(CounterPrefix.pendingCreatedAt) && value === 0),
     );
-    for (const [name, value] of stale) {
+    for (const [name, value] of removable) {
       const update = new UpdateBuilder().remove(name);
       update.condition(`${update.name(name)} = ${update.value(value)}`);
       try {
@@ -226,7 +230,7 @@ export class DynamoDbMetricsStore implements MetricsStore {
         if (!(error instanceof ConditionalCheckFailedException)) throw error; // written again meanwhile: still in use
       }
     }
-    return stale.length;
+    return removable.length;
   }
 
   async getItems(keys: readonly string[]): Promise<Map<string, StoredItem>> {

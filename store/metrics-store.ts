@@ -31,8 +31,11 @@ export interface MetricsStore {
   addMeasurements(key: string, counters: ReadonlyMap<string, number>): Promise<void>;
   /** Remembers since when each firing alert fires; forgets the ones that stopped. */
   recordAlertState(firingIds: readonly string[], atMs: number): Promise<void>;
-  /** Removes lane watermarks of `key` last written before `beforeSeconds` (their shards are long drained). */
-  pruneWatermarks(key: string, beforeSeconds: number): Promise<number>;
+  /**
+   * Keeps a long-lived gauge item small: removes lane watermarks last written before
+   * `beforeSeconds` (their shards are long drained) and pending counters back at zero.
+   */
+  compactGauges(key: string, beforeSeconds: number): Promise<number>;
   /** Fetches items by key, in as few requests as the engine allows (one for ≤ 100 keys). */
   getItems(keys: readonly string[]): Promise<Map<string, StoredItem>>;
 }

@@ -1,3 +1,4 @@
+import { ESCALATION_GAUGES_KEY } from '../../aggregators/metrics-items';
 import { ON_CALL_METRICS, OnCallMetric } from '../../config/on-call-metrics';
 import { createTick, type OnCallValue } from '../../functions/tick';
 import { DEFAULT_ALERT_THRESHOLDS } from '../../schemas/alert-rules';
@@ -30,6 +31,25 @@ describe('the 1-minute tick', () => {
     );
     const critical = document.alerts.find((alert) => alert.id === 'escalation-critical-open');
     expect(critical?.timestamp).toBe(new Date(T).toISOString());
+  });
+});
+
+describe('the gauge item', () => {
+  it('stays small: the tick removes pending counters of escalations no longer pending', async () => {
+    const pipeline = await pipelineAt(T);
+    // Two deliveries, so the pending counter is written and later brought back to zero.
+    await pipeline.publish([{ eventId: 'c', type: 'escalation.created', occurredAt: '2026-05-04T09:50:00Z', escalationId: 'x', priority: 'low' }]);
+    await pipeline.drain();
+    await pipeline.publish([{ eventId: 'r', type: 'escalation.resolved', occurredAt: '2026-05-04T09:55:00Z', escalationId: 'x' }]);
+    await pipeline.drain();
+    const pendingCounters = async () =>
+      Object.keys((await pipeline.store.getItems([ESCALATION_GAUGES_KEY])).get(ESCALATION_GAUGES_KEY) ?? {}).filter((name) => name.startsWith('p:'));
+    expect(await pendingCounters()).toHaveLength(1); // back at zero, still there
+
+    await createTick(pipeline.runtime, { publish: () => undefined })();
+
+    expect(await pendingCounters()).toEqual([]);
+    expect((await pipeline.read(T)).realTimeEscalations).toMatchObject({ pending: 0, resolved: 1 });
   });
 });
 
