@@ -1,4 +1,4 @@
-import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { ingestKinesisBatch } from '../pipeline/aggregate-batch';
 import type { CanonicalEvent } from '../schemas/canonical-events';
 import { decodeKinesisRecord } from '../schemas/transports/kinesis';
@@ -23,5 +23,3 @@ export function createKinesisIngest(runtime: Runtime): (event: KinesisStreamEven
       now: runtime.now,
     });
 }
-
-export type { KinesisStreamBatchResponse };
