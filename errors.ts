@@ -8,7 +8,10 @@ export class ClaraPulseError extends Error {
 
 /** Configuration is missing or malformed; names the key. */
 export class ConfigurationError extends ClaraPulseError {
-  constructor(readonly key: string, problem: string) {
+  constructor(
+    readonly key: string,
+    problem: string,
+  ) {
     super(`configuration ${key}: ${problem}`);
   }
 }

@@ -1,13 +1,6 @@
 import type { CanonicalEvent } from '../schemas/canonical-events';
 import type { PulseEvent } from '../schemas/pulse-events';
-import {
-  type ConversationState,
-  type Description,
-  type EntityState,
-  type EscalationState,
-  type UserState,
-  union,
-} from './entity-state';
+import { type ConversationState, type Description, type EntityState, type EscalationState, type UserState, union } from './entity-state';
 import { epochMsOf, minuteOf } from './time';
 
 const newConversation = (id: string): ConversationState => ({ kind: 'conversation', id, starts: [], activity: [], ends: [], messages: {} });

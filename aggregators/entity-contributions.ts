@@ -76,7 +76,10 @@ function addUser(deltas: ItemDeltas, u: UserState, timeZone: string): void {
   if (shares.length === 0) return;
   const firstSeen = Math.min(...shares.map((share) => share.start!));
   const firstSeenDate = localDateOf(firstSeen, timeZone);
-  for (const minute of windowsCovering(shares.flatMap((share) => share.activity), 5)) {
+  for (const minute of windowsCovering(
+    shares.flatMap((share) => share.activity),
+    5,
+  )) {
     addDelta(deltas, minuteKey(minute), Counter.uniqueUsers, 1);
     if (firstSeenDate < localDateOfMinute(minute, timeZone)) addDelta(deltas, minuteKey(minute), Counter.returningUsers, 1);
   }

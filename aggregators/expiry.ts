@@ -1,10 +1,5 @@
 import type { EntityState } from './entity-state';
-import {
-  BUCKET_RETENTION_SECONDS,
-  CONVERSATION_RETENTION_SECONDS,
-  FACT_RETENTION_SECONDS,
-  USER_RETENTION_SECONDS,
-} from './metrics-items';
+import { BUCKET_RETENTION_SECONDS, CONVERSATION_RETENTION_SECONDS, FACT_RETENTION_SECONDS, USER_RETENTION_SECONDS } from './metrics-items';
 import { epochMsOf, MINUTE_MS } from './time';
 import { statusOf } from './entity-contributions';
 

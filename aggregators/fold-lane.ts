@@ -47,13 +47,11 @@ export interface LaneFold {
  * records the state already holds (a retry), and gives each remaining record the counter
  * deltas of the state change it causes. Pure.
  */
-export function foldEntityBatch(
-  records: readonly LaneRecord[],
-  stored: ReadonlyMap<string, StoredEntity>,
-  timeZone: string,
-  lane: string,
-): LaneFold {
-  const current = new Map<string, { before?: EntityState; state?: EntityState; counters: ItemDeltas; appliedSeq?: string; firstSeq?: string; lastSeq?: string }>();
+export function foldEntityBatch(records: readonly LaneRecord[], stored: ReadonlyMap<string, StoredEntity>, timeZone: string, lane: string): LaneFold {
+  const current = new Map<
+    string,
+    { before?: EntityState; state?: EntityState; counters: ItemDeltas; appliedSeq?: string; firstSeq?: string; lastSeq?: string }
+  >();
   const units: LaneFold['units'] = [];
 
   for (const record of records) {
@@ -152,5 +150,4 @@ function userShare(conversationId: string, userId: string, revision: string, sta
   };
 }
 
-const sameMinutes = (a: readonly number[], b: readonly number[]): boolean =>
-  a.length === b.length && a.every((minute, i) => minute === b[i]);
+const sameMinutes = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((minute, i) => minute === b[i]);

@@ -113,8 +113,7 @@ export function counterGroupOf(counter: string): string {
   }
 }
 
-export const laneWatermarkAttribute = (lane: string, group: string): string =>
-  `${CounterPrefix.laneWatermark}${lane}${group}`;
+export const laneWatermarkAttribute = (lane: string, group: string): string => `${CounterPrefix.laneWatermark}${lane}${group}`;
 
 /** Expiry of a counter item, from its key alone so that every writer agrees; none for gauges. */
 export function counterItemExpiresAt(key: string): number | undefined {

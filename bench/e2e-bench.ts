@@ -61,8 +61,16 @@ const costOf = (events: number, workMs: number, used: MeterCounts, cpuSeconds: n
   writeUnitsPerEvent: round(used.writeUnits / events),
   readRequestsPerEvent: round(used.readRequests / events),
   readUnitsPerEvent: round(used.readUnits / events),
-  writesPerEventByItem: Object.fromEntries(Object.entries(used.writesByItem).sort().map(([item, n]) => [item, round(n / events)])),
-  writeUnitsPerWriteByItem: Object.fromEntries(Object.entries(used.writesByItem).sort().map(([item, n]) => [item, round((used.writeUnitsByItem[item] ?? 0) / n)])),
+  writesPerEventByItem: Object.fromEntries(
+    Object.entries(used.writesByItem)
+      .sort()
+      .map(([item, n]) => [item, round(n / events)]),
+  ),
+  writeUnitsPerWriteByItem: Object.fromEntries(
+    Object.entries(used.writesByItem)
+      .sort()
+      .map(([item, n]) => [item, round((used.writeUnitsByItem[item] ?? 0) / n)]),
+  ),
 });
 
 export async function e2eBench(

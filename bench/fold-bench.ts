@@ -112,7 +112,12 @@ export async function foldBench(events: readonly CanonicalEventInput[], reps: nu
     eventsPerSec: perSec(medianTotal),
     validateOnlyPerSec: perSec(pick('validateMs')),
     foldOnlyPerSec: perSec(medianTotal - pick('validateMs')),
-    stageShares: { validateMs: share('validateMs'), entityFoldMs: share('entityFoldMs'), telemetryFoldMs: share('telemetryFoldMs'), shareFoldMs: share('shareFoldMs') },
+    stageShares: {
+      validateMs: share('validateMs'),
+      entityFoldMs: share('entityFoldMs'),
+      telemetryFoldMs: share('telemetryFoldMs'),
+      shareFoldMs: share('shareFoldMs'),
+    },
     countersPerConversation: Math.round(meanConversationCounters(last.entities)),
     profile,
   };

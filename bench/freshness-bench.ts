@@ -39,8 +39,18 @@ export async function freshnessBench(probes: number, seed: number): Promise<Fres
   const stateDir = await mkdtemp(join(tmpdir(), 'clara-pulse-bench-'));
   const logs: string[] = [];
   const stack = await startStack({
-    apiPort: 0, dynamodbPort: 0, kinesisPort: 0, eventBridgePort: 0,
-    inMemory: true, stateDir, simulate: false, rate: 1, chaos: NO_CHAOS, seed, timeZone: 'UTC', timing: DEFAULT_TIMING,
+    apiPort: 0,
+    dynamodbPort: 0,
+    kinesisPort: 0,
+    eventBridgePort: 0,
+    inMemory: true,
+    stateDir,
+    simulate: false,
+    rate: 1,
+    chaos: NO_CHAOS,
+    seed,
+    timeZone: 'UTC',
+    timing: DEFAULT_TIMING,
     log: (line) => logs.push(line),
   });
   const { info } = stack;
@@ -66,14 +76,28 @@ export async function freshnessBench(probes: number, seed: number): Promise<Fres
     const functionName = `bench-probe-${i}`;
     const invocation = { eventId: `probe-${seed}-${i}`, type: 'function.invocation', occurredAt, functionName, durationMs: 10, error: false, throttled: false };
     if (transport === 'dynamodb-streams') {
-      await dynamo.send(new PutItemCommand({ TableName: info.tables.messages, Item: marshall({ conversationId: `probe-${i}`, timestamp: occurredAt, messageId: `probe-${i}`, sender: 'user', language: 'en' }) }));
+      await dynamo.send(
+        new PutItemCommand({
+          TableName: info.tables.messages,
+          Item: marshall({ conversationId: `probe-${i}`, timestamp: occurredAt, messageId: `probe-${i}`, sender: 'user', language: 'en' }),
+        }),
+      );
       return { started, shows: (document) => document.messagesLastHour > before };
     }
     if (transport === 'eventbridge') {
-      const response = await events.send(new PutEventsCommand({ Entries: [{ EventBusName: info.eventBusName, Source: 'ada-clara.telemetry', DetailType: invocation.type, Detail: JSON.stringify(invocation) }] }));
+      const response = await events.send(
+        new PutEventsCommand({
+          Entries: [{ EventBusName: info.eventBusName, Source: 'ada-clara.telemetry', DetailType: invocation.type, Detail: JSON.stringify(invocation) }],
+        }),
+      );
       if (response.FailedEntryCount) throw new Error('PutEvents refused the probe');
     } else {
-      const response = await kinesis.send(new PutRecordsCommand({ StreamName: info.telemetryStream, Records: [{ PartitionKey: invocation.eventId, Data: Buffer.from(JSON.stringify(invocation)) }] }));
+      const response = await kinesis.send(
+        new PutRecordsCommand({
+          StreamName: info.telemetryStream,
+          Records: [{ PartitionKey: invocation.eventId, Data: Buffer.from(JSON.stringify(invocation)) }],
+        }),
+      );
       if (response.FailedRecordCount) throw new Error('PutRecords refused the probe');
     }
     return { started, shows: (document) => functionName in document.systemPerformance.lambdaMetrics };
@@ -107,7 +131,9 @@ export async function freshnessBench(probes: number, seed: number): Promise<Fres
     p50Ms: round(median(all)),
     p95Ms: round(percentile(all, 95)),
     maxMs: round(Math.max(...all)),
-    byTransport: Object.fromEntries(TRANSPORTS.map((t) => [t, { p50Ms: round(median(samples[t])), p95Ms: round(percentile(samples[t], 95)) }])) as FreshnessResult['byTransport'],
+    byTransport: Object.fromEntries(
+      TRANSPORTS.map((t) => [t, { p50Ms: round(median(samples[t])), p95Ms: round(percentile(samples[t], 95)) }]),
+    ) as FreshnessResult['byTransport'],
     readP50Ms: round(median(readTimes)),
   };
 }

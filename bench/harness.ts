@@ -45,7 +45,16 @@ export interface MeterCounts {
   writeUnitsByItem: Record<string, number>;
 }
 
-const emptyCounts = (): MeterCounts => ({ writeRequests: 0, conditionalFailures: 0, readRequests: 0, writeUnits: 0, readUnits: 0, byCommand: {}, writesByItem: {}, writeUnitsByItem: {} });
+const emptyCounts = (): MeterCounts => ({
+  writeRequests: 0,
+  conditionalFailures: 0,
+  readRequests: 0,
+  writeUnits: 0,
+  readUnits: 0,
+  byCommand: {},
+  writesByItem: {},
+  writeUnitsByItem: {},
+});
 
 const bump = (record: Record<string, number>, key: string, by: number) => {
   record[key] = (record[key] ?? 0) + by;
@@ -100,7 +109,11 @@ export class DynamoMeter {
   /** What happened between two snapshots. */
   static since(before: MeterCounts, after: MeterCounts): MeterCounts {
     const minus = (a: Record<string, number>, b: Record<string, number>) =>
-      Object.fromEntries(Object.entries(a).map(([key, n]) => [key, n - (b[key] ?? 0)]).filter(([, n]) => n !== 0));
+      Object.fromEntries(
+        Object.entries(a)
+          .map(([key, n]) => [key, n - (b[key] ?? 0)])
+          .filter(([, n]) => n !== 0),
+      );
     return {
       writeRequests: after.writeRequests - before.writeRequests,
       conditionalFailures: after.conditionalFailures - before.conditionalFailures,
@@ -138,7 +151,13 @@ const shardFor = (shards: readonly Shard[], partitionKey: string): Shard =>
 function append(shard: Shard, partitionKey: string, json: string, arrivalMs: number): void {
   const sequenceNumber = String(shard.nextSeq++);
   shard.records.push({
-    kinesis: { kinesisSchemaVersion: '1.0', partitionKey, sequenceNumber, data: Buffer.from(json).toString('base64'), approximateArrivalTimestamp: arrivalMs / 1000 },
+    kinesis: {
+      kinesisSchemaVersion: '1.0',
+      partitionKey,
+      sequenceNumber,
+      data: Buffer.from(json).toString('base64'),
+      approximateArrivalTimestamp: arrivalMs / 1000,
+    },
     eventSource: 'aws:kinesis',
     eventVersion: '1.0',
     eventID: `${shard.shardId}:${sequenceNumber}`,
@@ -258,7 +277,9 @@ export class BenchPipeline implements EventForwarder {
       // What handlers/observability.ts adds on AWS: one measurement write per invocation.
       await recordInvocation(store, step === 'ingest' ? 'kinesisIngest' : 'pulseAggregator', started, false);
       if (result.response.batchItemFailures.length > 0 || result.deadLettered > 0) {
-        throw new Error(`${step}: ${result.deadLettered} dead-lettered, ${result.response.batchItemFailures.length} failed: ${String(result.outcome.errors[0])}`);
+        throw new Error(
+          `${step}: ${result.deadLettered} dead-lettered, ${result.response.batchItemFailures.length} failed: ${String(result.outcome.errors[0])}`,
+        );
       }
     }
   }

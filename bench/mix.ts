@@ -78,8 +78,21 @@ export function standardMix(options: MixOptions): CanonicalEventInput[] {
       emit(at, { type: 'message.sent', conversationId, messageId: `${conversationId}-m${turn}b`, sender: 'bot', processingTimeMs });
       const status = chance(0.01) ? 500 : chance(0.02) ? 429 : 200;
       emit(at, { type: 'request.completed', service: 'chat-api', latencyMs: processingTimeMs + Math.round(between(20, 120)), statusCode: status });
-      emit(at, { type: 'function.invocation', functionName: 'ada-clara-chat-processor', durationMs: Math.round(processingTimeMs * 0.9), error: status >= 500, throttled: chance(0.002) });
-      if (chance(0.75)) emit(at, { type: 'function.invocation', functionName: 'ada-clara-rag-query', durationMs: Math.round(between(80, 900)), error: false, throttled: false });
+      emit(at, {
+        type: 'function.invocation',
+        functionName: 'ada-clara-chat-processor',
+        durationMs: Math.round(processingTimeMs * 0.9),
+        error: status >= 500,
+        throttled: chance(0.002),
+      });
+      if (chance(0.75))
+        emit(at, {
+          type: 'function.invocation',
+          functionName: 'ada-clara-rag-query',
+          durationMs: Math.round(between(80, 900)),
+          error: false,
+          throttled: false,
+        });
       if (turn === escalateAt) escalate(`${conversationId}-e`, conversationId, at);
     }
     emit(at + between(1_000, 30_000), { type: 'conversation.activity', conversationId });
@@ -120,5 +133,9 @@ export function standardMix(options: MixOptions): CanonicalEventInput[] {
 export function mixShares(events: readonly CanonicalEventInput[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const event of events) counts[event.type] = (counts[event.type] ?? 0) + 1;
-  return Object.fromEntries(Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([type, n]) => [type, Math.round((n / events.length) * 1000) / 1000]));
+  return Object.fromEntries(
+    Object.entries(counts)
+      .sort((a, b) => b[1] - a[1])
+      .map(([type, n]) => [type, Math.round((n / events.length) * 1000) / 1000]),
+  );
 }

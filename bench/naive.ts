@@ -8,7 +8,15 @@
  * - **Scan**, like the original service: every event stored as an item; a read scans the table
  *   and computes the numbers from the raw events.
  */
-import { BatchWriteItemCommand, ConditionalCheckFailedException, type DynamoDBClient, PutItemCommand, ScanCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  PutItemCommand,
+  ScanCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { binOf } from '../aggregators/quantile-sketch';
 import { createTable } from '../local/engines';
@@ -27,33 +35,70 @@ export function naiveCounters(event: CanonicalEventInput): Counter[] {
   const m = minuteKey(at);
   switch (event.type) {
     case 'conversation.started':
-      return [[m, 'live', 1], [m, `lv:${event.language}`, 1], [m, `ar:${event.region ?? 'unknown'}`, 1], [m, 'starts', 1], [dayKey(at), 'conversations', 1]];
+      return [
+        [m, 'live', 1],
+        [m, `lv:${event.language}`, 1],
+        [m, `ar:${event.region ?? 'unknown'}`, 1],
+        [m, 'starts', 1],
+        [dayKey(at), 'conversations', 1],
+      ];
     case 'conversation.activity':
       return [[m, 'act', 1]];
     case 'conversation.ended':
-      return [[m, 'live', -1], [m, 'endN', 1]];
+      return [
+        [m, 'live', -1],
+        [m, 'endN', 1],
+      ];
     case 'message.sent':
       return event.sender === 'bot' && event.processingTimeMs !== undefined
-        ? [[m, 'msg', 1], [m, 'botN', 1], [m, 'botSum', event.processingTimeMs], [m, `h:${binOf(event.processingTimeMs)}`, 1]]
+        ? [
+            [m, 'msg', 1],
+            [m, 'botN', 1],
+            [m, 'botSum', event.processingTimeMs],
+            [m, `h:${binOf(event.processingTimeMs)}`, 1],
+          ]
         : [[m, 'msg', 1]];
     case 'escalation.created':
-      return [[dayKey(at), 'created', 1], ['G#escalations', 'pend', 1], ...(event.priority === 'critical' || event.priority === 'urgent' ? [['G#escalations', 'crit', 1] as Counter] : [])];
+      return [
+        [dayKey(at), 'created', 1],
+        ['G#escalations', 'pend', 1],
+        ...(event.priority === 'critical' || event.priority === 'urgent' ? [['G#escalations', 'crit', 1] as Counter] : []),
+      ];
     case 'escalation.assigned':
-      return [['G#escalations', 'pend', -1], ['G#escalations', 'prog', 1]];
+      return [
+        ['G#escalations', 'pend', -1],
+        ['G#escalations', 'prog', 1],
+      ];
     case 'escalation.resolved':
-      return [['G#escalations', 'prog', -1], [dayKey(at), 'resolved', 1]];
+      return [
+        ['G#escalations', 'prog', -1],
+        [dayKey(at), 'resolved', 1],
+      ];
     case 'escalation.failed':
       return [['G#escalations', 'pend', -1]];
     case 'request.completed':
       return [[m, 'req', 1], ...(event.statusCode >= 500 ? [[m, 'req5xx', 1] as Counter] : [])];
     case 'system.sample':
       return [
-        [m, 'smp', 1], [m, 'cpu', event.cpuPercent], [m, 'mem', event.memoryPercent], [m, 'disk', event.diskPercent],
-        ...(event.networkLatencyMs === undefined ? [] : [[m, 'netN', 1], [m, 'net', event.networkLatencyMs]] as Counter[]),
+        [m, 'smp', 1],
+        [m, 'cpu', event.cpuPercent],
+        [m, 'mem', event.memoryPercent],
+        [m, 'disk', event.diskPercent],
+        ...(event.networkLatencyMs === undefined
+          ? []
+          : ([
+              [m, 'netN', 1],
+              [m, 'net', event.networkLatencyMs],
+            ] as Counter[])),
       ];
     case 'function.invocation': {
       const fn = `fn:${event.functionName}`;
-      return [[m, `${fn}:n`, 1], [m, `${fn}:d`, event.durationMs], ...(event.error ? [[m, `${fn}:e`, 1] as Counter] : []), ...(event.throttled ? [[m, `${fn}:t`, 1] as Counter] : [])];
+      return [
+        [m, `${fn}:n`, 1],
+        [m, `${fn}:d`, event.durationMs],
+        ...(event.error ? [[m, `${fn}:e`, 1] as Counter] : []),
+        ...(event.throttled ? [[m, `${fn}:t`, 1] as Counter] : []),
+      ];
     }
   }
 }
@@ -61,9 +106,11 @@ export function naiveCounters(event: CanonicalEventInput): Counter[] {
 /** Runs `work` over the items with at most `concurrency` in flight. */
 export async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
 }
 
 /** Applies the events the naive way: `idempotent` puts a dedupe record first (and skips a repeat). */
@@ -72,20 +119,24 @@ export async function applyNaive(dynamo: DynamoDBClient, tableName: string, even
   await pool(events, 16, async (event) => {
     if (idempotent) {
       try {
-        await dynamo.send(new PutItemCommand({ TableName: tableName, Item: { pk: { S: `R#${event.eventId}` } }, ConditionExpression: 'attribute_not_exists(pk)' }));
+        await dynamo.send(
+          new PutItemCommand({ TableName: tableName, Item: { pk: { S: `R#${event.eventId}` } }, ConditionExpression: 'attribute_not_exists(pk)' }),
+        );
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) return; // seen before
         throw error;
       }
     }
     for (const [key, counter, amount] of naiveCounters(event)) {
-      await dynamo.send(new UpdateItemCommand({
-        TableName: tableName,
-        Key: { pk: { S: key } },
-        UpdateExpression: 'ADD #c :a',
-        ExpressionAttributeNames: { '#c': counter },
-        ExpressionAttributeValues: { ':a': { N: String(amount) } },
-      }));
+      await dynamo.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: { pk: { S: key } },
+          UpdateExpression: 'ADD #c :a',
+          ExpressionAttributeNames: { '#c': counter },
+          ExpressionAttributeValues: { ':a': { N: String(amount) } },
+        }),
+      );
     }
   });
 }
@@ -221,7 +272,11 @@ export function naiveNumbers(events: readonly CanonicalEventInput[], atMs: numbe
       activeUserIds.add(c.user!);
     }
   }
-  let escalationsToday = 0, pending = 0, inProgress = 0, criticalOpen = 0, resolvedToday = 0;
+  let escalationsToday = 0,
+    pending = 0,
+    inProgress = 0,
+    criticalOpen = 0,
+    resolvedToday = 0;
   for (const e of escalations.values()) {
     if (e.created === undefined) continue;
     if (e.created >= dayStart) escalationsToday++;

@@ -68,8 +68,15 @@ export async function profiled<T>(work: () => Promise<T>): Promise<{ result: T; 
   return {
     result: outcome.value,
     profile: {
-      areas: Object.fromEntries(Object.entries(areas).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, share(v)])),
-      top: [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([fn, v]) => ({ fn, share: share(v) })),
+      areas: Object.fromEntries(
+        Object.entries(areas)
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, v]) => [k, share(v)]),
+      ),
+      top: [...byFunction]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 12)
+        .map(([fn, v]) => ({ fn, share: share(v) })),
     },
   };
 }

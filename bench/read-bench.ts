@@ -152,7 +152,9 @@ export async function readBench({ dynamo, meter, rawDynamo, rawMeter }: ReadEngi
   for (let r = 0; r < options.reads; r++) endOfDay.push((await timed(() => readDocument(largest.store, largest.settings, endOfDayMs))).ms);
   const endOfDayUnits = DynamoMeter.since(endOfDayBefore, meter.snapshot()).readUnits / options.reads;
 
-  const scans = new Map<number, { ms: number[]; requests: number; units: number; numbers?: NaiveNumbers }>(built.map(({ size }) => [size, { ms: [], requests: 0, units: 0 }]));
+  const scans = new Map<number, { ms: number[]; requests: number; units: number; numbers?: NaiveNumbers }>(
+    built.map(({ size }) => [size, { ms: [], requests: 0, units: 0 }]),
+  );
   const rounds = Math.max(...options.sizes.map(options.scans));
   for (let r = 0; r < rounds; r++) {
     for (const { size } of built) {
@@ -199,7 +201,12 @@ export async function readBench({ dynamo, meter, rawDynamo, rawMeter }: ReadEngi
     fetchedKbByKind: kbByKind,
     profile,
     engineCpuMsPerRead: round(engineCpuMsPerRead),
-    endOfDay: { atIso: new Date(endOfDayMs).toISOString(), readP50Ms: round(median(endOfDay)), readP95Ms: round(percentile(endOfDay, 95)), readUnitsPerRead: round(endOfDayUnits) },
+    endOfDay: {
+      atIso: new Date(endOfDayMs).toISOString(),
+      readP50Ms: round(median(endOfDay)),
+      readP95Ms: round(percentile(endOfDay, 95)),
+      readUnitsPerRead: round(endOfDayUnits),
+    },
   };
 }
 
@@ -212,7 +219,11 @@ function sizeByKind(items: Iterable<Record<string, unknown>>): Record<string, nu
       bytes[kind] = (bytes[kind] ?? 0) + name.length + JSON.stringify(value).length;
     }
   }
-  return Object.fromEntries(Object.entries(bytes).sort((a, b) => b[1] - a[1]).map(([kind, n]) => [`${kind}${kind === 'other' ? '' : ':'}`, round(n / 1024)]));
+  return Object.fromEntries(
+    Object.entries(bytes)
+      .sort((a, b) => b[1] - a[1])
+      .map(([kind, n]) => [`${kind}${kind === 'other' ? '' : ':'}`, round(n / 1024)]),
+  );
 }
 
 /** The numbers both reads compute, side by side. */

@@ -32,8 +32,32 @@ const HIGH_RATE = 10_000;
 const BUSY_HOUR = 9_600;
 
 const plan = quick
-  ? { foldEvents: 40_000, youngFoldEvents: 50_000, foldReps: 3, e2eEvents: 12_000, e2eReps: 1, lowRateEvents: 600, naiveEvents: 1_500, readSizes: [1_000, 10_000, 100_000], reads: 100, probes: 15, memoryEvents: 10_000 }
-  : { foldEvents: 150_000, youngFoldEvents: 200_000, foldReps: 5, e2eEvents: 15_000, e2eReps: 3, lowRateEvents: 2_000, naiveEvents: 5_000, readSizes: [10_000, 100_000, 1_000_000], reads: 200, probes: 45, memoryEvents: 20_000 };
+  ? {
+      foldEvents: 40_000,
+      youngFoldEvents: 50_000,
+      foldReps: 3,
+      e2eEvents: 12_000,
+      e2eReps: 1,
+      lowRateEvents: 600,
+      naiveEvents: 1_500,
+      readSizes: [1_000, 10_000, 100_000],
+      reads: 100,
+      probes: 15,
+      memoryEvents: 10_000,
+    }
+  : {
+      foldEvents: 150_000,
+      youngFoldEvents: 200_000,
+      foldReps: 5,
+      e2eEvents: 15_000,
+      e2eReps: 3,
+      lowRateEvents: 2_000,
+      naiveEvents: 5_000,
+      readSizes: [10_000, 100_000, 1_000_000],
+      reads: 200,
+      probes: 45,
+      memoryEvents: 20_000,
+    };
 const BATCH_SIZES = [100, 500, 1000] as const;
 /** Kinesis takes 1,000 records/s per shard: 10,000 events/s need 10 telemetry shards, and ~5,600 pulse records/s 8. */
 const HIGH_RATE_SHARDS = { telemetryShards: 10, pulseShards: 8 };
@@ -45,9 +69,13 @@ const label = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000
 
 async function memoryOf(mode: 'fold' | 'handler', endpoint = ''): Promise<{ peakRssMb: number; beforeMb: number; peakBeforeMb: number }> {
   const rate = mode === 'fold' ? BUSY_HOUR / 3600 : HIGH_RATE;
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(__dirname, 'memory-child.ts'), mode, String(seed), '1000', String(plan.memoryEvents), String(rate), endpoint], {
-    maxBuffer: 1 << 20,
-  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', join(__dirname, 'memory-child.ts'), mode, String(seed), '1000', String(plan.memoryEvents), String(rate), endpoint],
+    {
+      maxBuffer: 1 << 20,
+    },
+  );
   return JSON.parse(stdout.trim().split('\n').pop()!);
 }
 
@@ -55,7 +83,9 @@ async function main(): Promise<void> {
   const started = Date.now();
   log(`${quick ? 'quick' : 'full'} run, seed ${seed}`);
 
-  log(`1. fold: ${plan.foldEvents} events of whole conversations at batch 100, and ${plan.youngFoldEvents} at ${HIGH_RATE}/s at batch 1000; ${plan.foldReps} runs each`);
+  log(
+    `1. fold: ${plan.foldEvents} events of whole conversations at batch 100, and ${plan.youngFoldEvents} at ${HIGH_RATE}/s at batch 1000; ${plan.foldReps} runs each`,
+  );
   const wholeConversations = standardMix({ seed, count: plan.foldEvents, endMs: AT_MS, eventsPerSecond: BUSY_HOUR / 3600 });
   const fold = await foldBench(wholeConversations, plan.foldReps, 100);
   const highRate = standardMix({ seed, count: Math.max(plan.youngFoldEvents, plan.e2eEvents, plan.naiveEvents), endMs: AT_MS, eventsPerSecond: HIGH_RATE });
@@ -83,15 +113,18 @@ async function main(): Promise<void> {
     log(`4. read: histories of ${plan.readSizes.map(label).join(', ')} events at ${BUSY_HOUR}/h`);
     const rawEngine = await startDynaliteChild();
     const rawDynamo = localDynamoClient(rawEngine.endpoint);
-    read = await readBench({ dynamo, meter, rawDynamo, rawMeter: new DynamoMeter(rawDynamo) }, {
-      sizes: plan.readSizes,
-      eventsPerHour: BUSY_HOUR,
-      seed,
-      atMs: AT_MS,
-      reads: plan.reads,
-      scans: (size) => (size >= 1_000_000 ? 3 : size >= 100_000 ? (quick ? 3 : 5) : 10),
-      engineCpuSeconds: () => engine.cpuSeconds(),
-    }).finally(async () => {
+    read = await readBench(
+      { dynamo, meter, rawDynamo, rawMeter: new DynamoMeter(rawDynamo) },
+      {
+        sizes: plan.readSizes,
+        eventsPerHour: BUSY_HOUR,
+        seed,
+        atMs: AT_MS,
+        reads: plan.reads,
+        scans: (size) => (size >= 1_000_000 ? 3 : size >= 100_000 ? (quick ? 3 : 5) : 10),
+        engineCpuSeconds: () => engine.cpuSeconds(),
+      },
+    ).finally(async () => {
       rawDynamo.destroy();
       await rawEngine.close();
     });
@@ -139,11 +172,17 @@ function buildResults({ started, fold, youngFold, e2e, lowRate, naive, read, fre
   return {
     quick,
     seed,
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}`, memoryGb: Math.round(totalmem() / 2 ** 30) },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+    },
     ranAt: new Date(started).toISOString(),
     durationSeconds: Math.round((Date.now() - started) / 1000),
     notes: [
-      'Engines: dynalite in a child process (its own core); the functions in this process; pulse-events as in-memory shards. The Scan baseline\'s raw events live in a second dynalite.',
+      "Engines: dynalite in a child process (its own core); the functions in this process; pulse-events as in-memory shards. The Scan baseline's raw events live in a second dynalite.",
       `Fold: whole conversations (the standard mix over many hours) at batch 100; young conversations (${HIGH_RATE} events/s for a few seconds) at batch 1000 in foldYoungEventsPerSec.`,
       `Throughput and write cost: the standard mix at ${HIGH_RATE} events/s, ${HIGH_RATE_SHARDS.telemetryShards} telemetry and ${HIGH_RATE_SHARDS.pulseShards} pulse-events shards; headline figures at batch 1000. ` +
         `Busy hour: ${BUSY_HOUR} events/h on the deployed ${BUSY_HOUR_SHARDS.telemetryShards}+${BUSY_HOUR_SHARDS.pulseShards} shards, batch ${LOW_RATE_BATCH}.`,
@@ -164,11 +203,13 @@ function buildResults({ started, fold, youngFold, e2e, lowRate, naive, read, fre
     // ── more figures ──
     foldYoungEventsPerSec: youngFold.eventsPerSec,
     validateEventsPerSec: fold.validateOnlyPerSec,
-    ...Object.fromEntries(e2e.batches.flatMap((b) => [
-      [`e2eEventsPerSecBatch${b.batchSize}`, b.eventsPerSec],
-      [`writeRequestsPerEventBatch${b.batchSize}`, b.writeRequestsPerEvent],
-      [`writeUnitsPerEventBatch${b.batchSize}`, b.writeUnitsPerEvent],
-    ])),
+    ...Object.fromEntries(
+      e2e.batches.flatMap((b) => [
+        [`e2eEventsPerSecBatch${b.batchSize}`, b.eventsPerSec],
+        [`writeRequestsPerEventBatch${b.batchSize}`, b.writeRequestsPerEvent],
+        [`writeUnitsPerEventBatch${b.batchSize}`, b.writeUnitsPerEvent],
+      ]),
+    ),
     writeUnitsPerEvent: design.writeUnitsPerEvent,
     busyHourWriteRequestsPerEvent: lowRate.batches[0]!.writeRequestsPerEvent,
     busyHourWriteUnitsPerEvent: lowRate.batches[0]!.writeUnitsPerEvent,
@@ -178,12 +219,14 @@ function buildResults({ started, fold, youngFold, e2e, lowRate, naive, read, fre
     idempotentWriteRequestsPerEvent: naive.idempotent.writeRequestsPerEvent,
     idempotentWriteUnitsPerEvent: naive.idempotent.writeUnitsPerEvent,
     naiveToDesignWriteRatio: round(naive.counters.writeRequestsPerEvent / design.writeRequestsPerEvent),
-    ...Object.fromEntries(read.sizes.flatMap((s) => [
-      [`readP50Ms${label(s.events)}`, s.readP50Ms],
-      [`readP95Ms${label(s.events)}`, s.readP95Ms],
-      [`scanReadP50Ms${label(s.events)}`, s.scanReadP50Ms],
-      [`scanReadP95Ms${label(s.events)}`, s.scanReadP95Ms],
-    ])),
+    ...Object.fromEntries(
+      read.sizes.flatMap((s) => [
+        [`readP50Ms${label(s.events)}`, s.readP50Ms],
+        [`readP95Ms${label(s.events)}`, s.readP95Ms],
+        [`scanReadP50Ms${label(s.events)}`, s.scanReadP50Ms],
+        [`scanReadP95Ms${label(s.events)}`, s.scanReadP95Ms],
+      ]),
+    ),
     readLargestEvents: largest.events,
     readP95RatioLargestTo10k: round(largest.readP95Ms / smallest10k.readP95Ms),
     scanToDesignReadP95RatioLargest: round(largest.scanReadP95Ms / largest.readP95Ms),
@@ -192,7 +235,17 @@ function buildResults({ started, fold, youngFold, e2e, lowRate, naive, read, fre
     foldPeakRssMb: Math.round(foldMemory.peakRssMb),
     handlerPeakRssMb: Math.round(handlerMemory.peakRssMb),
     benchProcessPeakRssMb: Math.round(peakRssMb()),
-    details: { mix: mixShares(highRate), fold, youngFold, e2e, lowRate: { batchSize: LOW_RATE_BATCH, ...lowRate }, naive, read, freshness, memory: { fold: foldMemory, handler: handlerMemory } },
+    details: {
+      mix: mixShares(highRate),
+      fold,
+      youngFold,
+      e2e,
+      lowRate: { batchSize: LOW_RATE_BATCH, ...lowRate },
+      naive,
+      read,
+      freshness,
+      memory: { fold: foldMemory, handler: handlerMemory },
+    },
   };
 }
 

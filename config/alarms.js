@@ -1,5 +1,3 @@
-'use strict';
-
 /**
  * One CloudWatch alarm per on-call metric (SPEC §5), built from config/on-call-metrics.json:
  * the same file the code takes its EMF names from, so an alarm cannot watch a name that is
@@ -57,6 +55,7 @@ function alarmResources(serviceName) {
 
 module.exports = async ({ resolveConfigurationProperty }) => {
   const serviceName = await resolveConfigurationProperty(['provider', 'environment', 'POWERTOOLS_SERVICE_NAME']);
-  if (typeof serviceName !== 'string' || serviceName === '') throw new Error('provider.environment.POWERTOOLS_SERVICE_NAME must be set: alarms need it as the service dimension');
+  if (typeof serviceName !== 'string' || serviceName === '')
+    throw new Error('provider.environment.POWERTOOLS_SERVICE_NAME must be set: alarms need it as the service dimension');
   return alarmResources(serviceName);
 };

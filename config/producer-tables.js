@@ -1,5 +1,3 @@
-'use strict';
-
 /**
  * The producers' tables (SPEC §2.1) belong to the chat and escalation services. A shared stage
  * takes their stream ARNs as parameters; a standalone stage (`createProducerTables: true`)
@@ -13,7 +11,15 @@
 
 const TABLES = {
   chatSessions: { suffix: 'chat-sessions', logicalId: 'ChatSessionsTable', param: 'chatSessionsStreamArn', key: [['sessionId', 'HASH']], ttl: 'ttl' },
-  messages: { suffix: 'messages', logicalId: 'MessagesTable', param: 'messagesStreamArn', key: [['conversationId', 'HASH'], ['timestamp', 'RANGE']] },
+  messages: {
+    suffix: 'messages',
+    logicalId: 'MessagesTable',
+    param: 'messagesStreamArn',
+    key: [
+      ['conversationId', 'HASH'],
+      ['timestamp', 'RANGE'],
+    ],
+  },
   escalations: { suffix: 'escalations', logicalId: 'EscalationsTable', param: 'escalationsStreamArn', key: [['escalationId', 'HASH']] },
 };
 

@@ -29,7 +29,9 @@ export function createDynamoDbStreamIngest(runtime: Runtime): (event: DynamoDBSt
     const records: PulseRecord[] = [];
     for (const record of event.Records) {
       const table = producerTable.get(tableNameOf(record) ?? '');
-      const decoded = table ? decodeStreamRecord(table, record, new Date(now)) : { ok: false as const, reason: `not a producer table: ${record.eventSourceARN}` };
+      const decoded = table
+        ? decodeStreamRecord(table, record, new Date(now))
+        : { ok: false as const, reason: `not a producer table: ${record.eventSourceARN}` };
       if (!decoded.ok) {
         letters.push({ origin: 'dynamodb-stream-ingest', reason: decoded.reason, record, at: new Date(now).toISOString() });
         continue;

@@ -14,7 +14,11 @@ export function createEventBridgeIngest(runtime: Runtime): (event: EventBridgeEv
     const decoded = decodeEventBridgeEvent(event, new Date(now));
     const enteredAt = Date.parse(event.time) || now;
     const outcome = decoded.ok
-      ? await forwardBatch(runtime, [], decoded.events.map((e) => ({ source: 'eventbridge' as const, enteredAt, event: e })))
+      ? await forwardBatch(
+          runtime,
+          [],
+          decoded.events.map((e) => ({ source: 'eventbridge' as const, enteredAt, event: e })),
+        )
       : await forwardBatch(runtime, [{ origin: 'eventbridge-ingest', reason: decoded.reason, record: event, at: new Date(now).toISOString() }], []);
     if (outcome.error !== undefined) throw outcome.error;
     return outcome;

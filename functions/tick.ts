@@ -45,7 +45,10 @@ export function createTick(runtime: Runtime, publisher: OnCallPublisher) {
     const now = runtime.now();
     const document = await readDocument(runtime.store, runtime.settings, now);
     await publisher.publish(onCallValues(document));
-    await runtime.store.recordAlertState(document.alerts.map((alert) => alert.id), now);
+    await runtime.store.recordAlertState(
+      document.alerts.map((alert) => alert.id),
+      now,
+    );
     await runtime.store.compactGauges(ESCALATION_GAUGES_KEY, Math.floor(now / 1000) - WATERMARK_RETENTION_SECONDS);
     return document;
   };

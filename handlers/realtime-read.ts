@@ -6,7 +6,4 @@ import { runtimeFromEnvironment } from './runtime-from-environment';
 const runtime = runtimeFromEnvironment({ deadLetters: false });
 const read = createRealtimeRead(runtime, (error) => logger.error('read failed', { error }));
 
-export const handler = withObservability(
-  (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => read(event),
-  runtime.store,
-);
+export const handler = withObservability((event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => read(event), runtime.store);

@@ -21,7 +21,8 @@ export function parseChaos(text: string): ChaosRates {
   for (const part of text.split(',').filter(Boolean)) {
     const [name, value] = part.split('=');
     const rate = Number(value);
-    if (!(name && name in rates) || !(rate >= 0 && rate <= 1)) throw new RangeError(`--chaos: cannot read "${part}" (use crash=0.1,throttle=0.05,duplicate=0.1)`);
+    if (!(name && name in rates) || !(rate >= 0 && rate <= 1))
+      throw new RangeError(`--chaos: cannot read "${part}" (use crash=0.1,throttle=0.05,duplicate=0.1)`);
     rates[name as keyof ChaosRates] = rate;
   }
   return rates;
@@ -49,7 +50,10 @@ export function seededRandom(seed: number): () => number {
 export class CrashingStore implements MetricsStore {
   private crashed = false;
 
-  constructor(private readonly inner: MetricsStore, private readonly crashRate: () => boolean) {}
+  constructor(
+    private readonly inner: MetricsStore,
+    private readonly crashRate: () => boolean,
+  ) {}
 
   get usage() {
     return this.inner.usage;

@@ -31,7 +31,10 @@ export const startDynalite = (options: { path?: string; port?: number } = {}): P
   listen(dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path && { path: options.path }) }), options.port ?? 0);
 
 export const startKinesalite = (options: { path?: string; port?: number } = {}): Promise<Engine> =>
-  listen(kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100, ...(options.path && { path: options.path }) }), options.port ?? 0);
+  listen(
+    kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100, ...(options.path && { path: options.path }) }),
+    options.port ?? 0,
+  );
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 

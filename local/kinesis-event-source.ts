@@ -8,7 +8,7 @@ import {
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { compareSequences } from '../aggregators/sequence';
 
-export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | void>;
+export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | undefined>;
 
 export interface KinesisEventSourceOptions {
   client: KinesisClient;
@@ -117,7 +117,13 @@ export class KinesisEventSource {
       reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       if (this.options.bisectOnError && batch.length > 1) shard.limit = Math.ceil(batch.length / 2);
     }
-    const done = failedFrom === undefined ? batch.length : Math.max(0, batch.findIndex((record) => record.kinesis.sequenceNumber === failedFrom));
+    const done =
+      failedFrom === undefined
+        ? batch.length
+        : Math.max(
+            0,
+            batch.findIndex((record) => record.kinesis.sequenceNumber === failedFrom),
+          );
     if (done > 0) {
       shard.buffer.splice(0, done);
       shard.attempts = 0;

@@ -4,7 +4,7 @@ import { banner } from './stack/stack-info';
 
 /** `npm start`: the whole Clara Pulse pipeline on 127.0.0.1, with a live dashboard. */
 async function main(): Promise<void> {
-  let options;
+  let options: ReturnType<typeof parseStackArgs>;
   try {
     options = parseStackArgs(process.argv.slice(2));
   } catch (error) {

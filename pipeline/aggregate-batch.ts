@@ -73,12 +73,20 @@ async function commitFold<E>(deps: AggregatorDeps, lane: string, fold: LaneFold,
   const first = records[0];
   if (!first) return { errors: [], writes: 0 };
   const concurrency = deps.writeConcurrency ?? 16;
-  const counterTasks = [...unitsByItem(fold)].map(([key, units]) => () => deps.store.applyCounters(lane, key, units));
+  const counterTasks = [...unitsByItem(fold)].map(
+    ([key, units]) =>
+      () =>
+        deps.store.applyCounters(lane, key, units),
+  );
   const errors = await runAll(counterTasks, concurrency);
   let writes = counterTasks.length;
   if (errors.length === 0 && fold.forwards.length > 0) {
     const bySeq = new Map(records.map((record) => [record.seq, record]));
-    const shares = fold.forwards.map(({ share, seq }) => ({ source: bySeq.get(seq)?.source ?? first.source, enteredAt: bySeq.get(seq)?.enteredAt ?? first.enteredAt, event: share }));
+    const shares = fold.forwards.map(({ share, seq }) => ({
+      source: bySeq.get(seq)?.source ?? first.source,
+      enteredAt: bySeq.get(seq)?.enteredAt ?? first.enteredAt,
+      event: share,
+    }));
     errors.push(...(await runAll([() => deps.forwarder.forward(shares)], 1)));
     writes++;
   }

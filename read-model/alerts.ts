@@ -34,12 +34,7 @@ export function watchedValue(rule: AlertRule, document: Omit<RealTimeMetrics, 'a
  * The rules firing at `atMs`. "Since when" comes from the alert state the 1-minute tick keeps
  * (`since:<id>`); a rule the tick has not seen firing yet is reported as firing since now.
  */
-export function firingAlerts(
-  document: Omit<RealTimeMetrics, 'alerts'>,
-  state: StoredItem | undefined,
-  atMs: number,
-  settings: AlertSettings,
-): Alert[] {
+export function firingAlerts(document: Omit<RealTimeMetrics, 'alerts'>, state: StoredItem | undefined, atMs: number, settings: AlertSettings): Alert[] {
   const alerts: Alert[] = [];
   for (const rule of ALERT_RULES) {
     const value = watchedValue(rule, document);

@@ -25,9 +25,7 @@ const percent = z.number().finite().min(0).max(100);
 const base = { eventId: id, occurredAt: isoInstant };
 
 /** `urgent` is a legacy spelling of `critical` (SPEC §2.1). */
-export const prioritySchema = z
-  .enum(['low', 'medium', 'high', 'critical', 'urgent'])
-  .transform((p) => (p === 'urgent' ? 'critical' : p));
+export const prioritySchema = z.enum(['low', 'medium', 'high', 'critical', 'urgent']).transform((p) => (p === 'urgent' ? 'critical' : p));
 
 export const conversationStarted = z.object({
   ...base,

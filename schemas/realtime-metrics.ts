@@ -61,9 +61,7 @@ export const realTimeEscalationsSchema = z
   })
   .strict();
 
-export const responseTimePercentilesSchema = z
-  .object({ p50: nonNegative, p95: nonNegative, p99: nonNegative })
-  .strict();
+export const responseTimePercentilesSchema = z.object({ p50: nonNegative, p95: nonNegative, p99: nonNegative }).strict();
 
 export const dynamoDbMetricsSchema = z
   .object({

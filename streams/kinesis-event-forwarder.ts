@@ -8,7 +8,10 @@ const PUT_RECORDS_LIMIT = 500;
 const MAX_ATTEMPTS = 5;
 
 export class KinesisEventForwarder implements EventForwarder {
-  constructor(private readonly client: KinesisClient, private readonly streamName: string) {}
+  constructor(
+    private readonly client: KinesisClient,
+    private readonly streamName: string,
+  ) {}
 
   async forward(records: readonly PulseRecord[]): Promise<void> {
     for (let i = 0; i < records.length; i += PUT_RECORDS_LIMIT) {

@@ -6,7 +6,10 @@ const SEND_BATCH_LIMIT = 10;
 
 /** The dead-letter queue on AWS. A letter SQS does not take is an error: the record must then be retried, not lost. */
 export class SqsDeadLetters implements DeadLetterSink {
-  constructor(private readonly client: SQSClient, private readonly queueUrl: string) {}
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
 
   async send(letters: readonly DeadLetter[]): Promise<void> {
     for (let i = 0; i < letters.length; i += SEND_BATCH_LIMIT) {

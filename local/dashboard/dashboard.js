@@ -1,6 +1,5 @@
 // Clara Pulse dashboard: reads GET /admin/realtime every 2 s and shows the document as it is.
 // A null in the document is shown as "no data" — this page never invents or fills in a number.
-'use strict';
 
 const REFRESH_MS = 2000;
 const HOUR_MS = 3600 * 1000;

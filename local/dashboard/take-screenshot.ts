@@ -1,14 +1,14 @@
 /**
  * Takes docs/dashboard.png for the README: a clean in-memory stack with the simulator (and its
- * day of history), the dashboard open in Debian's chromium long enough to gather a sparkline.
+ * day of history), the dashboard open in headless Chromium long enough to gather a sparkline.
  *
  *   npx tsx local/dashboard/take-screenshot.ts [seconds to watch, default 120]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { NO_CHAOS } from '../chaos';
+import { launchChromium } from './browser';
 import { DEFAULT_TIMING } from '../stack/options';
 import { startStack } from '../stack/stack';
 
@@ -30,14 +30,9 @@ async function main(): Promise<void> {
     timing: DEFAULT_TIMING,
     log: () => undefined,
   });
-  const context = await chromium.launchPersistentContext(join(stateDir, 'profile'), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1440, height: 1000 },
-  });
+  const browser = await launchChromium();
   try {
-    const page = await context.newPage();
+    const page = await browser.context.newPage();
     await page.goto(stack.info.dashboard);
     for (let s = 0; s < watchSeconds; s += 10) {
       await page.waitForTimeout(10_000);
@@ -46,7 +41,7 @@ async function main(): Promise<void> {
     await page.screenshot({ path: join(__dirname, '..', '..', 'docs', 'dashboard.png'), fullPage: true });
     console.log('wrote docs/dashboard.png');
   } finally {
-    await context.close();
+    await browser.close();
     await stack.stop();
     await rm(stateDir, { recursive: true, force: true });
   }

@@ -33,9 +33,27 @@ export async function conversation(ctx: ScriptContext, options: { userId?: strin
   const start = iso(clock.now());
   ctx.counts.conversations++;
   if (channel === 'web') {
-    await producers.putSession({ sessionId: conversationId, userId, language, region, status: 'active', startTime: start, lastActivity: start, messageCount: 0, ttl: Math.floor(Date.parse(start) / 1000) + THIRTY_DAYS_S });
+    await producers.putSession({
+      sessionId: conversationId,
+      userId,
+      language,
+      region,
+      status: 'active',
+      startTime: start,
+      lastActivity: start,
+      messageCount: 0,
+      ttl: Math.floor(Date.parse(start) / 1000) + THIRTY_DAYS_S,
+    });
   } else {
-    producers.emit('ada-clara.chat', { eventId: randomUUID(), type: 'conversation.started', occurredAt: start, conversationId, ...(userId && { userId }), language, ...(region && { region }) });
+    producers.emit('ada-clara.chat', {
+      eventId: randomUUID(),
+      type: 'conversation.started',
+      occurredAt: start,
+      conversationId,
+      ...(userId && { userId }),
+      language,
+      ...(region && { region }),
+    });
   }
 
   const exchanges = options.exchanges ?? 1 + Math.floor(model.random() * 6);
@@ -44,12 +62,37 @@ export async function conversation(ctx: ScriptContext, options: { userId?: strin
   const message = async (sender: 'user' | 'bot', processingTime?: number) => {
     const at = iso(clock.now());
     const messageId = id('msg');
-    if (channel === 'web') await producers.putMessage({ conversationId, timestamp: at, messageId, sender, language, ...(processingTime !== undefined && { processingTime }) });
-    else producers.emit('ada-clara.chat', { eventId: randomUUID(), type: 'message.sent', occurredAt: at, conversationId, messageId, sender, ...(processingTime !== undefined && { processingTimeMs: processingTime }) });
+    if (channel === 'web')
+      await producers.putMessage({ conversationId, timestamp: at, messageId, sender, language, ...(processingTime !== undefined && { processingTime }) });
+    else
+      producers.emit('ada-clara.chat', {
+        eventId: randomUUID(),
+        type: 'message.sent',
+        occurredAt: at,
+        conversationId,
+        messageId,
+        sender,
+        ...(processingTime !== undefined && { processingTimeMs: processingTime }),
+      });
     const service = channel === 'web' ? 'chat-api' : 'sms-gateway';
-    producers.record({ eventId: randomUUID(), type: 'request.completed', occurredAt: at, service, latencyMs: (processingTime ?? 0) + Math.round(model.between(20, 180)), statusCode: model.statusCode() });
+    producers.record({
+      eventId: randomUUID(),
+      type: 'request.completed',
+      occurredAt: at,
+      service,
+      latencyMs: (processingTime ?? 0) + Math.round(model.between(20, 180)),
+      statusCode: model.statusCode(),
+    });
     if (processingTime !== undefined) {
-      producers.emit('ada-clara.telemetry', { eventId: randomUUID(), type: 'function.invocation', occurredAt: at, functionName: 'ada-clara-chat-processor', durationMs: processingTime + 15, error: model.chance(0.005), throttled: model.chance(0.002) });
+      producers.emit('ada-clara.telemetry', {
+        eventId: randomUUID(),
+        type: 'function.invocation',
+        occurredAt: at,
+        functionName: 'ada-clara-chat-processor',
+        durationMs: processingTime + 15,
+        error: model.chance(0.005),
+        throttled: model.chance(0.002),
+      });
     }
     messageCount++;
     return at;
@@ -78,7 +121,15 @@ export async function escalation(ctx: ScriptContext, sessionId: string): Promise
   const priority = model.priority();
   ctx.counts.escalations++;
   await producers.putEscalation({ escalationId, sessionId, priority, status: 'pending', timestamp: iso(clock.now()) });
-  producers.emit('ada-clara.telemetry', { eventId: randomUUID(), type: 'function.invocation', occurredAt: iso(clock.now()), functionName: 'ada-clara-escalation-handler', durationMs: Math.round(model.between(40, 400)), error: false, throttled: false });
+  producers.emit('ada-clara.telemetry', {
+    eventId: randomUUID(),
+    type: 'function.invocation',
+    occurredAt: iso(clock.now()),
+    functionName: 'ada-clara-escalation-handler',
+    durationMs: Math.round(model.between(40, 400)),
+    error: false,
+    throttled: false,
+  });
   await settle(ctx, escalationId, priority === 'critical' || priority === 'urgent', 'pending');
 }
 

@@ -43,7 +43,8 @@ export class Producers {
     this.flushTimer = setInterval(() => void this.flush(), 200);
   }
 
-  putSession = (item: ChatSessionItemInput) => this.write(new PutItemCommand({ TableName: this.info.tables.chatSessions, Item: marshall(item, { removeUndefinedValues: true }) }));
+  putSession = (item: ChatSessionItemInput) =>
+    this.write(new PutItemCommand({ TableName: this.info.tables.chatSessions, Item: marshall(item, { removeUndefinedValues: true }) }));
 
   touchSession = (sessionId: string, lastActivity: string, messageCount: number) =>
     this.update(this.info.tables.chatSessions, { sessionId }, 'SET lastActivity = :t, messageCount = :n', { ':t': lastActivity, ':n': messageCount });
@@ -51,9 +52,11 @@ export class Producers {
   endSession = (sessionId: string, endTime: string) =>
     this.update(this.info.tables.chatSessions, { sessionId }, 'SET #status = :ended, endTime = :t', { ':ended': 'ended', ':t': endTime });
 
-  putMessage = (item: MessageItemInput) => this.write(new PutItemCommand({ TableName: this.info.tables.messages, Item: marshall(item, { removeUndefinedValues: true }) }));
+  putMessage = (item: MessageItemInput) =>
+    this.write(new PutItemCommand({ TableName: this.info.tables.messages, Item: marshall(item, { removeUndefinedValues: true }) }));
 
-  putEscalation = (item: EscalationItemInput) => this.write(new PutItemCommand({ TableName: this.info.tables.escalations, Item: marshall(item, { removeUndefinedValues: true }) }));
+  putEscalation = (item: EscalationItemInput) =>
+    this.write(new PutItemCommand({ TableName: this.info.tables.escalations, Item: marshall(item, { removeUndefinedValues: true }) }));
 
   /** Moves an escalation on, stamping the time attribute of its new status. */
   moveEscalation = (escalationId: string, status: 'in_progress' | 'resolved' | 'failed', at: string) => {
@@ -136,7 +139,8 @@ export class Producers {
     try {
       const response = await this.events.send(new PutEventsCommand({ Entries: entries }));
       this.stats.eventbridge += entries.length - (response.FailedEntryCount ?? 0);
-      if (response.FailedEntryCount) this.failed(new Error(`${response.FailedEntryCount} PutEvents entries refused: ${response.Entries?.find((e) => e.ErrorCode)?.ErrorMessage}`));
+      if (response.FailedEntryCount)
+        this.failed(new Error(`${response.FailedEntryCount} PutEvents entries refused: ${response.Entries?.find((e) => e.ErrorCode)?.ErrorMessage}`));
     } catch (error) {
       this.failed(error);
     }

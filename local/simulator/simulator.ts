@@ -63,7 +63,13 @@ export function startSimulator(options: SimulatorOptions): Simulator {
       model,
       producers,
       counts,
-      clock: { now: () => t, sleep: async (ms) => (t += ms) < Date.now() - 5000 && !abort.signal.aborted },
+      clock: {
+        now: () => t,
+        sleep: async (ms) => {
+          t += ms;
+          return t < Date.now() - 5000 && !abort.signal.aborted;
+        },
+      },
       spawn: (script) => track(script(history(t))),
     };
     return ctx;

@@ -19,7 +19,10 @@ export class TrafficModel {
 
   pick<T>(weighted: readonly (readonly [T, number])[]): T {
     let roll = this.random() * weighted.reduce((sum, [, weight]) => sum + weight, 0);
-    for (const [value, weight] of weighted) if ((roll -= weight) < 0) return value;
+    for (const [value, weight] of weighted) {
+      roll -= weight;
+      if (roll < 0) return value;
+    }
     return weighted[weighted.length - 1]![0];
   }
 
@@ -28,8 +31,21 @@ export class TrafficModel {
     return (-Math.log(1 - this.random()) / perSecond) * 1000;
   }
 
-  language = () => this.pick([['en', 62], ['es', 38]] as const);
-  region = () => this.pick([['US-TX', 24], ['US-CA', 20], ['US-FL', 16], ['US-NY', 12], ['US-AZ', 8], ['PR', 10], [undefined, 10]] as const);
+  language = () =>
+    this.pick([
+      ['en', 62],
+      ['es', 38],
+    ] as const);
+  region = () =>
+    this.pick([
+      ['US-TX', 24],
+      ['US-CA', 20],
+      ['US-FL', 16],
+      ['US-NY', 12],
+      ['US-AZ', 8],
+      ['PR', 10],
+      [undefined, 10],
+    ] as const);
 
   /** A signed-in user, often one seen before; anonymous visitors have no userId. */
   user(): string | undefined {
@@ -54,8 +70,21 @@ export class TrafficModel {
     return Math.round(Math.min(2800, Math.max(150, 900 * Math.exp(0.45 * normal))));
   }
 
-  priority = () => this.pick([['low', 30], ['medium', 40], ['high', 20], ['critical', 7], ['urgent', 3]] as const);
+  priority = () =>
+    this.pick([
+      ['low', 30],
+      ['medium', 40],
+      ['high', 20],
+      ['critical', 7],
+      ['urgent', 3],
+    ] as const);
 
   /** 5xx now and then, as a busy API has them. */
-  statusCode = () => this.pick([[200, 975], [400, 10], [500, 8], [503, 7]] as const);
+  statusCode = () =>
+    this.pick([
+      [200, 975],
+      [400, 10],
+      [500, 8],
+      [503, 7],
+    ] as const);
 }

@@ -46,7 +46,12 @@ export async function startApi(options: ApiServerOptions): Promise<{ endpoint: s
     const url = new URL(request.url ?? '/', `http://${request.headers.host ?? '127.0.0.1'}`);
     if (url.pathname.startsWith('/admin/')) {
       if (!authorized(request, options.adminToken)) {
-        return sendJson(response, 401, { message: 'Unauthorized: send Authorization: Bearer <adminToken> (printed at start, in .local/stack.json)' }, { 'www-authenticate': 'Bearer' });
+        return sendJson(
+          response,
+          401,
+          { message: 'Unauthorized: send Authorization: Bearer <adminToken> (printed at start, in .local/stack.json)' },
+          { 'www-authenticate': 'Bearer' },
+        );
       }
       const result = await options.read(apiGatewayEvent(request, url));
       const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]));

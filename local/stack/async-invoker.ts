@@ -55,7 +55,7 @@ export class AsyncInvoker<E> {
       void this.attempt(next.event, next.attempt).finally(() => {
         this.running--;
         this.pump();
-        if (this.pending === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+        if (this.pending === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
       });
     }
   }

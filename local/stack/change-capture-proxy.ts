@@ -25,7 +25,12 @@ const AFTER_WRITE_READ_ATTEMPTS = 5;
  * by strongly consistent reads of the item (under a per-item lock), so its stream record
  * carries the true old and new images — whatever SDK or tool the producer writes with.
  */
-export async function startChangeCapture(options: { upstream: string; tables: ReadonlyMap<string, CapturedTable>; port: number; log: (line: string) => void }): Promise<ChangeCaptureProxy> {
+export async function startChangeCapture(options: {
+  upstream: string;
+  tables: ReadonlyMap<string, CapturedTable>;
+  port: number;
+  log: (line: string) => void;
+}): Promise<ChangeCaptureProxy> {
   const upstream = new URL(options.upstream);
   const keyNamesOf = (tableName: string) => options.tables.get(tableName)?.keyNames;
   const locks = new KeyLocks();

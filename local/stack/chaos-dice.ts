@@ -15,7 +15,10 @@ export interface ChaosTally {
 export class ChaosDice {
   readonly tally: ChaosTally = { crashesMidWrite: 0, crashesAfterWork: 0, throttles: 0, duplicates: 0 };
 
-  constructor(readonly rates: ChaosRates, private readonly random: () => number) {}
+  constructor(
+    readonly rates: ChaosRates,
+    private readonly random: () => number,
+  ) {}
 
   get active(): boolean {
     return this.rates.crash > 0 || this.rates.throttle > 0 || this.rates.duplicate > 0;

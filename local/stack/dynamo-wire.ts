@@ -8,7 +8,13 @@ export interface WireResponse {
 }
 
 /** One HTTP exchange with dynalite, body and headers as given. */
-export function exchange(upstream: URL, method: string, path: string, headers: Record<string, string | string[] | undefined>, body: Buffer): Promise<WireResponse> {
+export function exchange(
+  upstream: URL,
+  method: string,
+  path: string,
+  headers: Record<string, string | string[] | undefined>,
+  body: Buffer,
+): Promise<WireResponse> {
   return new Promise((resolve, reject) => {
     const outgoing = request({ host: upstream.hostname, port: upstream.port, method, path, headers: { ...headers, host: upstream.host } }, (incoming) => {
       const chunks: Buffer[] = [];

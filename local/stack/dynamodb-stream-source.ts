@@ -2,7 +2,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import { compareSequences } from '../../aggregators/sequence';
 import type { TableStream } from './table-stream';
 
-export type DynamoDbStreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>;
+export type DynamoDbStreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>;
 
 export interface DynamoDbStreamSourceOptions {
   stream: TableStream;

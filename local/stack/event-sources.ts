@@ -94,7 +94,7 @@ export function eventSources(deps: EventSourcesDeps) {
     eventBridge,
     deliverToIngest,
     start(): void {
-      streamSources.forEach((source) => source.start());
+      for (const source of streamSources) source.start();
       telemetry.start();
       pulse.start();
     },

@@ -49,9 +49,15 @@ export async function startEventBridge(options: { port: number; buses: readonly 
       const body = await readBody(request);
       const target = String(request.headers['x-amz-target'] ?? '');
       if (request.method !== 'POST' || target !== 'AWSEvents.PutEvents') {
-        return sendJson(response, 400, { __type: 'UnknownOperationException', message: `this local endpoint speaks PutEvents only (got "${target}")` }, headers);
+        return sendJson(
+          response,
+          400,
+          { __type: 'UnknownOperationException', message: `this local endpoint speaks PutEvents only (got "${target}")` },
+          headers,
+        );
       }
-      if (body.length > MAX_REQUEST_BYTES) return sendJson(response, 400, { __type: 'ValidationException', message: 'Total size of the entries in the request is over the limit.' }, headers);
+      if (body.length > MAX_REQUEST_BYTES)
+        return sendJson(response, 400, { __type: 'ValidationException', message: 'Total size of the entries in the request is over the limit.' }, headers);
       let entries: unknown;
       try {
         entries = (JSON.parse(body.toString('utf8')) as { Entries?: unknown }).Entries;

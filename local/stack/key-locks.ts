@@ -9,7 +9,9 @@ export class KeyLocks {
   async acquire(keys: readonly string[]): Promise<() => void> {
     const releases: (() => void)[] = [];
     for (const key of [...new Set(keys)].sort()) releases.push(await this.acquireOne(key));
-    return () => releases.forEach((release) => release());
+    return () => {
+      for (const release of releases) release();
+    };
   }
 
   private async acquireOne(key: string): Promise<() => void> {

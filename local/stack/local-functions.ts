@@ -56,7 +56,12 @@ export function localFunctions(deps: LocalFunctionDeps) {
     deps.log(`${name}: ${text}${deps.chaos?.active ? ' (chaos)' : ''} — Lambda semantics retry it`);
   };
 
-  const asLambda = <E, R>(name: string, create: (runtime: Runtime) => (event: E) => Promise<R>, failed: (result: R) => unknown = () => undefined, writes = true) => {
+  const asLambda = <E, R>(
+    name: string,
+    create: (runtime: Runtime) => (event: E) => Promise<R>,
+    failed: (result: R) => unknown = () => undefined,
+    writes = true,
+  ) => {
     stats[name] = { invocations: 0, errors: 0, meanMs: 0 };
     // The read writes nothing, so there is no commit for a crash to cut short.
     const chaos = writes ? deps.chaos : undefined;
@@ -109,7 +114,13 @@ export function localFunctions(deps: LocalFunctionDeps) {
       () => undefined,
       false,
     ),
-    tick: (publisher: OnCallPublisher) => asLambda(FUNCTION_NAMES.tick, (runtime) => (_: void): Promise<RealTimeMetrics> => createTick(runtime, publisher)()),
+    tick: (publisher: OnCallPublisher) =>
+      asLambda(
+        FUNCTION_NAMES.tick,
+        (runtime) =>
+          (_: undefined): Promise<RealTimeMetrics> =>
+            createTick(runtime, publisher)(),
+      ),
   };
 }
 

@@ -13,7 +13,10 @@ export function choosePersistence(inMemory: boolean, stateDir: string): Persiste
   try {
     require('classic-level');
   } catch (error) {
-    return { kind: 'memory', why: `classic-level (dynalite's on-disk store) does not load here: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
+    return {
+      kind: 'memory',
+      why: `classic-level (dynalite's on-disk store) does not load here: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+    };
   }
   const path = join(stateDir, 'dynamodb');
   return { kind: 'disk', path, fresh: !existsSync(path) };

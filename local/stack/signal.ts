@@ -11,7 +11,7 @@ export class Signal {
       this.pending = true;
       return;
     }
-    this.waiters.splice(0).forEach((wake) => wake());
+    for (const wake of this.waiters.splice(0)) wake();
   }
 
   /** Resolves at the next notification (at once if one came since the last wait) or after `timeoutMs`. */

@@ -17,7 +17,11 @@ export interface StackInfo {
   deadLetterFile: string;
 }
 
-export function stackInfo(endpoints: { api: string; dynamodb: string; kinesis: string; eventbridge: string }, adminToken: string, deadLetterFile: string): StackInfo {
+export function stackInfo(
+  endpoints: { api: string; dynamodb: string; kinesis: string; eventbridge: string },
+  adminToken: string,
+  deadLetterFile: string,
+): StackInfo {
   return {
     ...endpoints,
     // The token travels in the fragment, which browsers never send to the server.

@@ -50,7 +50,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   try {
     const settings = localSettings(options.timeZone);
-    const dice = options.chaos.crash + options.chaos.throttle + options.chaos.duplicate > 0 ? new ChaosDice(options.chaos, seededRandom(options.seed)) : undefined;
+    const dice =
+      options.chaos.crash + options.chaos.throttle + options.chaos.duplicate > 0 ? new ChaosDice(options.chaos, seededRandom(options.seed)) : undefined;
     if (dice) notes.push(`chaos ${JSON.stringify(options.chaos)} seed ${options.seed}`);
     // The functions' own client: the one whose calls chaos throttles, as DynamoDB would.
     const functionsDynamo = localDynamoClient(engines.dynalite.endpoint, { quickRetries: true });
@@ -86,7 +87,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const eventBridge = await startEventBridge({
       port: options.eventBridgePort,
       buses: [STACK_NAMES.eventBusName],
-      rules: [{ name: `${STACK_NAMES.eventBusName}-ingest-sources`, busName: STACK_NAMES.eventBusName, sources: EVENT_BRIDGE_SOURCES, target: sources.deliverToIngest }],
+      rules: [
+        {
+          name: `${STACK_NAMES.eventBusName}-ingest-sources`,
+          busName: STACK_NAMES.eventBusName,
+          sources: EVENT_BRIDGE_SOURCES,
+          target: sources.deliverToIngest,
+        },
+      ],
     });
     stoppers.push(() => eventBridge.close());
 
@@ -100,7 +108,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const api = await startApi({ port: options.apiPort, adminToken, read: functions.realtimeRead, health, dashboardDir: join(__dirname, '..', 'dashboard') });
     stoppers.push(() => api.close());
 
-    const info = stackInfo({ api: api.endpoint, dynamodb: proxy.endpoint, kinesis: engines.kinesalite.endpoint, eventbridge: eventBridge.endpoint }, adminToken, deadLetterFile);
+    const info = stackInfo(
+      { api: api.endpoint, dynamodb: proxy.endpoint, kinesis: engines.kinesalite.endpoint, eventbridge: eventBridge.endpoint },
+      adminToken,
+      deadLetterFile,
+    );
     await writeStackFile(options.stateDir, info);
     stoppers.push(() => removeStackFile(options.stateDir));
 
@@ -110,7 +122,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       simulator = startSimulator({ info, rate: options.rate, seed: options.seed, backfill, timeZone: options.timeZone, log: options.log });
       const running = simulator;
       stoppers.push(() => running.stop());
-      notes.push(`simulating ADA Clara at about ${options.rate} writes/s${backfill ? ', after writing a day of history' : ''} (--no-simulate to stop, --rate N)`);
+      notes.push(
+        `simulating ADA Clara at about ${options.rate} writes/s${backfill ? ', after writing a day of history' : ''} (--no-simulate to stop, --rate N)`,
+      );
     }
     return { info, notes, health, stop: stopAll };
   } catch (error) {

@@ -25,7 +25,10 @@ const canonical = (value: unknown): string =>
     ? JSON.stringify(value)
     : Array.isArray(value)
       ? `[${value.map(canonical).join(',')}]`
-      : `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`).join(',')}}`;
+      : `{${Object.keys(value)
+          .sort()
+          .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
+          .join(',')}}`;
 
 /**
  * The DynamoDB stream of one table (NEW_AND_OLD_IMAGES), kept in memory: records of one key
@@ -37,7 +40,11 @@ export class TableStream {
   private readonly shards: Shard[];
   private readonly listeners = new Set<() => void>();
 
-  constructor(readonly tableName: string, shardCount: number, label = new Date().toISOString().replace('Z', '')) {
+  constructor(
+    readonly tableName: string,
+    shardCount: number,
+    label = new Date().toISOString().replace('Z', ''),
+  ) {
     this.arn = `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${tableName}/stream/${label}`;
     // 21+ digits like the real ones; starting from the clock keeps them growing after a restart.
     const start = BigInt(Date.now()) * 10n ** 8n;

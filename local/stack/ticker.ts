@@ -8,7 +8,9 @@ export interface Ticker {
 }
 
 const describe = (values: readonly OnCallValue[]): string =>
-  values.map(({ name, value, dimensions }) => `${name}${dimensions ? `[${Object.values(dimensions).join(',')}]` : ''}=${Math.round(value * 100) / 100}`).join(' ');
+  values
+    .map(({ name, value, dimensions }) => `${name}${dimensions ? `[${Object.values(dimensions).join(',')}]` : ''}=${Math.round(value * 100) / 100}`)
+    .join(' ');
 
 /**
  * The 1-minute schedule (an EventBridge rule on AWS): runs the tick now and then every
@@ -16,11 +18,15 @@ const describe = (values: readonly OnCallValue[]): string =>
  */
 export function startTicking(functions: LocalFunctions, intervalMs: number, log: (line: string) => void): Ticker {
   let published: readonly OnCallValue[] = [];
-  const tick = functions.tick({ publish: (values) => void (published = values) });
+  const tick = functions.tick({
+    publish: (values) => {
+      published = values;
+    },
+  });
   const state: { last: Ticker['last']; lastError: string | undefined } = { last: undefined, lastError: undefined };
   const run = async () => {
     try {
-      const document = await tick();
+      const document = await tick(undefined);
       const alerts = document.alerts.map((alert) => alert.id);
       state.last = { at: new Date().toISOString(), values: published, alerts };
       state.lastError = undefined;

@@ -13,7 +13,14 @@ describe('counter groups', () => {
   });
 
   it('keeps the everyday counters of a minute in one group (one write per item per batch)', () => {
-    const everyday = [Counter.messages, Counter.live, Counter.active, Counter.liveByLanguage('es'), Counter.activeByRegion('US-TX'), Counter.functionInvocations('chat')];
+    const everyday = [
+      Counter.messages,
+      Counter.live,
+      Counter.active,
+      Counter.liveByLanguage('es'),
+      Counter.activeByRegion('US-TX'),
+      Counter.functionInvocations('chat'),
+    ];
     expect(new Set(everyday.map(counterGroupOf))).toEqual(new Set(['']));
   });
 });

@@ -47,8 +47,22 @@ describe('foldEntityBatch', () => {
 
   it('withdraws a stale activity minute from the user when an earlier start arrives late', () => {
     // A retried start at 10:25 arrives first; the real (earlier) start at 10:10 arrives later.
-    const late = record(1, { eventId: 'b', type: 'conversation.started', occurredAt: '2026-01-01T10:25:00Z', conversationId: 'c', userId: 'u', language: 'en' });
-    const early = record(2, { eventId: 'a', type: 'conversation.started', occurredAt: '2026-01-01T10:10:00Z', conversationId: 'c', userId: 'u', language: 'en' });
+    const late = record(1, {
+      eventId: 'b',
+      type: 'conversation.started',
+      occurredAt: '2026-01-01T10:25:00Z',
+      conversationId: 'c',
+      userId: 'u',
+      language: 'en',
+    });
+    const early = record(2, {
+      eventId: 'a',
+      type: 'conversation.started',
+      occurredAt: '2026-01-01T10:10:00Z',
+      conversationId: 'c',
+      userId: 'u',
+      language: 'en',
+    });
     const first = foldEntityBatch([late], new Map(), 'UTC', LANE);
     const stored = new Map(first.entityWrites.map((w) => [w.key, { state: w.state, appliedSeq: w.appliedSeq }]));
 

@@ -14,7 +14,20 @@ import { EVENT_BRIDGE_SOURCES } from '../../schemas/transports/eventbridge';
 import { createTable } from '../../local/engines';
 import { DynamoDbMetricsStore } from '../../store/dynamodb-metrics-store';
 import { testClients } from '../support/engines';
-import { asArray, literalStrings, logicalIdOf, ofType, packageStage, packageWithNpm, policyStatements, props, ROOT, type Json, type Template } from './template';
+import {
+  asArray,
+  literalStrings,
+  logicalIdOf,
+  ofType,
+  packageStage,
+  packageWithNpm,
+  policyStatements,
+  props,
+  readZipEntry,
+  ROOT,
+  type Json,
+  type Template,
+} from './template';
 
 /**
  * Wildcards that AWS leaves no narrower choice for. None today: every action is named and every
@@ -138,11 +151,11 @@ interface EmfLine {
 }
 
 /** Unzips one function's bundle into `dir`; returns the file and the name of its handler export. */
-function unpackBundle(f: DeployedFunction, dir: string): { bundle: string; exported: string } {
+async function unpackBundle(f: DeployedFunction, dir: string): Promise<{ bundle: string; exported: string }> {
   const zip = path.join(ROOT, '.serverless', `${f.key.charAt(0).toLowerCase()}${f.key.slice(1)}.zip`);
   const dot = f.fn.Handler.lastIndexOf('.');
   const bundle = path.join(dir, `${f.key}.js`);
-  writeFileSync(bundle, execFileSync('unzip', ['-p', zip, `${f.fn.Handler.slice(0, dot)}.js`], { maxBuffer: 64 * 1024 * 1024 }));
+  writeFileSync(bundle, await readZipEntry(zip, `${f.fn.Handler.slice(0, dot)}.js`));
   return { bundle, exported: f.fn.Handler.slice(dot + 1) };
 }
 
@@ -151,8 +164,14 @@ function unpackBundle(f: DeployedFunction, dir: string): { bundle: string; expor
  * (asynchronously: dynalite may live in this very process), and returns the EMF lines it prints.
  */
 async function runPackagedTick(tick: DeployedFunction, dir: string, tableName: string): Promise<EmfLine[]> {
-  const { bundle, exported } = unpackBundle(tick, dir);
-  const context = { functionName: tick.fn.FunctionName, awsRequestId: 'deploy-test', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:tick', memoryLimitInMB: '512', functionVersion: '$LATEST' };
+  const { bundle, exported } = await unpackBundle(tick, dir);
+  const context = {
+    functionName: tick.fn.FunctionName,
+    awsRequestId: 'deploy-test',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:tick',
+    memoryLimitInMB: '512',
+    functionVersion: '$LATEST',
+  };
   const script = `require(${JSON.stringify(bundle)})[${JSON.stringify(exported)}]({}, { ...${JSON.stringify(context)}, getRemainingTimeInMillis: () => 30000 }).catch((e) => { console.error(e); process.exit(1); });`;
   const env = {
     PATH: process.env.PATH ?? '',
@@ -160,7 +179,9 @@ async function runPackagedTick(tick: DeployedFunction, dir: string, tableName: s
     AWS_ACCESS_KEY_ID: 'dummy',
     AWS_SECRET_ACCESS_KEY: 'dummy',
     AWS_ENDPOINT_URL_DYNAMODB: process.env.TEST_DYNAMODB_ENDPOINT ?? '',
-    ...Object.fromEntries(Object.entries(tick.fn.Environment.Variables).map(([name, value]) => [name, typeof value === 'string' ? value : `unused-${logicalIdOf(value)}`])),
+    ...Object.fromEntries(
+      Object.entries(tick.fn.Environment.Variables).map(([name, value]) => [name, typeof value === 'string' ? value : `unused-${logicalIdOf(value)}`]),
+    ),
     METRICS_TABLE: tableName,
   };
   const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { env, maxBuffer: 16 * 1024 * 1024 });
@@ -175,7 +196,11 @@ const emfMetrics = (lines: readonly EmfLine[]) =>
   lines.flatMap((line) =>
     line._aws.CloudWatchMetrics.flatMap((directive) =>
       directive.Dimensions.flatMap((names) =>
-        directive.Metrics.map((metric) => ({ namespace: directive.Namespace, name: metric.Name, dimensions: Object.fromEntries(names.map((n) => [n, String(line[n])])) })),
+        directive.Metrics.map((metric) => ({
+          namespace: directive.Namespace,
+          name: metric.Name,
+          dimensions: Object.fromEntries(names.map((n) => [n, String(line[n])])),
+        })),
       ),
     ),
   );
@@ -286,7 +311,9 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
   describe('EventBridge', () => {
     it('routes exactly the sources the decoder accepts from the custom bus to eventbridgeIngest, keeping undeliverable events', () => {
       const rules = ofType(template, 'AWS::Events::Rule')
-        .map(([, rule]) => props<{ EventBusName?: Json; EventPattern?: { source: string[] }; Targets: { Arn: Json; DeadLetterConfig?: { Arn: Json } }[] }>(rule))
+        .map(([, rule]) =>
+          props<{ EventBusName?: Json; EventPattern?: { source: string[] }; Targets: { Arn: Json; DeadLetterConfig?: { Arn: Json } }[] }>(rule),
+        )
         .filter((rule) => rule.EventPattern !== undefined);
 
       expect(rules).toHaveLength(1);
@@ -299,7 +326,9 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
 
     it('retries an asynchronous invocation a bounded number of times, then keeps the event', () => {
       const ingest = deployedFunctions(template).find((f) => f.key === 'EventbridgeIngest')!;
-      const [, config] = ofType(template, 'AWS::Lambda::EventInvokeConfig').find(([, c]) => logicalIdOf(c.Properties.FunctionName) === 'EventbridgeIngestLambdaFunction')!;
+      const [, config] = ofType(template, 'AWS::Lambda::EventInvokeConfig').find(
+        ([, c]) => logicalIdOf(c.Properties.FunctionName) === 'EventbridgeIngestLambdaFunction',
+      )!;
 
       expect(config.Properties.MaximumRetryAttempts).toBe(2);
       expect(config.Properties.MaximumEventAgeInSeconds).toBeLessThanOrEqual(21_600);
@@ -358,7 +387,9 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
         rmSync(dir, { recursive: true, force: true });
       }
 
-      const alarmed = new Set(alarms().map((alarm) => `${alarm.Namespace} ${key(alarm.MetricName, Object.fromEntries(alarm.Dimensions.map((d) => [d.Name, d.Value])))}`));
+      const alarmed = new Set(
+        alarms().map((alarm) => `${alarm.Namespace} ${key(alarm.MetricName, Object.fromEntries(alarm.Dimensions.map((d) => [d.Name, d.Value])))}`),
+      );
       const onCall = printed.filter((metric) => ON_CALL_METRICS.some((m) => m.name === metric.name));
       expect(onCall.map((metric) => metric.name).sort()).toEqual(
         ['PendingEscalations', 'OldestPendingAgeSeconds', 'CriticalOpenEscalations', 'ErrorRate', ...FRESHNESS_SOURCES.map(() => 'SourceLagSeconds')].sort(),
@@ -369,7 +400,9 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
 
   describe('the read route', () => {
     it('is the only route, and sits behind the Cognito JWT authorizer', () => {
-      const routes = ofType(template, 'AWS::ApiGatewayV2::Route').map(([, route]) => props<{ RouteKey: string; AuthorizationType: string; AuthorizerId: Json }>(route));
+      const routes = ofType(template, 'AWS::ApiGatewayV2::Route').map(([, route]) =>
+        props<{ RouteKey: string; AuthorizationType: string; AuthorizerId: Json }>(route),
+      );
       const [authorizerId] = routes.map((route) => logicalIdOf(route.AuthorizerId));
       const authorizer = props<{ AuthorizerType: string; JwtConfiguration: { Issuer: string; Audience: string[] } }>(template.Resources[authorizerId ?? '']!);
 
@@ -383,7 +416,12 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
       const wildcards = policyStatements(template)
         // A Deny only takes away (the deployment bucket refuses plain HTTP for s3:*); grants are what must be narrow.
         .filter(({ statement }) => statement.Effect === 'Allow')
-        .filter(({ statement }) => statement.NotAction !== undefined || statement.NotResource !== undefined || [...asArray(statement.Action), ...literalStrings(statement.Resource)].some((s) => s.includes('*')))
+        .filter(
+          ({ statement }) =>
+            statement.NotAction !== undefined ||
+            statement.NotResource !== undefined ||
+            [...asArray(statement.Action), ...literalStrings(statement.Resource)].some((s) => s.includes('*')),
+        )
         .filter(({ owner, statement }) => !WILDCARD_EXCEPTIONS.some((e) => e.owner === owner && e.sid === statement.Sid));
 
       expect(wildcards).toEqual([]);
@@ -405,7 +443,8 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
       for (const f of deployedFunctions(template)) {
         for (const esm of f.mappings) {
           const type = template.Resources[logicalIdOf(esm.EventSourceArn) ?? '']?.Type === 'AWS::Kinesis::Stream' ? 'kinesis' : 'dynamodb';
-          for (const action of reads[type]!) expect({ fn: f.key, action, ok: granted(template, f.roleId, action, esm.EventSourceArn) }).toMatchObject({ ok: true });
+          for (const action of reads[type]!)
+            expect({ fn: f.key, action, ok: granted(template, f.roleId, action, esm.EventSourceArn) }).toMatchObject({ ok: true });
         }
         for (const destination of f.destinations) expect(granted(template, f.roleId, 'sqs:SendMessage', { 'Fn::GetAtt': [destination, 'Arn'] })).toBe(true);
         expect(granted(template, f.roleId, 'logs:PutLogEvents', { 'Fn::GetAtt': [f.logGroupId, 'Arn'] })).toBe(true);
@@ -419,7 +458,9 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
       for (const { key, fn } of deployedFunctions(template)) {
         const variables = fn.Environment.Variables;
         const unknown = Object.keys(variables).filter((name) => !(name in SETTINGS_KEYS) && name !== 'POWERTOOLS_SERVICE_NAME');
-        const resolved = Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : `resolved-${logicalIdOf(value)}`]));
+        const resolved = Object.fromEntries(
+          Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : `resolved-${logicalIdOf(value)}`]),
+        );
         services.add(variables.POWERTOOLS_SERVICE_NAME ?? null);
 
         expect({ key, unknown }).toEqual({ key, unknown: [] });
@@ -448,14 +489,23 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
     });
   });
 
-  it('ships bundles that load and export their handler', () => {
+  it('ships bundles that load and export their handler', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'clara-pulse-bundles-'));
     try {
       for (const f of deployedFunctions(template)) {
-        const { bundle, exported } = unpackBundle(f, dir);
-        const env = { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1', METRICS_TABLE: 't', PULSE_STREAM: 's', DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/q' };
+        const { bundle, exported } = await unpackBundle(f, dir);
+        const env = {
+          PATH: process.env.PATH ?? '',
+          AWS_REGION: 'us-east-1',
+          METRICS_TABLE: 't',
+          PULSE_STREAM: 's',
+          DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/q',
+        };
 
-        const type = execFileSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(bundle)})[${JSON.stringify(exported)}])`], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+        const type = execFileSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(bundle)})[${JSON.stringify(exported)}])`], {
+          env,
+          stdio: ['ignore', 'pipe', 'ignore'],
+        });
 
         expect({ fn: f.key, type: type.toString() }).toEqual({ fn: f.key, type: 'function' });
       }

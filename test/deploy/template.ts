@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import yauzl from 'yauzl';
 
 /** Packaging and reading the CloudFormation template that `serverless package` writes. */
 
@@ -31,8 +32,7 @@ export interface Statement {
   NotResource?: Json;
 }
 
-const readTemplate = (dir: string): Template =>
-  JSON.parse(readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+const readTemplate = (dir: string): Template => JSON.parse(readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
 
 /** `npm run package`: the command CI and the docs use; writes `.serverless/`. */
 export function packageWithNpm(): Template {
@@ -76,7 +76,8 @@ export function policyStatements(template: Template): { owner: string; statement
   const documents: { owner: string; document: Json | undefined }[] = [];
   for (const [id, resource] of Object.entries(template.Resources)) {
     if (resource.Type === 'AWS::IAM::Role') {
-      for (const policy of props<{ Policies?: { PolicyDocument: Json }[] }>(resource).Policies ?? []) documents.push({ owner: id, document: policy.PolicyDocument });
+      for (const policy of props<{ Policies?: { PolicyDocument: Json }[] }>(resource).Policies ?? [])
+        documents.push({ owner: id, document: policy.PolicyDocument });
     } else if ('PolicyDocument' in resource.Properties) {
       documents.push({ owner: id, document: resource.Properties.PolicyDocument });
     }
@@ -84,4 +85,29 @@ export function policyStatements(template: Template): { owner: string; statement
   return documents.flatMap(({ owner, document }) =>
     asArray((document as { Statement?: Statement | Statement[] } | undefined)?.Statement).map((statement) => ({ owner, statement })),
   );
+}
+
+/** One file out of a packaged zip, read with yauzl so the test needs no `unzip` binary. */
+export function readZipEntry(zipPath: string, entryName: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(zipPath, { lazyEntries: true }, (openError, zip) => {
+      if (openError) return reject(openError);
+      zip.on('error', reject);
+      zip.on('end', () => reject(new Error(`${entryName} is not in ${zipPath}`)));
+      zip.on('entry', (entry: yauzl.Entry) => {
+        if (entry.fileName !== entryName) return zip.readEntry();
+        zip.openReadStream(entry, (streamError, stream) => {
+          if (streamError) return reject(streamError);
+          const chunks: Buffer[] = [];
+          stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+          stream.on('error', reject);
+          stream.on('end', () => {
+            zip.close();
+            resolve(Buffer.concat(chunks));
+          });
+        });
+      });
+      zip.readEntry();
+    });
+  });
 }

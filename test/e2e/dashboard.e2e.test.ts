@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { launchChromium } from './browser';
+import { launchChromium } from '../../local/dashboard/browser';
 import { ProducerWorld } from './producer-world';
 import { startTestStack, type TestStack } from './stack-harness';
 
@@ -51,7 +51,9 @@ describe('the dashboard in headless Chromium', () => {
     await world.a_web_conversation_starts({ sessionId: 'browser-1', userId: 'user-9', language: 'en', region: 'US-CA', startTime: world.at(30) });
     await world.the_chat_service_writes_a_message({ conversationId: 'browser-1', timestamp: world.at(20), sender: 'user' });
     await world.the_chat_service_writes_a_message({ conversationId: 'browser-1', timestamp: world.at(19), sender: 'bot', processingTime: 640 });
-    await world.telemetry_arrives_on_kinesis([{ type: 'system.sample', occurredAt: world.at(5), source: 'chat-api-1', cpuPercent: 42, memoryPercent: 50, diskPercent: 30 }]);
+    await world.telemetry_arrives_on_kinesis([
+      { type: 'system.sample', occurredAt: world.at(5), source: 'chat-api-1', cpuPercent: 42, memoryPercent: 50, diskPercent: 30 },
+    ]);
 
     // Assess: the page follows without a reload
     await textBecomes(page, 'messagesLastHour', '2');

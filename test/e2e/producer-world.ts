@@ -26,7 +26,10 @@ export class ProducerWorld {
   private readonly events: EventBridgeClient;
   private readonly kinesis: KinesisClient;
 
-  constructor(private readonly info: StackInfo, readonly nowMs = Date.now()) {
+  constructor(
+    private readonly info: StackInfo,
+    readonly nowMs = Date.now(),
+  ) {
     const common = { region: info.region, credentials: CREDENTIALS };
     this.dynamo = new DynamoDBClient({ ...common, endpoint: info.dynamodb });
     this.events = new EventBridgeClient({ ...common, endpoint: info.eventbridge });
@@ -75,11 +78,13 @@ export class ProducerWorld {
     for (let i = 0; i < withIds.length; i += 25) {
       const chunk = withIds.slice(i, i + 25);
       const response = await this.dynamo.send(
-        new BatchWriteItemCommand({ RequestItems: { [this.info.tables.messages]: chunk.map((item) => ({ PutRequest: { Item: marshall(item, { removeUndefinedValues: true }) } })) } }),
+        new BatchWriteItemCommand({
+          RequestItems: { [this.info.tables.messages]: chunk.map((item) => ({ PutRequest: { Item: marshall(item, { removeUndefinedValues: true }) } })) },
+        }),
       );
       if (Object.keys(response.UnprocessedItems ?? {}).length > 0) throw new Error('BatchWriteItem left items unprocessed');
     }
-    withIds.forEach((item) => this.expectMessage(item));
+    for (const item of withIds) this.expectMessage(item);
   }
 
   /** A message removed again (a clean-up): its REMOVE record means nothing, the message still counts. */
@@ -106,7 +111,13 @@ export class ProducerWorld {
 
   async an_escalation_is_opened(item: Omit<EscalationItemInput, 'status'>): Promise<void> {
     await this.put(this.info.tables.escalations, { ...item, status: 'pending' });
-    this.expect({ type: 'escalation.created', occurredAt: item.timestamp, escalationId: item.escalationId, priority: item.priority, ...(item.sessionId && { conversationId: item.sessionId }) });
+    this.expect({
+      type: 'escalation.created',
+      occurredAt: item.timestamp,
+      escalationId: item.escalationId,
+      priority: item.priority,
+      ...(item.sessionId && { conversationId: item.sessionId }),
+    });
   }
 
   async an_agent_takes_the_escalation(escalationId: string, assignedAt: string): Promise<void> {
@@ -133,7 +144,10 @@ export class ProducerWorld {
     for (let i = 0; i < full.length; i += 500) {
       const chunk = full.slice(i, i + 500);
       const response = await this.kinesis.send(
-        new PutRecordsCommand({ StreamName: this.info.telemetryStream, Records: chunk.map((event) => ({ PartitionKey: event.eventId, Data: Buffer.from(JSON.stringify(event)) })) }),
+        new PutRecordsCommand({
+          StreamName: this.info.telemetryStream,
+          Records: chunk.map((event) => ({ PartitionKey: event.eventId, Data: Buffer.from(JSON.stringify(event)) })),
+        }),
       );
       if (response.FailedRecordCount) throw new Error(`PutRecords refused ${response.FailedRecordCount} records`);
     }

@@ -35,23 +35,45 @@ export async function a_busy_few_minutes(world: ProducerWorld, extra = 0): Promi
   await world.an_escalation_is_opened({ escalationId: 'esc-2', priority: 'high', timestamp: at(200) });
 
   await world.services_put_on_the_bus([
-    { source: 'ada-clara.chat', event: { type: 'conversation.started', occurredAt: at(300), conversationId: 'sms-1', userId: 'user-2', language: 'en', region: 'PR' } },
+    {
+      source: 'ada-clara.chat',
+      event: { type: 'conversation.started', occurredAt: at(300), conversationId: 'sms-1', userId: 'user-2', language: 'en', region: 'PR' },
+    },
     { source: 'ada-clara.chat', event: { type: 'message.sent', occurredAt: at(60), conversationId: 'sms-1', messageId: 'sms-msg-1', sender: 'user' } },
-    { source: 'ada-clara.telemetry', event: { type: 'function.invocation', occurredAt: at(60), functionName: 'ada-clara-chat-processor', durationMs: 870, error: false, throttled: false } },
+    {
+      source: 'ada-clara.telemetry',
+      event: { type: 'function.invocation', occurredAt: at(60), functionName: 'ada-clara-chat-processor', durationMs: 870, error: false, throttled: false },
+    },
     ...Array.from({ length: extra }, (_, i) => ({
       source: 'ada-clara.telemetry' as const,
-      event: { type: 'function.invocation' as const, occurredAt: at(100 - (i % 90)), functionName: 'ada-clara-escalation-handler', durationMs: 100 + i, error: i % 7 === 0, throttled: false },
+      event: {
+        type: 'function.invocation' as const,
+        occurredAt: at(100 - (i % 90)),
+        functionName: 'ada-clara-escalation-handler',
+        durationMs: 100 + i,
+        error: i % 7 === 0,
+        throttled: false,
+      },
     })),
   ]);
   // Not Clara Pulse's: another bus, and a source no rule matches. Neither may count.
-  await world.services_put_on_the_bus([{ source: 'ada-clara.chat', event: { type: 'conversation.activity', occurredAt: at(10), conversationId: 'web-1' } }], 'default');
+  await world.services_put_on_the_bus(
+    [{ source: 'ada-clara.chat', event: { type: 'conversation.activity', occurredAt: at(10), conversationId: 'web-1' } }],
+    'default',
+  );
 
   await world.telemetry_arrives_on_kinesis([
     { type: 'request.completed', occurredAt: at(30), service: 'chat-api', latencyMs: 120, statusCode: 200 },
     { type: 'request.completed', occurredAt: at(29), service: 'chat-api', latencyMs: 900, statusCode: 503 },
     { type: 'system.sample', occurredAt: at(20), source: 'chat-api-1', cpuPercent: 40, memoryPercent: 55.5, diskPercent: 37, networkLatencyMs: 12 },
     { type: 'escalation.resolved', occurredAt: at(15), escalationId: 'esc-2' },
-    ...Array.from({ length: extra }, (_, i) => ({ type: 'request.completed' as const, occurredAt: at(200 - (i % 180)), service: 'sms-gateway', latencyMs: 50 + i, statusCode: i % 13 === 0 ? 500 : 200 })),
+    ...Array.from({ length: extra }, (_, i) => ({
+      type: 'request.completed' as const,
+      occurredAt: at(200 - (i % 180)),
+      service: 'sms-gateway',
+      latencyMs: 50 + i,
+      statusCode: i % 13 === 0 ? 500 : 200,
+    })),
   ]);
 }
 
@@ -59,7 +81,11 @@ export async function a_busy_few_minutes(world: ProducerWorld, extra = 0): Promi
  * Polls the read API until the document equals the oracle's recomputation from every event
  * the producers wrote (Clara Pulse's own function metrics aside); returns how long that took.
  */
-export async function then_the_dashboard_shows_exactly(stack: TestStack, world: ProducerWorld, withinMs: number): Promise<{ visibleAfterMs: number; document: RealTimeMetrics }> {
+export async function then_the_dashboard_shows_exactly(
+  stack: TestStack,
+  world: ProducerWorld,
+  withinMs: number,
+): Promise<{ visibleAfterMs: number; document: RealTimeMetrics }> {
   const started = Date.now();
   let problems: string[] = ['not read yet'];
   for (;;) {

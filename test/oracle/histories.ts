@@ -30,11 +30,7 @@
  * through `canonicalEventSchema`, so the history holds exactly what the intake would accept.
  */
 import fc from 'fast-check';
-import {
-  canonicalEventSchema,
-  type CanonicalEvent,
-  type CanonicalEventInput,
-} from '../../schemas/canonical-events';
+import { canonicalEventSchema, type CanonicalEvent, type CanonicalEventInput } from '../../schemas/canonical-events';
 import { localDayStartMs, MINUTE_MS, minuteOf, TEN_SECONDS_MS, tenSecondsOf } from './oracle';
 
 export const TIME_ZONES = ['UTC', 'America/Chicago', 'Europe/Madrid'] as const;
@@ -97,14 +93,12 @@ const HOUR_MS = 3_600_000;
 const w = <T>(weight: number, arbitrary: fc.Arbitrary<T>): fc.WeightedArbitrary<T> => ({ weight, arbitrary });
 
 /** A multiple of 1/4 in `[min, max]`. */
-const quarters = (min: number, max: number): fc.Arbitrary<number> =>
-  fc.integer({ min: Math.round(min * 4), max: Math.round(max * 4) }).map((q) => q / 4);
+const quarters = (min: number, max: number): fc.Arbitrary<number> => fc.integer({ min: Math.round(min * 4), max: Math.round(max * 4) }).map((q) => q / 4);
 
 const sometimes = <T>(arb: fc.Arbitrary<T>, weightOfValue: number, weightOfNone: number): fc.Arbitrary<T | undefined> =>
   fc.oneof(w(weightOfNone, fc.constant(undefined)), w(weightOfValue, arb));
 
-const bool = (weightTrue: number, weightFalse: number): fc.Arbitrary<boolean> =>
-  fc.oneof(w(weightFalse, fc.constant(false)), w(weightTrue, fc.constant(true)));
+const bool = (weightTrue: number, weightFalse: number): fc.Arbitrary<boolean> => fc.oneof(w(weightFalse, fc.constant(false)), w(weightTrue, fc.constant(true)));
 
 // ───────────────────────────── T ─────────────────────────────
 
@@ -125,15 +119,11 @@ export const readTimeArb = (timeZones: readonly string[] = TIME_ZONES): fc.Arbit
     const anyInstant = fc
       .date({ min: new Date('2024-01-01T00:00:00Z'), max: new Date('2026-12-31T23:59:59.999Z'), noInvalidDate: true })
       .map((d) => d.getTime());
-    const justAfterMidnight = fc
-      .tuple(anyInstant, fc.integer({ min: 0, max: 20 * MINUTE_MS }))
-      .map(([t, after]) => localDayStartMs(t, timeZone) + after);
+    const justAfterMidnight = fc.tuple(anyInstant, fc.integer({ min: 0, max: 20 * MINUTE_MS })).map(([t, after]) => localDayStartMs(t, timeZone) + after);
     const onDstDay = fc
       .tuple(fc.constantFrom(...DST_DAYS), fc.integer({ min: 0, max: 23 * HOUR_MS }))
       .map(([noon, after]) => localDayStartMs(noon, timeZone) + after);
-    return fc
-      .oneof(w(4, anyInstant), w(4, justAfterMidnight), w(1, onDstDay))
-      .map((ms) => ({ at: new Date(ms), timeZone }));
+    return fc.oneof(w(4, anyInstant), w(4, justAfterMidnight), w(1, onDstDay)).map((ms) => ({ at: new Date(ms), timeZone }));
   });
 
 // ───────────────────────────── instants ─────────────────────────────
@@ -218,11 +208,12 @@ const conversationArb = (f: Frame, o: Required<Omit<HistoryOptions, 'timeZones'>
     .record({
       start: instantArb(f),
       startKnown: bool(9, 1),
-      retryStartShift: o.retries
-        ? sometimes(fc.integer({ min: -20 * MINUTE_MS, max: 20 * MINUTE_MS }), 1, 8)
-        : fc.constant(undefined),
+      retryStartShift: o.retries ? sometimes(fc.integer({ min: -20 * MINUTE_MS, max: 20 * MINUTE_MS }), 1, 8) : fc.constant(undefined),
       userId: fc.oneof(
-        w(3, fc.integer({ min: 0, max: Math.max(o.userPoolSize - 1, 0) }).map((i) => `user-${i}`)),
+        w(
+          3,
+          fc.integer({ min: 0, max: Math.max(o.userPoolSize - 1, 0) }).map((i) => `user-${i}`),
+        ),
         w(1, fc.constant(undefined)),
       ),
       language: LANGUAGES,
@@ -295,9 +286,7 @@ const escalationArb = (f: Frame, o: Required<Omit<HistoryOptions, 'timeZones'>>,
     .record({
       created: instantArb(f),
       createdKnown: bool(9, 1),
-      retryCreateShift: o.retries
-        ? sometimes(fc.integer({ min: -5 * MINUTE_MS, max: 5 * MINUTE_MS }), 1, 8)
-        : fc.constant(undefined),
+      retryCreateShift: o.retries ? sometimes(fc.integer({ min: -5 * MINUTE_MS, max: 5 * MINUTE_MS }), 1, 8) : fc.constant(undefined),
       priority: fc.oneof(
         w(3, fc.constantFrom('low', 'medium', 'high') as fc.Arbitrary<'low' | 'medium' | 'high'>),
         w(1, fc.constant('critical' as const)),
@@ -345,11 +334,7 @@ const telemetryArb = (f: Frame, o: Required<Omit<HistoryOptions, 'timeZones'>>):
     type: fc.constant('request.completed' as const),
     service: fc.constantFrom('chat', 'escalation', 'admin-api'),
     latencyMs: quarters(2, 4000),
-    statusCode: fc.oneof(
-      w(8, fc.constantFrom(200, 201, 204)),
-      w(2, fc.constantFrom(400, 404, 429)),
-      w(2, fc.constantFrom(500, 502, 503, 504)),
-    ),
+    statusCode: fc.oneof(w(8, fc.constantFrom(200, 201, 204)), w(2, fc.constantFrom(400, 404, 429)), w(2, fc.constantFrom(500, 502, 503, 504))),
   });
   const sample = fc
     .record({
@@ -401,9 +386,7 @@ export function historyArb(options: HistoryOptions = {}): fc.Arbitrary<History> 
     const conversations = fc
       .integer({ min: 0, max: o.maxConversations })
       .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => conversationArb(f, o, i))));
-    const escalations = fc
-      .integer({ min: 0, max: o.maxEscalations })
-      .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => escalationArb(f, o, i))));
+    const escalations = fc.integer({ min: 0, max: o.maxEscalations }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => escalationArb(f, o, i))));
     const telemetry = fc.array(telemetryArb(f, o), { maxLength: o.maxTelemetry });
     return fc.tuple(conversations, escalations, telemetry).map(([cs, es, ts]) => ({
       events: finish([...cs.flat(), ...es.flat(), ...ts]),
@@ -427,8 +410,6 @@ export function redeliveredArb(events: readonly CanonicalEvent[]): fc.Arbitrary<
 }
 
 /** A history together with one way it may be delivered (`delivered`: duplicates, any order). */
-export function historyWithRedeliveryArb(
-  options: HistoryOptions = {},
-): fc.Arbitrary<History & { delivered: CanonicalEvent[] }> {
+export function historyWithRedeliveryArb(options: HistoryOptions = {}): fc.Arbitrary<History & { delivered: CanonicalEvent[] }> {
   return historyArb(options).chain((h) => redeliveredArb(h.events).map((delivered) => ({ ...h, delivered })));
 }

@@ -4,25 +4,12 @@
  * schema), the alert rules, and the history generator.
  */
 import fc from 'fast-check';
-import {
-  canonicalEventSchema,
-  type CanonicalEvent,
-  type CanonicalEventInput,
-} from '../../schemas/canonical-events';
+import { canonicalEventSchema, type CanonicalEvent, type CanonicalEventInput } from '../../schemas/canonical-events';
 import { ALERT_IDS, ALERT_RULES, alertRuleById, DEFAULT_ALERT_THRESHOLDS, FRESHNESS_SOURCES } from '../../schemas/alert-rules';
 import { realTimeMetricsSchema, type RealTimeMetrics } from '../../schemas/realtime-metrics';
 import { firingAlertIds, type AlertInputs } from './alerts';
 import { historyArb, historyWithRedeliveryArb, isoWithOffset, LARGE_HISTORY, SMALL_HISTORY } from './histories';
-import {
-  computeOracle,
-  dedupeByEventId,
-  localDate,
-  localDayStartMs,
-  minuteOf,
-  nearestRank,
-  round2,
-  type OracleMetrics,
-} from './oracle';
+import { computeOracle, dedupeByEventId, localDate, localDayStartMs, minuteOf, nearestRank, round2, type OracleMetrics } from './oracle';
 
 // ───────────────────────────── helpers ─────────────────────────────
 
@@ -31,8 +18,7 @@ type Body = DistributiveOmit<CanonicalEventInput, 'eventId' | 'occurredAt'>;
 
 let seq = 0;
 /** A validated canonical event, as the intake would hand it over. */
-const ev = (occurredAt: string, body: Body, eventId = `t-${++seq}`): CanonicalEvent =>
-  canonicalEventSchema.parse({ ...body, eventId, occurredAt });
+const ev = (occurredAt: string, body: Body, eventId = `t-${++seq}`): CanonicalEvent => canonicalEventSchema.parse({ ...body, eventId, occurredAt });
 
 const start = (at: string, conversationId: string, extra: { userId?: string; language?: string; region?: string } = {}) =>
   ev(at, { type: 'conversation.started', conversationId, language: 'en', ...extra });
@@ -51,8 +37,7 @@ const created = (at: string, escalationId: string, priority: 'low' | 'medium' | 
 const assigned = (at: string, escalationId: string) => ev(at, { type: 'escalation.assigned', escalationId });
 const resolved = (at: string, escalationId: string) => ev(at, { type: 'escalation.resolved', escalationId });
 const failed = (at: string, escalationId: string) => ev(at, { type: 'escalation.failed', escalationId });
-const request = (at: string, statusCode: number) =>
-  ev(at, { type: 'request.completed', service: 'chat', latencyMs: 12, statusCode });
+const request = (at: string, statusCode: number) => ev(at, { type: 'request.completed', service: 'chat', latencyMs: 12, statusCode });
 const sample = (at: string, cpuPercent: number, memoryPercent: number, diskPercent: number, networkLatencyMs?: number) =>
   ev(at, {
     type: 'system.sample',
@@ -65,8 +50,7 @@ const sample = (at: string, cpuPercent: number, memoryPercent: number, diskPerce
 const invocation = (at: string, functionName: string, durationMs: number, error = false, throttled = false) =>
   ev(at, { type: 'function.invocation', functionName, durationMs, error, throttled });
 
-const oracle = (events: CanonicalEvent[], at: string, timeZone = 'UTC'): OracleMetrics =>
-  computeOracle(events, new Date(at), timeZone);
+const oracle = (events: CanonicalEvent[], at: string, timeZone = 'UTC'): OracleMetrics => computeOracle(events, new Date(at), timeZone);
 
 /** The oracle's numbers completed into a whole document with made-up non-event parts. */
 const asDocument = (m: OracleMetrics, lagSeconds: number | null = 3): RealTimeMetrics => {
@@ -401,7 +385,11 @@ describe('oracle: response times', () => {
   it('nearest rank on small lists', () => {
     // [300, 100, 200] sorted [100, 200, 300]: p50 = v[ceil(1.5) − 1] = 200, p95 = v[ceil(2.85) − 1] = 300
     const m = oracle(
-      [message('2025-03-10T12:00:00.000Z', 'c', 'bot', 300), message('2025-03-10T11:59:00.000Z', 'c', 'bot', 100), message('2025-03-10T11:57:00.000Z', 'c', 'bot', 200)],
+      [
+        message('2025-03-10T12:00:00.000Z', 'c', 'bot', 300),
+        message('2025-03-10T11:59:00.000Z', 'c', 'bot', 100),
+        message('2025-03-10T11:57:00.000Z', 'c', 'bot', 200),
+      ],
       T,
     );
     expect(m.systemPerformance.responseTime).toEqual({ p50: 200, p95: 300, p99: 300 });
@@ -417,7 +405,11 @@ describe('oracle: response times', () => {
   it('rounds the mean to two decimals but keeps percentiles exact', () => {
     // 100.25, 100.5, 101 → mean 100.5833… → 100.58
     const m = oracle(
-      [message('2025-03-10T11:59:00.000Z', 'c', 'bot', 100.25), message('2025-03-10T11:59:01.000Z', 'c', 'bot', 100.5), message('2025-03-10T11:59:02.000Z', 'c', 'bot', 101)],
+      [
+        message('2025-03-10T11:59:00.000Z', 'c', 'bot', 100.25),
+        message('2025-03-10T11:59:01.000Z', 'c', 'bot', 100.5),
+        message('2025-03-10T11:59:02.000Z', 'c', 'bot', 101),
+      ],
       T,
     );
     expect(m.responseTime).toBe(100.58);
@@ -588,10 +580,22 @@ describe('realTimeMetricsSchema', () => {
       ['a negative count', (d) => ({ ...d, escalationsToday: -1 })],
       ['systemLoad above 1', (d) => ({ ...d, systemLoad: 1.2 })],
       ['errorRate above 1', (d) => ({ ...d, systemPerformance: { ...d.systemPerformance, errorRate: 2 } })],
-      ['a function with no invocation', (d) => ({ ...d, systemPerformance: { ...d.systemPerformance, lambdaMetrics: { f: { invocations: 0, errors: 0, duration: 0, throttles: 0 } } } })],
-      ['more errors than invocations', (d) => ({ ...d, systemPerformance: { ...d.systemPerformance, lambdaMetrics: { f: { invocations: 1, errors: 2, duration: 0, throttles: 0 } } } })],
+      [
+        'a function with no invocation',
+        (d) => ({ ...d, systemPerformance: { ...d.systemPerformance, lambdaMetrics: { f: { invocations: 0, errors: 0, duration: 0, throttles: 0 } } } }),
+      ],
+      [
+        'more errors than invocations',
+        (d) => ({ ...d, systemPerformance: { ...d.systemPerformance, lambdaMetrics: { f: { invocations: 1, errors: 2, duration: 0, throttles: 0 } } } }),
+      ],
       ['percentiles with an extra key', (d) => ({ ...d, systemPerformance: { ...d.systemPerformance, responseTime: { p50: 1, p95: 1, p99: 1, p90: 1 } } })],
-      ['dynamoDbMetrics missing a field', (d) => ({ ...d, systemPerformance: { ...d.systemPerformance, dynamoDbMetrics: { readCapacityUtilization: 0, writeCapacityUtilization: 0, throttledRequests: 0 } } })],
+      [
+        'dynamoDbMetrics missing a field',
+        (d) => ({
+          ...d,
+          systemPerformance: { ...d.systemPerformance, dynamoDbMetrics: { readCapacityUtilization: 0, writeCapacityUtilization: 0, throttledRequests: 0 } },
+        }),
+      ],
       ['a resolved alert', (d) => ({ ...d, alerts: [{ id: 'cpu-high', severity: 'medium', message: '', timestamp: d.timestamp, resolved: true }] })],
       ['an unknown alert id', (d) => ({ ...d, alerts: [{ id: 'disk-full', severity: 'medium', message: '', timestamp: d.timestamp, resolved: false }] })],
       ['an unknown severity', (d) => ({ ...d, alerts: [{ id: 'cpu-high', severity: 'urgent', message: '', timestamp: d.timestamp, resolved: false }] })],
@@ -661,10 +665,7 @@ describe('firingAlertIds', () => {
   });
 
   it('fires on an oracle output: a critical escalation pending for 10 minutes, a busy CPU', () => {
-    const m = oracle(
-      [created('2025-06-01T09:50:00.000Z', 'x', 'urgent'), sample('2025-06-01T09:59:00.000Z', 90, 1, 1)],
-      '2025-06-01T10:00:00.000Z',
-    );
+    const m = oracle([created('2025-06-01T09:50:00.000Z', 'x', 'urgent'), sample('2025-06-01T09:59:00.000Z', 90, 1, 1)], '2025-06-01T10:00:00.000Z');
     expect(firingAlertIds(m)).toEqual(new Set(['escalation-oldest-pending', 'escalation-critical-open', 'cpu-high']));
   });
 });
@@ -715,7 +716,7 @@ describe('historyArb', () => {
       'critical open': count((_, m) => m.realTimeEscalations.criticalCount > 0),
       'an urgent-born critical': count((h) => has(h, (e) => e.type === 'escalation.created' && e.priority === 'critical')),
       'resolved today': count((_, m) => m.realTimeEscalations.resolved > 0),
-      'percentiles': count((_, m) => m.systemPerformance.responseTime !== null),
+      percentiles: count((_, m) => m.systemPerformance.responseTime !== null),
       'p95 above 3000': count((_, m) => (m.systemPerformance.responseTime?.p95 ?? 0) > 3000),
       'error rate above 5 %': count((_, m) => m.systemPerformance.errorRate > 0.05),
       'samples without latency': count((_, m) => m.systemPerformance.cpuUsage !== null && m.systemPerformance.networkLatency === null),

@@ -112,8 +112,7 @@ export const nearestRank = (values: readonly number[], percent: number): number 
 // ─────────────────────────── duplicates ───────────────────────────
 
 /** A stable text of an event (keys sorted), to tell exact duplicates from conflicting facts. */
-const canonicalText = (e: CanonicalEvent): string =>
-  JSON.stringify(Object.fromEntries(Object.entries(e).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+const canonicalText = (e: CanonicalEvent): string => JSON.stringify(Object.fromEntries(Object.entries(e).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
 
 /**
  * One event per `eventId`. Two deliveries of one fact are identical; two different events
@@ -207,8 +206,7 @@ const conversationsOf = (events: readonly CanonicalEvent[]): Conversation[] => {
 };
 
 /** Does the conversation have an activity minute among `m − n + 1 … m`? */
-const activeInMinutes = (c: Conversation, n: number, m: number): boolean =>
-  c.activityMs.some((t) => minuteOf(t) >= m - n + 1 && minuteOf(t) <= m);
+const activeInMinutes = (c: Conversation, n: number, m: number): boolean => c.activityMs.some((t) => minuteOf(t) >= m - n + 1 && minuteOf(t) <= m);
 
 type EscalationStatus = 'pending' | 'in_progress' | 'resolved' | 'failed';
 
@@ -234,8 +232,7 @@ const escalationsOf = (events: readonly CanonicalEvent[]): Escalation[] => {
     const assignedMs = minTime(ofType(events, 'escalation.assigned').filter((e) => e.escalationId === id));
     const resolvedMs = minTime(ofType(events, 'escalation.resolved').filter((e) => e.escalationId === id));
     const failedMs = minTime(ofType(events, 'escalation.failed').filter((e) => e.escalationId === id));
-    const status: EscalationStatus =
-      resolvedMs !== null ? 'resolved' : failedMs !== null ? 'failed' : assignedMs !== null ? 'in_progress' : 'pending';
+    const status: EscalationStatus = resolvedMs !== null ? 'resolved' : failedMs !== null ? 'failed' : assignedMs !== null ? 'in_progress' : 'pending';
     const served = [assignedMs, resolvedMs].filter((t): t is number => t !== null);
     return {
       id,
@@ -270,25 +267,17 @@ export function computeOracle(events: readonly CanonicalEvent[], at: Date, timeZ
     byLanguage[lang] = live.filter((c) => c.language === lang).length;
   }
 
-  const endedInLastHour = conversations.filter(
-    (c): c is Conversation & { endMs: number } => c.endMs !== null && inW(c.endMs, 60),
-  );
+  const endedInLastHour = conversations.filter((c): c is Conversation & { endMs: number } => c.endMs !== null && inW(c.endMs, 60));
   // Sum the durations in ms (integers, exact), then convert: mean seconds = Σms / n / 1000.
-  const averageDuration =
-    endedInLastHour.length === 0
-      ? 0
-      : round2(sumSorted(endedInLastHour.map((c) => c.endMs - c.startMs)) / endedInLastHour.length / 1000);
+  const averageDuration = endedInLastHour.length === 0 ? 0 : round2(sumSorted(endedInLastHour.map((c) => c.endMs - c.startMs)) / endedInLastHour.length / 1000);
 
   const tsT = tenSecondsOf(T);
-  const newInLastMinute = conversations.filter(
-    (c) => tenSecondsOf(c.startMs) >= tsT - 5 && tenSecondsOf(c.startMs) <= tsT,
-  ).length;
+  const newInLastMinute = conversations.filter((c) => tenSecondsOf(c.startMs) >= tsT - 5 && tenSecondsOf(c.startMs) <= tsT).length;
 
   // ── users ──
   const active = conversations.filter((c) => activeInMinutes(c, 5, mT));
   const activeUserIds = distinct(active.map((c) => c.user));
-  const firstSeenMs = (user: string): number =>
-    Math.min(...conversations.filter((c) => c.user === user).map((c) => c.startMs));
+  const firstSeenMs = (user: string): number => Math.min(...conversations.filter((c) => c.user === user).map((c) => c.startMs));
   const dayStart = localDayStartMs(T, timeZone);
   const returning = activeUserIds.filter((u) => firstSeenMs(u) < dayStart).length;
   const byRegion: Record<string, number> = {};
@@ -305,11 +294,8 @@ export function computeOracle(events: readonly CanonicalEvent[], at: Date, timeZ
   // ── escalations ──
   const escalations = escalationsOf(facts);
   const pendingEscalations = escalations.filter((e) => e.status === 'pending');
-  const servedToday = escalations.filter(
-    (e): e is Escalation & { servedMs: number } => e.servedMs !== null && isToday(e.servedMs),
-  );
-  const oldestPendingCreatedMs =
-    pendingEscalations.length === 0 ? null : Math.min(...pendingEscalations.map((e) => e.createdMs));
+  const servedToday = escalations.filter((e): e is Escalation & { servedMs: number } => e.servedMs !== null && isToday(e.servedMs));
+  const oldestPendingCreatedMs = pendingEscalations.length === 0 ? null : Math.min(...pendingEscalations.map((e) => e.createdMs));
 
   // ── messages ──
   const messages = ofType(facts, 'message.sent');
@@ -360,29 +346,18 @@ export function computeOracle(events: readonly CanonicalEvent[], at: Date, timeZ
       pending: pendingEscalations.length,
       inProgress: escalations.filter((e) => e.status === 'in_progress').length,
       resolved: escalations.filter((e) => e.resolvedMs !== null && isToday(e.resolvedMs)).length,
-      averageWaitTime:
-        servedToday.length === 0
-          ? 0
-          : round2(sumSorted(servedToday.map((e) => e.servedMs - e.createdMs)) / servedToday.length / 1000),
-      criticalCount: escalations.filter(
-        (e) => (e.status === 'pending' || e.status === 'in_progress') && e.priority === 'critical',
-      ).length,
-      oldestPendingAge:
-        oldestPendingCreatedMs === null ? 0 : Math.max(0, Math.floor((T - oldestPendingCreatedMs) / 1000)),
+      averageWaitTime: servedToday.length === 0 ? 0 : round2(sumSorted(servedToday.map((e) => e.servedMs - e.createdMs)) / servedToday.length / 1000),
+      criticalCount: escalations.filter((e) => (e.status === 'pending' || e.status === 'in_progress') && e.priority === 'critical').length,
+      oldestPendingAge: oldestPendingCreatedMs === null ? 0 : Math.max(0, Math.floor((T - oldestPendingCreatedMs) / 1000)),
     },
     systemPerformance: {
       responseTime:
-        botSamplesW5.length === 0
-          ? null
-          : { p50: nearestRank(botSamplesW5, 50), p95: nearestRank(botSamplesW5, 95), p99: nearestRank(botSamplesW5, 99) },
+        botSamplesW5.length === 0 ? null : { p50: nearestRank(botSamplesW5, 50), p95: nearestRank(botSamplesW5, 95), p99: nearestRank(botSamplesW5, 99) },
       cpuUsage,
       memoryUsage: meanOrNull(samplesW5.map((s) => s.memoryPercent)),
       diskUsage: meanOrNull(samplesW5.map((s) => s.diskPercent)),
-      networkLatency: meanOrNull(
-        samplesW5.map((s) => s.networkLatencyMs).filter((l): l is number => l !== undefined),
-      ),
-      errorRate:
-        requestsW5.length === 0 ? 0 : round2(requestsW5.filter((r) => r.statusCode >= 500).length / requestsW5.length),
+      networkLatency: meanOrNull(samplesW5.map((s) => s.networkLatencyMs).filter((l): l is number => l !== undefined)),
+      errorRate: requestsW5.length === 0 ? 0 : round2(requestsW5.filter((r) => r.statusCode >= 500).length / requestsW5.length),
       throughput: round2(requestsW5.length / ((T - startOfW5) / 1000)),
       lambdaMetrics,
     },

@@ -90,7 +90,18 @@ describe('decodeKinesisRecord', () => {
 
   it('keeps a long reason to one line of at most 300 characters', () => {
     const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, i]));
-    const record = withData(JSON.stringify({ ...many, type: 'system.sample', eventId: '', occurredAt: 'never\nagain', source: 7, cpuPercent: 'hot', memoryPercent: 101, diskPercent: -3 }));
+    const record = withData(
+      JSON.stringify({
+        ...many,
+        type: 'system.sample',
+        eventId: '',
+        occurredAt: 'never\nagain',
+        source: 7,
+        cpuPercent: 'hot',
+        memoryPercent: 101,
+        diskPercent: -3,
+      }),
+    );
 
     const reason = reasonOf(decodeKinesisRecord(record, NOW));
 
@@ -112,7 +123,9 @@ describe('decodeKinesisRecord', () => {
       return withData(JSON.stringify({ ...request, padding: 'x'.repeat(bytes - Buffer.byteLength(json)) }));
     };
 
-    expect(reasonOf(decodeKinesisRecord(padded(MAX_RECORD_BYTES + 1), NOW))).toBe(`kinesis.data is ${MAX_RECORD_BYTES + 1} bytes, above the limit of ${MAX_RECORD_BYTES}`);
+    expect(reasonOf(decodeKinesisRecord(padded(MAX_RECORD_BYTES + 1), NOW))).toBe(
+      `kinesis.data is ${MAX_RECORD_BYTES + 1} bytes, above the limit of ${MAX_RECORD_BYTES}`,
+    );
     expect(eventsOf(decodeKinesisRecord(padded(MAX_RECORD_BYTES), NOW))).toHaveLength(1);
   });
 
@@ -125,11 +138,18 @@ describe('decodeKinesisRecord', () => {
 
   it('never throws, whatever the data holds', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.base64String(), fc.json().map((json) => Buffer.from(json).toString('base64'))), (data) => {
-        const record = kinesisRecord(request);
-        record.kinesis.data = data;
-        expect(() => decodeKinesisRecord(record, NOW)).not.toThrow();
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.base64String(),
+          fc.json().map((json) => Buffer.from(json).toString('base64')),
+        ),
+        (data) => {
+          const record = kinesisRecord(request);
+          record.kinesis.data = data;
+          expect(() => decodeKinesisRecord(record, NOW)).not.toThrow();
+        },
+      ),
     );
   });
 });

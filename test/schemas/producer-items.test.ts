@@ -2,7 +2,16 @@ import { chatSessionItemSchema, escalationItemSchema, messageItemSchema } from '
 
 describe('producer item schemas', () => {
   it('reads an optional attribute written as DynamoDB NULL as absent', () => {
-    const item = { sessionId: 's-1', userId: null, region: null, language: 'en', status: 'active', startTime: '2024-05-14T11:50:00Z', lastActivity: '2024-05-14T11:50:00Z', endTime: null };
+    const item = {
+      sessionId: 's-1',
+      userId: null,
+      region: null,
+      language: 'en',
+      status: 'active',
+      startTime: '2024-05-14T11:50:00Z',
+      lastActivity: '2024-05-14T11:50:00Z',
+      endTime: null,
+    };
 
     const parsed = chatSessionItemSchema.parse(item);
 

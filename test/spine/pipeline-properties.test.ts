@@ -8,7 +8,7 @@ import { computeOracle } from '../oracle/oracle';
 import { differences, eventDerived } from '../support/compare';
 import { testClients } from '../support/engines';
 
-const RUNS = Number(process.env.PROPERTY_RUNS ?? 200);
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 40);
 const clients = testClients();
 
 /** A repeatable stream of yes/no answers drawn by fast-check. */

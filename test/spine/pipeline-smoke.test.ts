@@ -28,7 +28,11 @@ describe('the Kinesis path from producer to document', () => {
 
     // Assess
     expect(realTimeMetricsSchema.parse(document)).toBeTruthy();
-    const oracle = computeOracle(events.map((e) => canonicalEventSchema.parse(e)), new Date(T), 'UTC');
+    const oracle = computeOracle(
+      events.map((e) => canonicalEventSchema.parse(e)),
+      new Date(T),
+      'UTC',
+    );
     expect(differences(document, oracle)).toEqual([]);
     expect(document.liveConversations.byLanguage.es).toBe(1);
     expect(document.realTimeEscalations.criticalCount).toBe(1);

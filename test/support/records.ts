@@ -2,14 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type {
-  DynamoDBRecord,
-  DynamoDBStreamEvent,
-  EventBridgeEvent,
-  KinesisStreamEvent,
-  KinesisStreamRecord,
-  StreamRecord,
-} from 'aws-lambda';
+import type { DynamoDBRecord, DynamoDBStreamEvent, EventBridgeEvent, KinesisStreamEvent, KinesisStreamRecord, StreamRecord } from 'aws-lambda';
 import type { CanonicalEvent, CanonicalEventInput } from '../../schemas/canonical-events';
 import type { Decoded } from '../../schemas/decode-result';
 import {
@@ -24,7 +17,10 @@ import type { EventBridgeSource } from '../../schemas/transports/eventbridge';
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
 
-const load = <T>(name: string) => (): T => JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', name), 'utf8')) as T;
+const load =
+  <T>(name: string) =>
+  (): T =>
+    JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', name), 'utf8')) as T;
 
 /** Captured-shape Lambda events; every call returns a fresh copy that a test may change. */
 export const fixtures = {
@@ -61,8 +57,7 @@ export interface DynamodbRecordOptions<T extends ProducerTable> {
   removedByTtl?: boolean;
 }
 
-const image = (item: object | undefined) =>
-  item && (marshall(item, { removeUndefinedValues: true }) as unknown as NonNullable<StreamRecord['NewImage']>);
+const image = (item: object | undefined) => item && (marshall(item, { removeUndefinedValues: true }) as unknown as NonNullable<StreamRecord['NewImage']>);
 
 /** A DynamoDB Streams record (NEW_AND_OLD_IMAGES) of a producer's table, as Lambda delivers it. */
 export function dynamodbRecord<T extends ProducerTable>(
@@ -121,7 +116,11 @@ const sourceOf = (type: string) => SOURCE_BY_SUBJECT[type.split('.')[0] ?? ''] ?
 
 /** A UUID derived from `seed`, so that the same event gets the same id unless a test asks otherwise. */
 const uuidFrom = (seed: string) =>
-  createHash('sha1').update(seed).digest('hex').slice(0, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+  createHash('sha1')
+    .update(seed)
+    .digest('hex')
+    .slice(0, 32)
+    .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
 
 /** An EventBridge event carrying one canonical event as `detail`, as Lambda delivers it from the bus. */
 export function eventBridgeEvent(event: CanonicalEventInput, id = uuidFrom(event.eventId)): EventBridgeEvent<string, unknown> {
