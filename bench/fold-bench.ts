@@ -8,7 +8,8 @@
  * entity's contributions), so the mix matters: whole conversations (a history of many hours)
  * are the steady state; the first seconds at 10,000 events/s are mostly young conversations.
  */
-import { contributionsOf } from '../aggregators/entity-contributions';
+import { contributionsOf, type FoldContext } from '../aggregators/entity-contributions';
+import { DEFAULT_LABEL_POLICY } from '../aggregators/labels';
 import { isTelemetryFact } from '../aggregators/entity-routing';
 import { foldEntityBatch, foldTelemetry, type LaneRecord, type StoredEntity } from '../aggregators/fold-lane';
 import { canonicalEventSchema, type CanonicalEvent, type CanonicalEventInput } from '../schemas/canonical-events';
@@ -28,6 +29,7 @@ export interface FoldStages {
  * and the entity states it ended with.
  */
 export function foldAll(events: readonly CanonicalEventInput[], batchSize: number, timeZone = 'UTC'): FoldStages & { entities: Map<string, StoredEntity> } {
+  const context: FoldContext = { timeZone, labels: DEFAULT_LABEL_POLICY };
   const stages: FoldStages = { validateMs: 0, entityFoldMs: 0, telemetryFoldMs: 0, shareFoldMs: 0 };
   const entities = new Map<string, StoredEntity>();
   const users = new Map<string, StoredEntity>();
@@ -49,19 +51,19 @@ export function foldAll(events: readonly CanonicalEventInput[], batchSize: numbe
     const entityRecords: LaneRecord[] = [];
     const telemetry: LaneRecord<CanonicalEvent>[] = [];
     for (const event of valid) (isTelemetryFact(event) ? telemetry : entityRecords).push({ seq: String(seq++), event });
-    const fold = foldEntityBatch(entityRecords, entities, timeZone, 'pulse-events/shardId-0');
+    const fold = foldEntityBatch(entityRecords, entities, context, 'pulse-events/shardId-0');
     keep(entities, fold.entityWrites);
     next = nowMs();
     stages.entityFoldMs += next - t;
     t = next;
 
-    foldTelemetry(telemetry);
+    foldTelemetry(telemetry, context);
     next = nowMs();
     stages.telemetryFoldMs += next - t;
     t = next;
 
     const shares: LaneRecord<PulseEvent>[] = fold.forwards.map(({ share }) => ({ seq: String(seq++), event: share }));
-    keep(users, foldEntityBatch(shares, users, timeZone, 'pulse-events/shardId-1').entityWrites);
+    keep(users, foldEntityBatch(shares, users, context, 'pulse-events/shardId-1').entityWrites);
     stages.shareFoldMs += nowMs() - t;
   }
   return { ...stages, entities };
@@ -72,9 +74,7 @@ function meanConversationCounters(entities: ReadonlyMap<string, StoredEntity>): 
   const sizes: number[] = [];
   for (const { state } of entities.values()) {
     if (state.kind !== 'conversation') continue;
-    let counters = 0;
-    for (const item of contributionsOf(state, 'UTC').values()) counters += item.size;
-    sizes.push(counters);
+    sizes.push(contributionsOf(state, { timeZone: 'UTC', labels: DEFAULT_LABEL_POLICY }).size);
     if (sizes.length === 5000) break;
   }
   return sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length);

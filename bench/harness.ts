@@ -10,7 +10,6 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { createHash } from 'node:crypto';
 import { entityKeyOf } from '../aggregators/entity-routing';
-import { ESCALATION_GAUGES_KEY } from '../aggregators/metrics-items';
 import type { Settings } from '../config/settings';
 import { createKinesisIngest } from '../functions/kinesis-ingest';
 import type { KinesisBatchResult } from '../functions/kinesis-batch';
@@ -18,6 +17,7 @@ import { createPulseAggregator } from '../functions/pulse-aggregator';
 import type { Runtime } from '../functions/runtime';
 import { createTable } from '../local/engines';
 import { recordInvocation } from '../local/stack/self-measurement';
+import { DEFAULT_LABEL_POLICY } from '../aggregators/labels';
 import { DEFAULT_ALERT_THRESHOLDS } from '../schemas/alert-rules';
 import type { CanonicalEventInput } from '../schemas/canonical-events';
 import type { PulseRecord } from '../schemas/pulse-events';
@@ -212,6 +212,7 @@ export class BenchPipeline implements EventForwarder {
       readCapacityBudget: 100,
       writeCapacityBudget: 100,
       thresholds: DEFAULT_ALERT_THRESHOLDS,
+      labels: DEFAULT_LABEL_POLICY,
     };
     this.store = this.newStore();
     this.telemetry = shardsOf('telemetry', options.telemetryShards ?? 2);
@@ -249,12 +250,22 @@ export class BenchPipeline implements EventForwarder {
         await Promise.all(this.pulse.map((shard) => this.drain(shard, batchSize, 'aggregate')));
       }
       // What the tick does every minute to the one counter item that never expires.
-      if (this.options.clockFollowsEvents) await this.store.compactGauges(ESCALATION_GAUGES_KEY, Math.floor(this.nowMs / 1000) - 48 * 3600);
+      if (this.options.clockFollowsEvents) await this.store.compactGauges(Math.floor(this.nowMs / 1000) - 48 * 3600);
     }
   }
 
+  private readonly stores = new Map<Shard, DynamoDbMetricsStore>();
+  private storeOf(shard: Shard): DynamoDbMetricsStore {
+    let store = this.stores.get(shard);
+    if (!store) {
+      store = this.newStore();
+      this.stores.set(shard, store);
+    }
+    return store;
+  }
+
   private newStore(): DynamoDbMetricsStore {
-    return new DynamoDbMetricsStore({ client: this.options.dynamo, tableName: this.options.tableName, nowSeconds: () => Math.floor(this.nowMs / 1000) });
+    return new DynamoDbMetricsStore({ client: this.options.dynamo, tableName: this.options.tableName, now: () => this.nowMs });
   }
 
   /** One batch at a time per shard, as Lambda does with parallelization factor 1. */
@@ -262,8 +273,9 @@ export class BenchPipeline implements EventForwarder {
     while (shard.records.length > 0) {
       const event: KinesisStreamEvent = { Records: shard.records.splice(0, batchSize) };
       const started = Date.now();
-      // Each invocation gets its own runtime, as concurrent Lambda invocations do.
-      const store = this.newStore();
+      // One warm container per shard, as Lambda keeps one per shard: its store keeps the measurements waiting for a write.
+      const store = this.storeOf(shard);
+      const usageBefore = { ...store.usage };
       const runtime: Runtime = { settings: this.settings, store, forwarder: this, deadLetters: new MemoryDeadLetters(), now: () => this.nowMs };
       let result: KinesisBatchResult;
       if (step === 'ingest') {
@@ -274,8 +286,8 @@ export class BenchPipeline implements EventForwarder {
         this.stats.pulseRecords += event.Records.length;
         result = await createPulseAggregator(runtime)(event);
       }
-      // What handlers/observability.ts adds on AWS: one measurement write per invocation.
-      await recordInvocation(store, step === 'ingest' ? 'kinesisIngest' : 'pulseAggregator', started, false);
+      // What handlers/observability.ts adds on AWS: a measurement per invocation, riding on a later write.
+      await recordInvocation(store, step === 'ingest' ? 'kinesisIngest' : 'pulseAggregator', started, false, usageBefore);
       if (result.response.batchItemFailures.length > 0 || result.deadLettered > 0) {
         throw new Error(
           `${step}: ${result.deadLettered} dead-lettered, ${result.response.batchItemFailures.length} failed: ${String(result.outcome.errors[0])}`,

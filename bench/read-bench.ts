@@ -10,10 +10,8 @@
  * with BatchWriteItem.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ESCALATION_GAUGES_KEY } from '../aggregators/metrics-items';
 import { readDocument } from '../pipeline/read-document';
 import { buildDocument } from '../read-model/build-document';
-import { snapshotKeys } from '../read-model/snapshot-keys';
 import type { RealTimeMetrics } from '../schemas/realtime-metrics';
 import { BenchPipeline, DynamoMeter } from './harness';
 import { standardMix } from './mix';
@@ -64,10 +62,6 @@ export interface SizeResult {
   scanReadP95Ms: number;
   scanRequestsPerRead: number;
   scanReadUnitsPerRead: number;
-  /** p95 of fetching the 65 other items (no G#escalations, no document). */
-  fetchWithoutGaugesP95Ms: number;
-  /** The escalation gauge item after the history: the one counter item that never expires. */
-  gaugeItem: { kb: number; pendingCounters: number; zeroPendingCounters: number; watermarks: number };
   /** Numbers on which the design's document and the Scan baseline's computation disagree. */
   disagreements: string[];
 }
@@ -91,14 +85,7 @@ export async function readBench({ dynamo, meter, rawDynamo, rawMeter }: ReadEngi
     const buildEventsPerSec = size / ((build.ms - pipeline.stats.producerMs) / 1000);
     log(`read: ${size} events (${historyHours.toFixed(1)} h) built through the functions at ${Math.round(buildEventsPerSec)} events/s, and as raw items`);
     const expected = naiveNumbers(events, options.atMs);
-    const gauges = (await pipeline.store.getItems([ESCALATION_GAUGES_KEY])).get(ESCALATION_GAUGES_KEY) ?? {};
-    const gaugeItem = {
-      kb: round(JSON.stringify(gauges).length / 1024),
-      pendingCounters: Object.keys(gauges).filter((name) => name.startsWith('p:')).length,
-      zeroPendingCounters: Object.entries(gauges).filter(([name, value]) => name.startsWith('p:') && value === 0).length,
-      watermarks: Object.keys(gauges).filter((name) => name.startsWith('w:')).length,
-    };
-    built.push({ size, historyHours, buildEventsPerSec, pipeline, expected, gaugeItem });
+    built.push({ size, historyHours, buildEventsPerSec, pipeline, expected });
   }
 
   // The design's read, sizes interleaved so that noise falls on all of them alike.
@@ -120,13 +107,6 @@ export async function readBench({ dynamo, meter, rawDynamo, rawMeter }: ReadEngi
   }
   const engineCpuMsPerRead = ((options.engineCpuSeconds() - engineBefore) * 1000) / (options.reads * built.length);
 
-  // The same fetch without G#escalations, the one counter item that never expires: does the rest grow with history?
-  const withoutGauges = new Map<number, number[]>(built.map(({ size }) => [size, []]));
-  const keys = snapshotKeys(options.atMs, 'UTC').filter((key) => key !== ESCALATION_GAUGES_KEY);
-  for (let r = 0; r < options.reads; r++) {
-    for (const { size, pipeline } of built) withoutGauges.get(size)!.push((await timed(() => pipeline.store.getItems(keys))).ms);
-  }
-
   const largest = built[built.length - 1]!.pipeline;
   const fetchMs: number[] = [];
   const buildMs: number[] = [];
@@ -134,14 +114,14 @@ export async function readBench({ dynamo, meter, rawDynamo, rawMeter }: ReadEngi
   let attributes = 0;
   let kbByKind: Record<string, number> = {};
   for (let r = 0; r < options.reads; r++) {
-    const fetched = await timed(() => largest.store.getItems(snapshotKeys(options.atMs, largest.settings.timeZone)));
+    const fetched = await timed(() => largest.store.readSnapshot(options.atMs, largest.settings.timeZone));
     const started = nowMs();
     buildDocument(fetched.result, options.atMs, largest.settings);
     buildMs.push(nowMs() - started);
     fetchMs.push(fetched.ms);
-    fetchedKb = JSON.stringify([...fetched.result.values()]).length / 1024;
-    attributes = [...fetched.result.values()].reduce((sum, item) => sum + Object.keys(item).length, 0);
-    kbByKind = sizeByKind(fetched.result.values());
+    fetchedKb = JSON.stringify([...fetched.result.counters]).length / 1024;
+    attributes = fetched.result.counters.size;
+    kbByKind = sizeByFamily(fetched.result.counters);
   }
   const { profile } = await profiled(async () => {
     for (let r = 0; r < options.reads; r++) await readDocument(largest.store, largest.settings, options.atMs);
@@ -171,7 +151,7 @@ export async function readBench({ dynamo, meter, rawDynamo, rawMeter }: ReadEngi
     }
   }
 
-  const sizes = built.map(({ size, historyHours, buildEventsPerSec, expected, gaugeItem }) => {
+  const sizes = built.map(({ size, historyHours, buildEventsPerSec, expected }) => {
     const scan = scans.get(size)!;
     const usage = readUsage.get(size)!;
     return {
@@ -187,8 +167,6 @@ export async function readBench({ dynamo, meter, rawDynamo, rawMeter }: ReadEngi
       scanReadP95Ms: round(percentile(scan.ms, 95)),
       scanRequestsPerRead: round(scan.requests / scan.ms.length),
       scanReadUnitsPerRead: round(scan.units / scan.ms.length),
-      fetchWithoutGaugesP95Ms: round(percentile(withoutGauges.get(size)!, 95)),
-      gaugeItem,
       disagreements: [...compare(documents.get(size)!, expected), ...compare(documents.get(size)!, scan.numbers!).map((d) => `scan: ${d}`)],
     };
   });
@@ -210,20 +188,11 @@ export async function readBench({ dynamo, meter, rawDynamo, rawMeter }: ReadEngi
   };
 }
 
-/** Bytes (name + JSON value) of the fetched attributes, by their prefix. */
-function sizeByKind(items: Iterable<Record<string, unknown>>): Record<string, number> {
+/** Bytes (key + value as JSON) of the fetched counters, by family (m: minute facts, w: window entries, s: series, d: day, g/q: queue). */
+function sizeByFamily(counters: ReadonlyMap<string, number>): Record<string, number> {
   const bytes: Record<string, number> = {};
-  for (const item of items) {
-    for (const [name, value] of Object.entries(item)) {
-      const kind = /^(w|h|a|p|fn|lv|ar|s10|since|ddb):/.exec(name)?.[1] ?? 'other';
-      bytes[kind] = (bytes[kind] ?? 0) + name.length + JSON.stringify(value).length;
-    }
-  }
-  return Object.fromEntries(
-    Object.entries(bytes)
-      .sort((a, b) => b[1] - a[1])
-      .map(([kind, n]) => [`${kind}${kind === 'other' ? '' : ':'}`, round(n / 1024)]),
-  );
+  for (const [counter, value] of counters) bytes[counter[0]!] = (bytes[counter[0]!] ?? 0) + counter.length + String(value).length;
+  return Object.fromEntries(Object.entries(bytes).map(([family, n]) => [`${family}|`, round(n / 1024)]));
 }
 
 /** The numbers both reads compute, side by side. */

@@ -72,7 +72,7 @@ export function renderMarkdown(r: BenchResults): string {
       )
         .map(([item, v]) => `${item} ${n(v)}`)
         .join(', ')}.`,
-    `- **Read** (largest history): fetching the 66 items (${n(d.read.fetchedKb)} KB as JSON, ${n(d.read.fetchedAttributes)} attributes; KB by kind: ${Object.entries(
+    `- **Read** (largest history): fetching the snapshot (${n(d.read.fetchedKb)} KB of counters as JSON, ${n(d.read.fetchedAttributes)} counters; KB by family: ${Object.entries(
       d.read.fetchedKbByKind,
     )
       .map(([kind, kb]) => `${kind} ${n(kb)}`)
@@ -82,8 +82,6 @@ export function renderMarkdown(r: BenchResults): string {
       `CPU profile of the reading process (self time): ${areas(d.read.profile, 5)}. ` +
       `RCU per read: ${sizes.map((s) => `${n(s.readUnitsPerRead)} at ${label(s.events)}`).join(', ')}; Scan: ${sizes.map((s) => `${n(s.scanReadUnitsPerRead)} at ${label(s.events)}`).join(', ')}. ` +
       `At the end of a day (${d.read.endOfDay.atIso}, today's item holds the day's minutes so far): p50 ${ms(d.read.endOfDay.readP50Ms)}, p95 ${ms(d.read.endOfDay.readP95Ms)}, ${n(d.read.endOfDay.readUnitsPerRead)} RCU. ` +
-      `Fetching the 65 other items (without G#escalations), p95: ${sizes.map((s) => `${ms(s.fetchWithoutGaugesP95Ms)} at ${label(s.events)}`).join(', ')}. ` +
-      `The escalation gauge item (G#escalations, never expires) after each history: ${sizes.map((s) => `${label(s.events)}: ${n(s.gaugeItem.kb)} KB, ${n(s.gaugeItem.pendingCounters)} p: counters of which ${n(s.gaugeItem.zeroPendingCounters)} at 0, ${n(s.gaugeItem.watermarks)} watermarks`).join('; ')}. ` +
       `Design and Scan baseline agree on every number both compute${sizes.some((s) => s.disagreements.length > 0) ? ` EXCEPT: ${sizes.flatMap((s) => s.disagreements.map((x) => `${label(s.events)} ${x}`)).join('; ')}` : ''}.`,
     `- **Freshness** by transport (p50 / p95): ${Object.entries(d.freshness.byTransport)
       .map(([t, v]) => `${t} ${ms(v.p50Ms)} / ${ms(v.p95Ms)}`)

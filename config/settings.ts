@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_LABEL_LISTS, type LabelPolicy, labelPolicy } from '../aggregators/labels';
 import { assertTimeZone } from '../aggregators/time';
 import { DEFAULT_ALERT_THRESHOLDS } from '../schemas/alert-rules';
 import { ConfigurationError } from '../errors';
@@ -10,6 +11,22 @@ const number = (fallback: number) => z.coerce.number().finite().nonnegative().de
  * not here: the SDK reads `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_KINESIS`, … itself, so
  * the same code runs against dynalite and kinesalite locally and against AWS in the cloud.
  */
+/** A comma-separated allow-list of labels; each family is bounded (aggregators/labels.ts). */
+const labelList = (fallback: readonly string[]) =>
+  z
+    .string()
+    .default(fallback.join(','))
+    .transform((list) => [
+      ...new Set(
+        list
+          .split(',')
+          .map((label) => label.trim())
+          .filter(Boolean),
+      ),
+    ])
+    .refine((labels) => labels.length <= MAX_LABELS, `at most ${MAX_LABELS} labels`);
+const MAX_LABELS = 64;
+
 const settingsSchema = z.object({
   METRICS_TABLE: z.string().min(1),
   PULSE_STREAM: z.string().min(1),
@@ -32,6 +49,9 @@ const settingsSchema = z.object({
   ESCALATIONS_TABLE: z.string().min(1).default('escalations'),
   READ_CAPACITY_BUDGET: number(100),
   WRITE_CAPACITY_BUDGET: number(100),
+  METRIC_LANGUAGES: labelList(DEFAULT_LABEL_LISTS.languages),
+  METRIC_REGIONS: labelList(DEFAULT_LABEL_LISTS.regions),
+  METRIC_FUNCTION_NAMES: labelList(DEFAULT_LABEL_LISTS.functionNames),
   ALERT_PENDING_ESCALATIONS: number(DEFAULT_ALERT_THRESHOLDS.pendingEscalations),
   ALERT_OLDEST_PENDING_SECONDS: number(DEFAULT_ALERT_THRESHOLDS.oldestPendingAgeSeconds),
   ALERT_CRITICAL_OPEN: number(DEFAULT_ALERT_THRESHOLDS.criticalOpenEscalations),
@@ -52,6 +72,8 @@ export interface Settings {
   readCapacityBudget: number;
   writeCapacityBudget: number;
   thresholds: typeof DEFAULT_ALERT_THRESHOLDS;
+  /** Which producer-chosen labels get counters of their own; the rest count as `other`. */
+  labels: LabelPolicy;
 }
 
 /** Parses the environment; throws a ConfigurationError naming the first bad or missing key. */
@@ -70,6 +92,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     producerTables: { chatSessions: e.CHAT_SESSIONS_TABLE, messages: e.MESSAGES_TABLE, escalations: e.ESCALATIONS_TABLE },
     readCapacityBudget: e.READ_CAPACITY_BUDGET || 1,
     writeCapacityBudget: e.WRITE_CAPACITY_BUDGET || 1,
+    labels: labelPolicy({ languages: e.METRIC_LANGUAGES, regions: e.METRIC_REGIONS, functionNames: e.METRIC_FUNCTION_NAMES }),
     thresholds: {
       pendingEscalations: e.ALERT_PENDING_ESCALATIONS,
       oldestPendingAgeSeconds: e.ALERT_OLDEST_PENDING_SECONDS,

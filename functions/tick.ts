@@ -1,6 +1,5 @@
 import { OnCallMetric } from '../config/on-call-metrics';
-import { ESCALATION_GAUGES_KEY } from '../aggregators/metrics-items';
-import { readDocument } from '../pipeline/read-document';
+import { buildDocument } from '../read-model/build-document';
 import { FRESHNESS_SOURCES } from '../schemas/alert-rules';
 import type { RealTimeMetrics } from '../schemas/realtime-metrics';
 import type { Runtime } from './runtime';
@@ -37,19 +36,30 @@ export function onCallValues(document: RealTimeMetrics): OnCallValue[] {
 }
 
 /**
- * The 1-minute tick: publish the on-call numbers, remember since when each alert fires, and
- * keep the long-lived gauge item small (old lane watermarks, pending counters back at zero).
+ * The 1-minute tick: publish the on-call numbers, remember since when each alert fires and
+ * what each source's freshness was (the document falls back on it after an idle hour), write the
+ * own-function measurements still waiting, forget stuck-lane markers of lanes that committed
+ * since, and keep the long-lived items small (old lane watermarks, pending counters back at zero).
  */
 export function createTick(runtime: Runtime, publisher: OnCallPublisher) {
   return async (): Promise<RealTimeMetrics> => {
     const now = runtime.now();
-    const document = await readDocument(runtime.store, runtime.settings, now);
+    const snapshot = await runtime.store.readSnapshot(now, runtime.settings.timeZone);
+    const document = buildDocument(snapshot, now, runtime.settings);
     await publisher.publish(onCallValues(document));
     await runtime.store.recordAlertState(
       document.alerts.map((alert) => alert.id),
       now,
     );
-    await runtime.store.compactGauges(ESCALATION_GAUGES_KEY, Math.floor(now / 1000) - WATERMARK_RETENTION_SECONDS);
+    for (const source of FRESHNESS_SOURCES) await runtime.store.recordKnownFreshness(source, document.freshness[source]);
+    // A lane that committed after it last failed holds nothing back any more.
+    for (const marker of snapshot.stuck) {
+      if (snapshot.freshness.some((stamp) => stamp.lane === marker.lane && stamp.source === marker.source && stamp.appliedAt > marker.failedAt)) {
+        await runtime.store.clearStuck(marker);
+      }
+    }
+    await runtime.store.flushMeasurements();
+    await runtime.store.compactGauges(Math.floor(now / 1000) - WATERMARK_RETENTION_SECONDS);
     return document;
   };
 }

@@ -13,7 +13,7 @@ import type { RealTimeMetrics } from '../../schemas/realtime-metrics';
 import { DynamoDbMetricsStore } from '../../store/dynamodb-metrics-store';
 import type { DeadLetterSink } from '../../streams/dead-letters';
 import { KinesisEventForwarder } from '../../streams/kinesis-event-forwarder';
-import { CrashingStore, crashingAfterWork, InjectedCrash } from '../chaos';
+import { armCrashes, crashingAfterWork, InjectedCrash, runWithCrashes } from '../chaos';
 import type { ChaosDice } from './chaos-dice';
 import { FUNCTION_NAMES } from './names';
 import { recordInvocation } from './self-measurement';
@@ -65,13 +65,15 @@ export function localFunctions(deps: LocalFunctionDeps) {
     stats[name] = { invocations: 0, errors: 0, meanMs: 0 };
     // The read writes nothing, so there is no commit for a crash to cut short.
     const chaos = writes ? deps.chaos : undefined;
+    // One store per function, as one warm Lambda container keeps it: own measurements wait in it for a write to ride on.
+    const store = new DynamoDbMetricsStore({ client: deps.dynamo, tableName: deps.settings.metricsTable });
+    if (chaos) armCrashes(deps.dynamo);
     return async (event: E): Promise<R> => {
       const started = Date.now();
-      const store = new DynamoDbMetricsStore({ client: deps.dynamo, tableName: deps.settings.metricsTable });
-      const crashing = chaos ? new CrashingStore(store, chaos.midWriteCrash()) : undefined;
+      const usageBefore = { ...store.usage };
       const runtime: Runtime = {
         settings: deps.settings,
-        store: crashing ?? store,
+        store,
         forwarder: new KinesisEventForwarder(deps.kinesis, deps.settings.pulseStream),
         deadLetters: deps.deadLetters,
         now: Date.now,
@@ -80,8 +82,7 @@ export function localFunctions(deps: LocalFunctionDeps) {
       stats[name]!.invocations++;
       let error: unknown;
       try {
-        const result = await fn(event);
-        if (crashing?.endInvocation()) throw new InjectedCrash('process died during the commit');
+        const result = chaos ? await runWithCrashes(chaos.midWriteCrash(), () => fn(event)) : await fn(event);
         error = failed(result);
         return result;
       } catch (thrown) {
@@ -94,7 +95,7 @@ export function localFunctions(deps: LocalFunctionDeps) {
           stats[name]!.errors++;
           report(name, error);
         }
-        await recordInvocation(store, name, started, error !== undefined);
+        await recordInvocation(store, name, started, error !== undefined, usageBefore);
       }
     };
   };

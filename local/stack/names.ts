@@ -1,4 +1,5 @@
 import type { Settings } from '../../config/settings';
+import { DEFAULT_LABEL_POLICY } from '../../aggregators/labels';
 import { DEFAULT_ALERT_THRESHOLDS } from '../../schemas/alert-rules';
 
 /** The account and region every local ARN and envelope carries; nothing here ever reaches AWS. */
@@ -39,5 +40,6 @@ export function localSettings(timeZone: string): Settings {
     readCapacityBudget: 100,
     writeCapacityBudget: 100,
     thresholds: DEFAULT_ALERT_THRESHOLDS,
+    labels: DEFAULT_LABEL_POLICY,
   };
 }

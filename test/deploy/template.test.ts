@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { KEY_ATTRIBUTE, TTL_ATTRIBUTE } from '../../aggregators/metrics-items';
+import { KEY_ATTRIBUTE, TTL_ATTRIBUTE } from '../../store/layout';
 import { ON_CALL_METRICS, ON_CALL_NAMESPACE, OnCallMetric } from '../../config/on-call-metrics';
 import { parseSettings, type Environment } from '../../config/settings';
 import { onCallValues, type OnCallValue } from '../../functions/tick';
@@ -53,6 +53,9 @@ const SETTINGS_KEYS: Record<keyof Environment, true> = {
   CHAT_SESSIONS_TABLE: true,
   MESSAGES_TABLE: true,
   ESCALATIONS_TABLE: true,
+  METRIC_LANGUAGES: true,
+  METRIC_REGIONS: true,
+  METRIC_FUNCTION_NAMES: true,
   READ_CAPACITY_BUDGET: true,
   WRITE_CAPACITY_BUDGET: true,
   ALERT_PENDING_ESCALATIONS: true,
@@ -134,7 +137,9 @@ const granted = (template: Template, roleId: string, action: string, resource: J
 /** The on-call metrics the code emits: the tick's values for a document where every number is known, and the dead-letter count. */
 function emittedByTheCode(): { name: string; dimensions: Record<string, string> }[] {
   const settings = parseSettings({ METRICS_TABLE: 'unused', PULSE_STREAM: 'unused' });
-  const empty = buildDocument(new Map(), Date.parse('2026-01-01T12:00:00Z'), settings);
+  const at = Date.parse('2026-01-01T12:00:00Z');
+  const nothing = { atMs: at, counters: new Map(), hourPeaks: new Map(), freshness: [], lastKnownFreshness: new Map(), stuck: [], alertSince: new Map() };
+  const empty = buildDocument(nothing, at, settings);
   const lag = { newestEventAt: null, lastAppliedAt: null, lagSeconds: 1 };
   const known = {
     ...empty,
@@ -377,7 +382,7 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
       // A lag known for every source, so the tick publishes SourceLagSeconds for each.
       const store = new DynamoDbMetricsStore({ client: dynamo, tableName });
       const now = new Date().toISOString();
-      for (const source of FRESHNESS_SOURCES) await store.recordFreshness(source, { newestEventAt: now, appliedAt: now, lagSeconds: 1 });
+      for (const source of FRESHNESS_SOURCES) await store.recordKnownFreshness(source, { newestEventAt: now, lastAppliedAt: now, lagSeconds: 1 });
       const dir = mkdtempSync(path.join(tmpdir(), 'clara-pulse-tick-'));
 
       let printed: ReturnType<typeof emfMetrics>;
