@@ -75,21 +75,13 @@ async function commitFold<E>(deps: AggregatorDeps, lane: string, fold: LaneFold,
   if (!first) return { errors: [] };
   try {
     const hours = await deps.store.applyCounters(lane, fold.units, freshnessStamps(lane, records, deps.now()));
-    for (const hour of hours) {
-      for (const [date, peak] of peaksOfHour(hour.hour, hour.entries, deps.context.timeZone)) {
-        await deps.store.recordPeak(date, hour.hour, hour.version, peak);
-      }
-    }
-    if (fold.forwards.length > 0) {
-      const bySeq = new Map(records.map((record) => [record.seq, record]));
-      await deps.forwarder.forward(
-        fold.forwards.map(({ share, seq }) => ({
-          source: bySeq.get(seq)?.source ?? first.source,
-          enteredAt: bySeq.get(seq)?.enteredAt ?? first.enteredAt,
-          event: share,
-        })),
-      );
-    }
+    const bySeq = new Map(records.map((record) => [record.seq, record]));
+    const shares = fold.forwards.map(({ share, seq }) => ({
+      source: bySeq.get(seq)?.source ?? first.source,
+      enteredAt: bySeq.get(seq)?.enteredAt ?? first.enteredAt,
+      event: share,
+    }));
+    await Promise.all([recordPeaks(deps, hours), shares.length > 0 ? deps.forwarder.forward(shares) : undefined]);
   } catch (error) {
     return failed(deps, lane, records, first.seq, [error]);
   }

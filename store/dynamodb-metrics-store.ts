@@ -37,7 +37,6 @@ import {
   pendingItem,
   placementOf,
   STUCK_PREFIX,
-  shortLane,
   sourceItem,
   stuckAttribute,
   TTL_ATTRIBUTE,
