@@ -144,5 +144,29 @@ export function renderMarkdown(r: BenchResults): string {
     'The numbers are in `bench/results.json`; the cost model built on them is `docs/cost-model.md`.',
     '',
   ];
-  return lines.join('\n');
+  return alignTables(lines).join('\n');
+}
+
+/** Pads every table's cells to their column's width, as the formatter (biome) lays tables out. */
+function alignTables(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; ) {
+    if (!lines[i]!.startsWith('|')) {
+      out.push(lines[i++]!);
+      continue;
+    }
+    const rows: string[][] = [];
+    while (i < lines.length && lines[i]!.startsWith('|'))
+      rows.push(
+        lines[i++]!.slice(1, -1)
+          .split(' | ')
+          .map((cell) => cell.trim()),
+      );
+    const widths = rows[0]!.map((_, column) => Math.max(3, ...rows.filter((_, r) => r !== 1).map((row) => [...(row[column] ?? '')].length)));
+    for (const [r, row] of rows.entries()) {
+      const cells = widths.map((width, column) => (r === 1 ? '-'.repeat(width) : (row[column] ?? '') + ' '.repeat(width - [...(row[column] ?? '')].length)));
+      out.push(`| ${cells.join(' | ')} |`);
+    }
+  }
+  return out;
 }
