@@ -7,19 +7,27 @@ import type { MetricsStore, StoreUsage } from '../../store/metrics-store';
  * one invocation, its error, its duration and what its DynamoDB calls cost, in the minute
  * bucket. A failure to record never fails the invocation it measures.
  */
-export async function recordInvocation(store: MetricsStore, functionName: string, startedMs: number, failed: boolean, usageBefore: StoreUsage): Promise<void> {
+export async function recordInvocation(
+  store: MetricsStore,
+  functionName: string,
+  startedMs: number,
+  failed: boolean,
+  usageBefore: StoreUsage,
+  /** The function's clock: a replay or a benchmark runs on event time. */
+  nowMs = Date.now(),
+): Promise<void> {
   const usage = store.usage;
   const counters = new Map<string, number>([
     [MinuteName.functionInvocations(functionName), 1],
     [MinuteName.functionErrors(functionName), failed ? 1 : 0],
-    [MinuteName.functionDurationMilli(functionName), (Date.now() - startedMs) * 1000],
+    [MinuteName.functionDurationMilli(functionName), (nowMs - startedMs) * 1000],
     [MinuteName.storeReadMilliUnits, Math.round((usage.readUnits - usageBefore.readUnits) * 1000)],
     [MinuteName.storeWriteMilliUnits, Math.round((usage.writeUnits - usageBefore.writeUnits) * 1000)],
     [MinuteName.storeThrottled, usage.throttled - usageBefore.throttled],
     [MinuteName.storeSucceeded, usage.succeeded - usageBefore.succeeded],
   ]);
   try {
-    await store.addMeasurements(minuteOf(Date.now()), new Map([...counters].filter(([, n]) => n !== 0)));
+    await store.addMeasurements(minuteOf(nowMs), new Map([...counters].filter(([, n]) => n !== 0)));
   } catch {
     // Measuring is best effort (under --chaos its write may be throttled too).
   }
