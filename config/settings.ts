@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DEFAULT_LABEL_LISTS, type LabelPolicy, labelPolicy } from '../aggregators/labels';
+import { type LabelPolicy, labelPolicy } from '../aggregators/labels';
+import { DEFAULT_LABEL_LISTS } from './label-lists';
 import { assertTimeZone } from '../aggregators/time';
 import { DEFAULT_ALERT_THRESHOLDS } from '../schemas/alert-rules';
 import { ConfigurationError } from '../errors';

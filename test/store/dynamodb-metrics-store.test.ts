@@ -12,7 +12,7 @@ import {
   windowCounter,
 } from '../../aggregators/counters';
 import type { CounterUnit } from '../../aggregators/fold-lane';
-import { DEFAULT_LABEL_LISTS, OVERFLOW_LABEL } from '../../aggregators/labels';
+import { DEFAULT_LABEL_LISTS, OVERFLOW_LABEL } from '../../config/label-lists';
 import { binOf } from '../../aggregators/quantile-sketch';
 import { createTable } from '../../local/engines';
 import { DynamoDbMetricsStore } from '../../store/dynamodb-metrics-store';
