@@ -11,6 +11,8 @@ export interface ApiServerOptions {
   /** The bearer token `/admin/*` requires (the authorizer's job on AWS). */
   adminToken: string;
   read: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+  /** `GET /openapi.json`, open to anyone as on AWS (a route without the authorizer). */
+  describe: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
   health: () => unknown;
   dashboardDir: string;
 }
@@ -33,7 +35,14 @@ function authorized(request: IncomingMessage, token: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-/** The local HTTP API: the read behind a bearer token, the dashboard, and the stack's health. */
+/** Writes what a function answered, as API Gateway does with a payload 2.0 result. */
+function sendResult(response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
+  const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]));
+  response.writeHead(result.statusCode ?? 200, headers);
+  response.end(result.body ?? '');
+}
+
+/** The local HTTP API: the read behind a bearer token, its description, the dashboard, and the stack's health. */
 export async function startApi(options: ApiServerOptions): Promise<{ endpoint: string; close(): Promise<void> }> {
   const serveStatic = async (response: ServerResponse, path: string) => {
     const entry = STATIC_FILES[path]!;
@@ -53,11 +62,9 @@ export async function startApi(options: ApiServerOptions): Promise<{ endpoint: s
           { 'www-authenticate': 'Bearer' },
         );
       }
-      const result = await options.read(apiGatewayEvent(request, url));
-      const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]));
-      response.writeHead(result.statusCode ?? 200, headers);
-      return response.end(result.body ?? '');
+      return sendResult(response, await options.read(apiGatewayEvent(request, url)));
     }
+    if (url.pathname === '/openapi.json') return sendResult(response, await options.describe(apiGatewayEvent(request, url)));
     if (request.method === 'GET' && url.pathname === '/health') return sendJson(response, 200, options.health(), { 'cache-control': 'no-store' });
     if (request.method === 'GET' && url.pathname in STATIC_FILES) return serveStatic(response, url.pathname);
     sendJson(response, 404, { message: 'not found' });

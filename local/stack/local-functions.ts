@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent, EventBridgeEvent, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import type { Settings } from '../../config/settings';
+import { createApiDescription } from '../../functions/api-description';
 import { createDynamoDbStreamIngest } from '../../functions/dynamodb-stream-ingest';
 import { createEventBridgeIngest } from '../../functions/eventbridge-ingest';
 import { createKinesisIngest } from '../../functions/kinesis-ingest';
@@ -111,6 +112,12 @@ export function localFunctions(deps: LocalFunctionDeps) {
     realtimeRead: asLambda(
       FUNCTION_NAMES.realtimeRead,
       (runtime) => createRealtimeRead(runtime, (error) => report(FUNCTION_NAMES.realtimeRead, error)),
+      () => undefined,
+      false,
+    ),
+    apiDescription: asLambda(
+      FUNCTION_NAMES.apiDescription,
+      () => createApiDescription(),
       () => undefined,
       false,
     ),
