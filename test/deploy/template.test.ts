@@ -37,7 +37,12 @@ import {
  */
 const WILDCARD_EXCEPTIONS: { owner: string; sid: string; why: string }[] = [];
 
-const STANDALONE = { service: 'clara-pulse-ci', issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_ci0000000', audience: 'ci-dashboard-client' };
+const STANDALONE = {
+  service: 'clara-pulse-ci',
+  issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_ci0000000',
+  audience: 'ci-dashboard-client',
+  adminOrigin: 'https://admin.ci.example.org',
+};
 const SHARED_ARNS = {
   chatSessionsStreamArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/chat-sessions/stream/2026-01-01T00:00:00.000',
   messagesStreamArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/messages/stream/2026-01-01T00:00:00.000',
@@ -212,7 +217,12 @@ beforeAll(() => {
   // The shared stage first: any package run clears .serverless/, which then holds `npm run package`'s output.
   const dir = mkdtempSync(path.join(tmpdir(), 'clara-pulse-shared-'));
   try {
-    shared = packageStage('shared', dir, { cognitoIssuerUrl: STANDALONE.issuer, cognitoAudience: STANDALONE.audience, ...SHARED_ARNS });
+    shared = packageStage('shared', dir, {
+      cognitoIssuerUrl: STANDALONE.issuer,
+      cognitoAudience: STANDALONE.audience,
+      adminOrigin: 'https://admin.example.org,http://localhost:5173',
+      ...SHARED_ARNS,
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -398,16 +408,32 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
     });
   });
 
-  describe('the read route', () => {
-    it('is the only route, and sits behind the Cognito JWT authorizer', () => {
-      const routes = ofType(template, 'AWS::ApiGatewayV2::Route').map(([, route]) =>
-        props<{ RouteKey: string; AuthorizationType: string; AuthorizerId: Json }>(route),
-      );
-      const [authorizerId] = routes.map((route) => logicalIdOf(route.AuthorizerId));
+  describe('the HTTP API', () => {
+    const httpRoutes = () =>
+      ofType(template, 'AWS::ApiGatewayV2::Route')
+        .map(([, route]) => props<{ ApiId: Json; RouteKey: string; AuthorizationType?: string; AuthorizerId?: Json }>(route))
+        .filter((route) => logicalIdOf(route.ApiId) === 'HttpApi');
+
+    it('puts the read behind the Cognito JWT authorizer and leaves only its description open', () => {
+      const routes = httpRoutes();
+      const [authorizerId] = routes.flatMap((route) => asArray(logicalIdOf(route.AuthorizerId)));
       const authorizer = props<{ AuthorizerType: string; JwtConfiguration: { Issuer: string; Audience: string[] } }>(template.Resources[authorizerId ?? '']!);
 
-      expect(routes.map((route) => [route.RouteKey, route.AuthorizationType])).toEqual([['GET /admin/realtime', 'JWT']]);
+      expect(routes.map((route) => [route.RouteKey, route.AuthorizationType ?? 'NONE']).sort()).toEqual([
+        ['GET /admin/realtime', 'JWT'],
+        ['GET /openapi.json', 'NONE'],
+      ]);
       expect(authorizer).toMatchObject({ AuthorizerType: 'JWT', JwtConfiguration: { Issuer: STANDALONE.issuer, Audience: [STANDALONE.audience] } });
+    });
+
+    it("allows cross-origin reads from the admin front end's origin only (the adminOrigin parameter), with the bearer header", () => {
+      const cors = props<{ CorsConfiguration: { AllowOrigins: string[]; AllowHeaders: string[]; AllowMethods: string[] } }>(
+        template.Resources.HttpApi!,
+      ).CorsConfiguration;
+
+      expect(cors.AllowOrigins).toEqual([STANDALONE.adminOrigin]);
+      expect(cors.AllowHeaders).toContain('Authorization');
+      expect(cors.AllowMethods).toEqual(['GET', 'OPTIONS']);
     });
   });
 
