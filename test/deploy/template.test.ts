@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { KEY_ATTRIBUTE, TTL_ATTRIBUTE } from '../../aggregators/metrics-items';
-import { ON_CALL_METRICS, ON_CALL_NAMESPACE, OnCallMetric } from '../../config/on-call-metrics';
+import { ANOMALY_METRICS, ON_CALL_METRICS, ON_CALL_NAMESPACE, OnCallMetric } from '../../config/on-call-metrics';
 import { parseSettings, type Environment } from '../../config/settings';
 import { onCallValues, type OnCallValue } from '../../functions/tick';
 import { buildDocument } from '../../read-model/build-document';
@@ -99,6 +99,47 @@ interface AlarmProps {
   TreatMissingData: string;
   AlarmActions: Json[];
 }
+interface MetricStat {
+  Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: string }[] };
+  Period: number;
+  Stat: string;
+}
+interface MetricQuery {
+  Id: string;
+  MetricStat?: MetricStat;
+  Expression?: string;
+  ReturnData: boolean;
+}
+interface AnomalyAlarmProps {
+  Metrics: MetricQuery[];
+  ThresholdMetricId: string;
+  ComparisonOperator: string;
+  EvaluationPeriods: number;
+  DatapointsToAlarm: number;
+  TreatMissingData: string;
+  AlarmActions: Json[];
+}
+
+/** Alarms on a fixed threshold: one metric, named at the top. */
+const thresholdAlarms = (t: Template) =>
+  ofType(t, 'AWS::CloudWatch::Alarm')
+    .map(([, resource]) => props<AlarmProps>(resource))
+    .filter((alarm) => alarm.MetricName !== undefined);
+
+/** Anomaly detection alarms: metric data queries, the band among them. */
+const anomalyAlarms = (t: Template) =>
+  ofType(t, 'AWS::CloudWatch::Alarm')
+    .map(([id, resource]) => ({ id, alarm: props<AnomalyAlarmProps>(resource), dependsOn: asArray(resource.DependsOn) }))
+    .filter(({ alarm }) => alarm.Metrics !== undefined);
+
+/** What every alarm of a template watches: namespace, metric name and dimensions. */
+const watchedMetrics = (t: Template) => [
+  ...thresholdAlarms(t).map((alarm) => ({ namespace: alarm.Namespace, name: alarm.MetricName, dimensions: alarm.Dimensions })),
+  ...anomalyAlarms(t).flatMap(({ alarm }) =>
+    alarm.Metrics.flatMap((query) => (query.MetricStat ? [{ namespace: query.MetricStat.Metric.Namespace, ...metricOf(query.MetricStat) }] : [])),
+  ),
+];
+const metricOf = (stat: MetricStat) => ({ name: stat.Metric.MetricName, dimensions: stat.Metric.Dimensions });
 
 /** A function with what belongs to it in the template. */
 interface DeployedFunction {
@@ -355,21 +396,22 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
   });
 
   describe('alarms', () => {
-    const alarms = () => ofType(template, 'AWS::CloudWatch::Alarm').map(([, resource]) => props<AlarmProps>(resource));
     const key = (name: string, dimensions: Record<string, string>) => `${name} ${JSON.stringify(Object.entries(dimensions).sort())}`;
+    const keyOf = (metric: { name: string; dimensions: { Name: string; Value: string }[] }) =>
+      key(metric.name, Object.fromEntries(metric.dimensions.map((d) => [d.Name, d.Value])));
 
     it('watch exactly the on-call metrics the code emits, with the service dimension Powertools adds', () => {
       const serviceName = STANDALONE.service;
       const expected = emittedByTheCode().map(({ name, dimensions }) => key(name, { service: serviceName, ...dimensions }));
-      const watched = alarms().map((alarm) => key(alarm.MetricName, Object.fromEntries(alarm.Dimensions.map((d) => [d.Name, d.Value]))));
+      const watched = watchedMetrics(template);
 
-      expect(watched.sort()).toEqual(expected.sort());
-      for (const alarm of alarms()) expect(alarm.Namespace).toBe(ON_CALL_NAMESPACE);
+      expect(watched.map(keyOf).sort()).toEqual(expected.sort());
+      for (const metric of watched) expect(metric.namespace).toBe(ON_CALL_NAMESPACE);
     });
 
     it('cover every metric of config/on-call-metrics.json with its statistic and threshold, checked every minute', () => {
       for (const metric of ON_CALL_METRICS) {
-        const mine = alarms().filter((alarm) => alarm.MetricName === metric.name);
+        const mine = thresholdAlarms(template).filter((alarm) => alarm.MetricName === metric.name);
 
         expect(mine.length).toBe(Math.max(1, ...metric.dimensions.map((d) => d.values.length)));
         for (const alarm of mine) {
@@ -377,6 +419,36 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
           expect(alarm.AlarmActions.map(logicalIdOf)).toEqual(['AlarmTopic']);
         }
       }
+    });
+
+    it('watch the message rate and the escalation rate against a learned band, not a fixed threshold, in the time zone of the desk', () => {
+      const byMetric = new Map(
+        anomalyAlarms(template).map((entry) => [entry.alarm.Metrics.find((query) => query.MetricStat)?.MetricStat?.Metric.MetricName, entry]),
+      );
+
+      expect([...byMetric.keys()].sort()).toEqual([OnCallMetric.escalationsCreatedToday, OnCallMetric.messagesLastHour].sort());
+      for (const metric of ANOMALY_METRICS) {
+        const { alarm, dependsOn } = byMetric.get(metric.name)!;
+        const band = alarm.Metrics.find((query) => query.Id === alarm.ThresholdMetricId)!;
+        const published = alarm.Metrics.find((query) => query.MetricStat)!;
+        const watched = alarm.Metrics.find((query) => query.ReturnData && query.Id !== band.Id)!;
+        const detector = props<{ Configuration: { MetricTimeZone: string } }>(template.Resources[dependsOn[0] ?? '']!);
+
+        expect(band.Expression).toBe(`ANOMALY_DETECTION_BAND(${watched.Id}, ${metric.band})`);
+        expect(published.MetricStat).toMatchObject({ Period: metric.period, Stat: metric.statistic });
+        expect(watched.Expression).toBe('expression' in metric ? metric.expression : undefined);
+        expect(alarm).toMatchObject({
+          ComparisonOperator: metric.comparison,
+          EvaluationPeriods: metric.evaluationPeriods,
+          TreatMissingData: metric.treatMissingData,
+        });
+        expect(alarm.AlarmActions.map(logicalIdOf)).toEqual(['AlarmTopic']);
+        expect(template.Resources[dependsOn[0] ?? '']?.Type).toBe('AWS::CloudWatch::AnomalyDetector');
+        expect(detector.Configuration.MetricTimeZone).toBe('UTC');
+      }
+      // "Traffic fell to zero at 3 am": the message rate alarms below its band; escalations on both sides.
+      expect(byMetric.get(OnCallMetric.messagesLastHour)?.alarm.ComparisonOperator).toBe('LessThanLowerThreshold');
+      expect(byMetric.get(OnCallMetric.escalationsCreatedToday)?.alarm.ComparisonOperator).toBe('LessThanLowerOrGreaterThanUpperThreshold');
     });
 
     it('match what the packaged tick really prints as EMF: namespace, names, the service and Source dimensions', async () => {
@@ -397,12 +469,18 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
         rmSync(dir, { recursive: true, force: true });
       }
 
-      const alarmed = new Set(
-        alarms().map((alarm) => `${alarm.Namespace} ${key(alarm.MetricName, Object.fromEntries(alarm.Dimensions.map((d) => [d.Name, d.Value])))}`),
-      );
-      const onCall = printed.filter((metric) => ON_CALL_METRICS.some((m) => m.name === metric.name));
+      const alarmed = new Set(watchedMetrics(template).map((metric) => `${metric.namespace} ${keyOf(metric)}`));
+      const onCall = printed.filter((metric) => [...ON_CALL_METRICS, ...ANOMALY_METRICS].some((m) => m.name === metric.name));
       expect(onCall.map((metric) => metric.name).sort()).toEqual(
-        ['PendingEscalations', 'OldestPendingAgeSeconds', 'CriticalOpenEscalations', 'ErrorRate', ...FRESHNESS_SOURCES.map(() => 'SourceLagSeconds')].sort(),
+        [
+          'PendingEscalations',
+          'OldestPendingAgeSeconds',
+          'CriticalOpenEscalations',
+          'ErrorRate',
+          'MessagesLastHour',
+          'EscalationsCreatedToday',
+          ...FRESHNESS_SOURCES.map(() => 'SourceLagSeconds'),
+        ].sort(),
       );
       for (const metric of onCall) expect(alarmed).toContain(`${metric.namespace} ${key(metric.name, metric.dimensions)}`);
     });
@@ -562,7 +640,7 @@ describe('the packaged template of a shared stage (producer stream ARNs as param
   });
 
   it('names its alarms and metrics dimension after its own stage', () => {
-    const dimensions = ofType(shared, 'AWS::CloudWatch::Alarm').map(([, alarm]) => props<AlarmProps>(alarm).Dimensions[0]);
+    const dimensions = watchedMetrics(shared).map((metric) => metric.dimensions[0]);
 
     for (const dimension of dimensions) expect(dimension).toEqual({ Name: 'service', Value: 'clara-pulse-shared' });
   });
