@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { apiGatewayEvent } from './api-gateway-event';
 import { closeServer, listenLocal, sendJson } from './http-util';
+import type { ViewerStreams } from './viewer-streams';
 
 export interface ApiServerOptions {
   port: number;
@@ -13,9 +14,14 @@ export interface ApiServerOptions {
   read: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
   /** `GET /openapi.json`, open to anyone as on AWS (a route without the authorizer). */
   describe: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+  /** `GET /admin/realtime/stream`: pushed documents, behind the same token (API Gateway's WebSocket API on AWS). */
+  streams: ViewerStreams;
   health: () => unknown;
   dashboardDir: string;
 }
+
+/** Where a dashboard holds its event stream open. */
+export const STREAM_PATH = '/admin/realtime/stream';
 
 const STATIC_FILES: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
@@ -62,6 +68,10 @@ export async function startApi(options: ApiServerOptions): Promise<{ endpoint: s
           { 'www-authenticate': 'Bearer' },
         );
       }
+      if (url.pathname === STREAM_PATH) {
+        if (request.method !== 'GET') return sendJson(response, 405, { message: 'only GET is allowed' }, { allow: 'GET' });
+        return options.streams.attach(response);
+      }
       return sendResult(response, await options.read(apiGatewayEvent(request, url)));
     }
     if (url.pathname === '/openapi.json') return sendResult(response, await options.describe(apiGatewayEvent(request, url)));
@@ -77,5 +87,12 @@ export async function startApi(options: ApiServerOptions): Promise<{ endpoint: s
     });
   });
   const port = await listenLocal(server, options.port, 'HTTP API (--port)');
-  return { endpoint: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: async () => {
+      // Open streams would keep the server from closing: end them first (the pages reconnect to whatever comes next).
+      options.streams.closeAll();
+      await closeServer(server);
+    },
+  };
 }

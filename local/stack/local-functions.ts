@@ -7,11 +7,13 @@ import { createDynamoDbStreamIngest } from '../../functions/dynamodb-stream-inge
 import { createEventBridgeIngest } from '../../functions/eventbridge-ingest';
 import { createKinesisIngest } from '../../functions/kinesis-ingest';
 import { createPulseAggregator } from '../../functions/pulse-aggregator';
+import { createRealtimePusher, type PushRun } from '../../functions/realtime-pusher';
 import { createRealtimeRead } from '../../functions/realtime-read';
 import type { Runtime } from '../../functions/runtime';
 import { createTick, type OnCallPublisher } from '../../functions/tick';
 import type { RealTimeMetrics } from '../../schemas/realtime-metrics';
 import { DynamoDbMetricsStore } from '../../store/dynamodb-metrics-store';
+import type { ViewerChannel } from '../../push/viewer-channel';
 import type { DeadLetterSink } from '../../streams/dead-letters';
 import { KinesisEventForwarder } from '../../streams/kinesis-event-forwarder';
 import { CrashingStore, crashingAfterWork, InjectedCrash } from '../chaos';
@@ -29,6 +31,12 @@ export interface LocalFunctionDeps {
   log: (line: string) => void;
 }
 
+export interface MetricsTableUsage {
+  requests: number;
+  readUnits: number;
+  writeUnits: number;
+}
+
 export interface FunctionStats {
   invocations: number;
   errors: number;
@@ -44,6 +52,24 @@ export interface FunctionStats {
  */
 export function localFunctions(deps: LocalFunctionDeps) {
   const stats: Record<string, FunctionStats> = {};
+  // What each function's calls to the metrics table cost, as its stores count them: finished
+  // invocations plus the ones running (the pusher's invocation lasts a minute).
+  const finishedUsage: Record<string, MetricsTableUsage> = {};
+  const runningStores: Record<string, Set<DynamoDbMetricsStore>> = {};
+  const addUsage = (total: MetricsTableUsage, usage: MetricsTableUsage) => {
+    total.requests += usage.requests;
+    total.readUnits += usage.readUnits;
+    total.writeUnits += usage.writeUnits;
+  };
+  /** Per function, so far; self-measurement writes not included. */
+  const metricsTableUsage = (): Record<string, MetricsTableUsage> =>
+    Object.fromEntries(
+      Object.entries(finishedUsage).map(([name, finished]) => {
+        const total = { ...finished };
+        for (const store of runningStores[name] ?? []) addUsage(total, store.usage);
+        return [name, total];
+      }),
+    );
   const quietUntil = new Map<string, number>();
 
   /** One line per kind of error per 10 s, not one per retry; injected crashes are counted in /health, not logged. */
@@ -64,11 +90,14 @@ export function localFunctions(deps: LocalFunctionDeps) {
     writes = true,
   ) => {
     stats[name] = { invocations: 0, errors: 0, meanMs: 0 };
+    finishedUsage[name] = { requests: 0, readUnits: 0, writeUnits: 0 };
+    runningStores[name] = new Set();
     // The read writes nothing, so there is no commit for a crash to cut short.
     const chaos = writes ? deps.chaos : undefined;
     return async (event: E): Promise<R> => {
       const started = Date.now();
       const store = new DynamoDbMetricsStore({ client: deps.dynamo, tableName: deps.settings.metricsTable });
+      runningStores[name]!.add(store);
       const crashing = chaos ? new CrashingStore(store, chaos.midWriteCrash()) : undefined;
       const runtime: Runtime = {
         settings: deps.settings,
@@ -91,6 +120,8 @@ export function localFunctions(deps: LocalFunctionDeps) {
       } finally {
         const own = stats[name]!;
         own.meanMs = Math.round(own.meanMs + (Date.now() - started - own.meanMs) / own.invocations);
+        runningStores[name]!.delete(store);
+        addUsage(finishedUsage[name]!, store.usage);
         if (error !== undefined) {
           stats[name]!.errors++;
           report(name, error);
@@ -105,6 +136,7 @@ export function localFunctions(deps: LocalFunctionDeps) {
   const pulseAggregator = asLambda(FUNCTION_NAMES.pulseAggregator, createPulseAggregator, (r) => r.outcome.errors[0]);
   return {
     stats,
+    metricsTableUsage,
     dynamodbStreamIngest: async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => (await dynamodbStreamIngest(event)).response,
     eventBridgeIngest: asLambda(FUNCTION_NAMES.eventBridgeIngest, createEventBridgeIngest) as (event: EventBridgeEvent<string, unknown>) => Promise<unknown>,
     kinesisIngest: async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => (await kinesisIngest(event)).response,
@@ -115,6 +147,16 @@ export function localFunctions(deps: LocalFunctionDeps) {
       () => undefined,
       false,
     ),
+    /** One invocation pushes until `untilMs` (a minute, as the schedule on AWS), or until `signal` aborts. */
+    realtimePusher: (channel: ViewerChannel, intervalMs: number) =>
+      asLambda(
+        FUNCTION_NAMES.realtimePusher,
+        (runtime) =>
+          (event: { untilMs: number; signal: AbortSignal }): Promise<PushRun> =>
+            createRealtimePusher(runtime, channel, { intervalMs })(event.untilMs, event.signal),
+        () => undefined,
+        false,
+      ),
     apiDescription: asLambda(
       FUNCTION_NAMES.apiDescription,
       () => createApiDescription(),
