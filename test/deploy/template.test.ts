@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { KEY_ATTRIBUTE, TTL_ATTRIBUTE } from '../../aggregators/metrics-items';
+import { VIEWER_CONNECTION_KEY, VIEWER_CONNECTION_TTL } from '../../push/dynamodb-viewer-registry';
 import { ANOMALY_METRICS, ON_CALL_METRICS, ON_CALL_NAMESPACE, OnCallMetric } from '../../config/on-call-metrics';
-import { parseSettings, type Environment } from '../../config/settings';
+import { type Environment, parsePusherSettings, parseSettings, parseViewerConnectionSettings, type ViewerPushEnvironment } from '../../config/settings';
 import { onCallValues, type OnCallValue } from '../../functions/tick';
 import { buildDocument } from '../../read-model/build-document';
 import { FRESHNESS_SOURCES } from '../../schemas/alert-rules';
@@ -30,12 +31,18 @@ import {
 } from './template';
 
 /**
- * Wildcards that AWS leaves no narrower choice for. None today: every action is named and every
+ * Wildcards that AWS leaves no narrower choice for. Every action is named and every other
  * resource is a table, stream, queue or log group of this stack (DynamoDB's ListStreams is
  * scoped to the stream ARNs, as in AWS's own example for stream triggers). Add an entry here,
  * with the reason, and a comment in serverless.yml, before adding a `*` anywhere.
  */
-const WILDCARD_EXCEPTIONS: { owner: string; sid: string; why: string }[] = [];
+const WILDCARD_EXCEPTIONS: { owner: string; sid: string; why: string }[] = [
+  {
+    owner: 'RealtimePusherRole',
+    sid: 'PushToViewers',
+    why: 'API Gateway makes up a connection id at each $connect; the grant names the API, the stage and POST/DELETE @connections, the id alone is a wildcard',
+  },
+];
 
 const STANDALONE = {
   service: 'clara-pulse-ci',
@@ -50,7 +57,13 @@ const SHARED_ARNS = {
 };
 
 /** Every key of config/settings.ts; the compiler keeps this list complete and exact. */
-const SETTINGS_KEYS: Record<keyof Environment, true> = {
+const SETTINGS_KEYS: Record<keyof Environment | keyof ViewerPushEnvironment, true> = {
+  VIEWER_CONNECTIONS_TABLE: true,
+  VIEWER_TOKEN_ISSUER: true,
+  VIEWER_TOKEN_AUDIENCE: true,
+  ADMIN_ORIGINS: true,
+  WEBSOCKET_MANAGEMENT_ENDPOINT: true,
+  PUSH_INTERVAL_MS: true,
   METRICS_TABLE: true,
   PULSE_STREAM: true,
   METRICS_TIME_ZONE: true,
@@ -386,12 +399,15 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
       expect(ingest.destinations).toEqual(['FailedBatchesQueue']);
     });
 
-    it('runs the tick every minute', () => {
+    it('runs the tick and the pusher every minute', () => {
       const schedules = ofType(template, 'AWS::Events::Rule')
         .map(([, rule]) => props<{ ScheduleExpression?: string; Targets: { Arn: Json }[] }>(rule))
         .filter((rule) => rule.ScheduleExpression !== undefined);
 
-      expect(schedules.map((rule) => [rule.ScheduleExpression, logicalIdOf(rule.Targets[0]!.Arn)])).toEqual([['rate(1 minute)', 'TickLambdaFunction']]);
+      expect(schedules.map((rule) => [rule.ScheduleExpression, logicalIdOf(rule.Targets[0]!.Arn)]).sort()).toEqual([
+        ['rate(1 minute)', 'RealtimePusherLambdaFunction'],
+        ['rate(1 minute)', 'TickLambdaFunction'],
+      ]);
     });
   });
 
@@ -515,6 +531,99 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
     });
   });
 
+  describe('the viewer WebSocket API (pushed documents)', () => {
+    const fn = (key: string) => deployedFunctions(template).find((f) => f.key === key)!;
+    const resolvedEnvironment = (f: DeployedFunction) =>
+      Object.fromEntries(
+        Object.entries(f.fn.Environment.Variables).map(([name, value]) => [
+          name,
+          typeof value === 'string'
+            ? value
+            : name === 'WEBSOCKET_MANAGEMENT_ENDPOINT'
+              ? 'https://abc123.execute-api.us-east-1.amazonaws.com/ci'
+              : `resolved-${logicalIdOf(value)}`,
+        ]),
+      );
+
+    it('routes $connect and $disconnect to viewerConnections, which checks the token itself, and nothing else', () => {
+      const routes = ofType(template, 'AWS::ApiGatewayV2::Route')
+        .map(([, route]) => props<{ ApiId: Json; RouteKey: string; Target: Json }>(route))
+        .filter((route) => logicalIdOf(route.ApiId) === 'WebsocketsApi');
+      const integrations = new Set(
+        ofType(template, 'AWS::ApiGatewayV2::Integration')
+          .filter(([, integration]) => logicalIdOf(props<{ ApiId: Json }>(integration).ApiId) === 'WebsocketsApi')
+          .map(([, integration]) => JSON.stringify(props<{ IntegrationUri: Json }>(integration).IntegrationUri)),
+      );
+
+      expect(routes.map((route) => route.RouteKey).sort()).toEqual(['$connect', '$disconnect']);
+      expect([...integrations].every((uri) => uri.includes('ViewerConnectionsLambdaFunction'))).toBe(true);
+    });
+
+    it('checks tokens against the issuer and audience of the read route, and origins against its CORS', () => {
+      const settings = parseViewerConnectionSettings(resolvedEnvironment(fn('ViewerConnections')));
+
+      expect(settings).toMatchObject({ tokenIssuer: STANDALONE.issuer, tokenAudience: STANDALONE.audience, adminOrigins: [STANDALONE.adminOrigin] });
+      expect(logicalIdOf(fn('ViewerConnections').fn.Environment.Variables.VIEWER_CONNECTIONS_TABLE)).toBe('ViewerConnectionsTable');
+    });
+
+    it('has one producer: the pusher runs alone (reserved concurrency 1), every minute, for less than its timeout, reading at most once a second', () => {
+      const pusher = template.Resources.RealtimePusherLambdaFunction!;
+      const invokeConfig = ofType(template, 'AWS::Lambda::EventInvokeConfig')
+        .map(([, config]) => props<{ FunctionName: Json; MaximumRetryAttempts: number; MaximumEventAgeInSeconds: number }>(config))
+        .find((config) => logicalIdOf(config.FunctionName) === 'RealtimePusherLambdaFunction');
+      const settings = parsePusherSettings(resolvedEnvironment(fn('RealtimePusher')));
+
+      expect(pusher.Properties.ReservedConcurrentExecutions).toBe(1);
+      expect(pusher.Properties.Timeout).toBeGreaterThanOrEqual(65); // a run lasts 59 s and the last round's interval
+      expect(invokeConfig).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
+      expect(settings.intervalMs).toBe(1000);
+      expect(fn('RealtimePusher').fn.Environment.Variables.WEBSOCKET_MANAGEMENT_ENDPOINT).toEqual({
+        'Fn::Sub': `https://\${WebsocketsApi}.execute-api.\${AWS::Region}.amazonaws.com/ci`,
+      });
+    });
+
+    it('grants the pusher the management calls of this API and stage only, and each function only its own table calls', () => {
+      const actionsOn = (roleId: string, resource: string) =>
+        statementsOf(template, roleId)
+          .filter((statement) => asArray(statement.Resource as Json | Json[]).some((r) => logicalIdOf(r) === resource))
+          .flatMap((statement) => asArray(statement.Action))
+          .sort();
+      const management = statementsOf(template, 'RealtimePusherRole').find((statement) => statement.Sid === 'PushToViewers')!;
+
+      expect(asArray(management.Action)).toEqual(['execute-api:ManageConnections']);
+      expect(asArray(management.Resource as Json | Json[])).toEqual(
+        ['POST', 'DELETE'].map((method) => ({
+          'Fn::Sub': `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${WebsocketsApi}/ci/${method}/@connections/*`,
+        })),
+      );
+      expect(actionsOn('RealtimePusherRole', 'ViewerConnectionsTable')).toEqual(['dynamodb:DeleteItem', 'dynamodb:Scan']);
+      expect(actionsOn('RealtimePusherRole', 'MetricsTable')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:UpdateItem']);
+      expect(actionsOn('ViewerConnectionsRole', 'ViewerConnectionsTable')).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem']);
+      expect(actionsOn('ViewerConnectionsRole', 'MetricsTable')).toEqual(['dynamodb:UpdateItem']);
+    });
+
+    it('keeps connections in a table of their own, keyed and expired as the registry writes them', () => {
+      const table = props<{ KeySchema: { AttributeName: string }[]; TimeToLiveSpecification: { AttributeName: string; Enabled: boolean } }>(
+        template.Resources.ViewerConnectionsTable!,
+      );
+
+      expect(table.KeySchema.map((key) => key.AttributeName)).toEqual([VIEWER_CONNECTION_KEY]);
+      expect(table.TimeToLiveSpecification).toEqual({ AttributeName: VIEWER_CONNECTION_TTL, Enabled: true });
+    });
+
+    it('lets only its own event sources invoke each function: every permission for an AWS service names its source', () => {
+      const permissions = ofType(template, 'AWS::Lambda::Permission').map(([id, permission]) => ({
+        id,
+        ...props<{ Principal: string; SourceArn?: Json }>(permission),
+      }));
+
+      expect(permissions.filter((permission) => permission.Principal.endsWith('.amazonaws.com') && permission.SourceArn === undefined)).toEqual([]);
+      expect(JSON.stringify(permissions.find((permission) => permission.id === 'ViewerConnectionsLambdaPermissionWebsockets')?.SourceArn)).toContain(
+        'WebsocketsApi',
+      );
+    });
+  });
+
   describe('IAM', () => {
     it('names every action and resource: no wildcard beyond the documented exceptions', () => {
       const wildcards = policyStatements(template)
@@ -604,6 +713,11 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
           METRICS_TABLE: 't',
           PULSE_STREAM: 's',
           DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/q',
+          VIEWER_CONNECTIONS_TABLE: 'v',
+          VIEWER_TOKEN_ISSUER: STANDALONE.issuer,
+          VIEWER_TOKEN_AUDIENCE: STANDALONE.audience,
+          ADMIN_ORIGINS: STANDALONE.adminOrigin,
+          WEBSOCKET_MANAGEMENT_ENDPOINT: 'https://abc123.execute-api.us-east-1.amazonaws.com/ci',
         };
 
         const type = execFileSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(bundle)})[${JSON.stringify(exported)}])`], {
@@ -626,7 +740,7 @@ describe('the packaged template of a shared stage (producer stream ARNs as param
     const tables = ofType(shared, 'AWS::DynamoDB::Table').map(([id]) => id);
     const sources = ofType(shared, 'AWS::Lambda::EventSourceMapping').map(([, esm]) => props<EsmProps>(esm).EventSourceArn);
 
-    expect(tables).toEqual(['MetricsTable']);
+    expect(tables.sort()).toEqual(['MetricsTable', 'ViewerConnectionsTable']); // Clara Pulse's own, no producer table
     expect(sources).toEqual(expect.arrayContaining(sharedArns));
   });
 
