@@ -61,7 +61,8 @@ export function createPushRound(runtime: Runtime, channel: ViewerChannel, onDeli
     round.read = true;
     await inGroups(watching, DELIVERY_CONCURRENCY, async (viewer) => {
       try {
-        round[await channel.send(viewer, payload)]++;
+        if ((await channel.send(viewer, payload)) === 'sent') round.sent++;
+        else round.gone++;
       } catch (error) {
         round.failed++;
         onDeliveryError(viewer, error);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createPushRound } from '../../functions/realtime-pusher';
 import { createViewerConnections, type ViewerConnectionEvent } from '../../functions/viewer-connections';
 import { createTable } from '../../local/engines';
+import { ViewerPushError } from '../../errors';
 import { ApiGatewayViewerChannel } from '../../push/api-gateway-viewer-channel';
 import { DynamoDbViewerRegistry, VIEWER_CONNECTION_KEY } from '../../push/dynamodb-viewer-registry';
 import { createViewerTokenVerifier } from '../../push/viewer-token';
@@ -155,5 +156,22 @@ describe('pushing through API Gateway', () => {
     expect(round).toMatchObject({ viewers: 0, read: false, expired: 1 });
     expect(api.calls.map((call) => `${call.method} ${call.path}`)).toEqual(['DELETE /prod/@connections/conn-old']);
     expect(await registry.list()).toEqual([]);
+  });
+
+  it('refuses to post a document larger than a WebSocket message may be, saying so', async () => {
+    const api = managementApi();
+    const registry = await given_the_viewer_connections_table();
+    const channel = new ApiGatewayViewerChannel({
+      endpoint: ENDPOINT,
+      registry,
+      credentials: async () => ({ accessKeyId: 'AKID', secretAccessKey: 's' }),
+      fetch: api.fetch,
+    });
+
+    const sending = channel.send({ id: 'conn-1' }, 'x'.repeat(128 * 1024 + 1));
+
+    await expect(sending).rejects.toThrow(ViewerPushError);
+    await expect(sending).rejects.toThrow(/131073 bytes/);
+    expect(api.calls).toEqual([]);
   });
 });
