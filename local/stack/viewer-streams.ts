@@ -38,7 +38,9 @@ export class ViewerStreams implements ViewerChannel {
     });
     response.write(': connected\n\n'); // the page learns at once that it was admitted
     this.open.set(id, response);
-    const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), this.options.heartbeatMs);
+    const heartbeat = setInterval(() => {
+      if (!response.writableEnded) response.write(': keep-alive\n\n');
+    }, this.options.heartbeatMs);
     const maxAge = setTimeout(() => response.end(), this.options.maxStreamMs);
     response.on('close', () => {
       clearInterval(heartbeat);
