@@ -24,3 +24,16 @@ export class LaneConflictError extends ClaraPulseError {}
 
 /** A stream did not accept records after retries. */
 export class StreamWriteError extends ClaraPulseError {}
+
+/** A viewer's token was refused (malformed, wrong signature, issuer or audience, expired); says why, for the logs only. */
+export class ViewerRefusedError extends ClaraPulseError {}
+
+/** Pushing a document to a viewer failed for another reason than the viewer having left. */
+export class ViewerPushError extends ClaraPulseError {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -105,3 +105,68 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     },
   };
 }
+
+// ---- pushed updates on AWS: read only by the two functions of the viewer WebSocket API ----
+
+const viewerConnectionsSchema = z.object({
+  /** Who is connected: connection id → when the viewer's token expires. */
+  VIEWER_CONNECTIONS_TABLE: z.string().min(1),
+  /** The Cognito user pool's JWT issuer and the dashboard's app client id: the HTTP API authorizer's parameters. */
+  VIEWER_TOKEN_ISSUER: z.url({ protocol: /^https?$/ }),
+  VIEWER_TOKEN_AUDIENCE: z.string().min(1),
+  /** The admin front end's origin(s), comma-separated (the adminOrigin stage parameter). */
+  ADMIN_ORIGINS: z.string().min(1),
+});
+
+const pusherSchema = z.object({
+  VIEWER_CONNECTIONS_TABLE: z.string().min(1),
+  /** `https://<api-id>.execute-api.<region>.amazonaws.com/<stage>`: where PostToConnection is sent. */
+  WEBSOCKET_MANAGEMENT_ENDPOINT: z.url({ protocol: /^https$/ }),
+  /** At most one read of the document per interval, whatever the number of viewers; never below a second. */
+  PUSH_INTERVAL_MS: z.coerce.number().int().min(1000).default(1000),
+});
+
+export type ViewerPushEnvironment = z.input<typeof viewerConnectionsSchema> & z.input<typeof pusherSchema>;
+
+export interface ViewerConnectionSettings {
+  connectionsTable: string;
+  tokenIssuer: string;
+  tokenAudience: string;
+  adminOrigins: string[];
+}
+
+export interface PusherSettings {
+  connectionsTable: string;
+  managementEndpoint: string;
+  intervalMs: number;
+}
+
+function parseOrThrow<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.output<S> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigurationError(String(issue.path[0] ?? '?'), issue.message);
+  }
+  return parsed.data;
+}
+
+/** The $connect/$disconnect function's settings; throws a ConfigurationError naming the first bad or missing key. */
+export function parseViewerConnectionSettings(env: Record<string, string | undefined>): ViewerConnectionSettings {
+  const e = parseOrThrow(viewerConnectionsSchema, env);
+  return {
+    connectionsTable: e.VIEWER_CONNECTIONS_TABLE,
+    tokenIssuer: e.VIEWER_TOKEN_ISSUER,
+    tokenAudience: e.VIEWER_TOKEN_AUDIENCE,
+    adminOrigins: e.ADMIN_ORIGINS.split(',').map((origin) => origin.trim()),
+  };
+}
+
+/** The pusher's settings; throws a ConfigurationError naming the first bad or missing key. */
+export function parsePusherSettings(env: Record<string, string | undefined>): PusherSettings {
+  const e = parseOrThrow(pusherSchema, env);
+  return {
+    connectionsTable: e.VIEWER_CONNECTIONS_TABLE,
+    managementEndpoint: e.WEBSOCKET_MANAGEMENT_ENDPOINT.replace(/\/$/, ''),
+    intervalMs: e.PUSH_INTERVAL_MS,
+  };
+}

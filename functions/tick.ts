@@ -18,11 +18,17 @@ export interface OnCallPublisher {
 /** Lane watermarks are needed while a shard can redeliver (24 h on Kinesis); keep two days. */
 const WATERMARK_RETENTION_SECONDS = 48 * 3600;
 
-/** The numbers SPEC §5 asks on-call to watch, as they stand in the document. No data → not published. */
+/**
+ * The numbers SPEC §5 asks on-call to watch, as they stand in the document, and the two rates
+ * watched by anomaly detection (config/on-call-metrics.json). No data → not published.
+ */
 export function onCallValues(document: RealTimeMetrics): OnCallValue[] {
   const escalations = document.realTimeEscalations;
   const p95 = document.systemPerformance.responseTime?.p95;
   return [
+    // Counts as the document states them; the alarms turn them into rates (see config/alarms.js).
+    { name: OnCallMetric.messagesLastHour, value: document.messagesLastHour },
+    { name: OnCallMetric.escalationsCreatedToday, value: document.escalationsToday },
     { name: OnCallMetric.pendingEscalations, value: escalations.pending },
     { name: OnCallMetric.oldestPendingAge, value: escalations.oldestPendingAge },
     { name: OnCallMetric.criticalOpen, value: escalations.criticalCount },

@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { ON_CALL_METRICS } from '../config/on-call-metrics';
+import { unitOfOnCallMetric } from '../config/on-call-metrics';
 import { createTick, type OnCallPublisher } from '../functions/tick';
 import { metrics, withObservability } from './observability';
 import { runtimeFromEnvironment } from './runtime-from-environment';
@@ -8,7 +8,7 @@ const runtime = runtimeFromEnvironment({ deadLetters: false });
 
 /** CloudWatch's `None` is Powertools' `NoUnit`; the other units share their names. */
 const unitOf = (name: string): (typeof MetricUnit)[keyof typeof MetricUnit] => {
-  const unit = ON_CALL_METRICS.find((metric) => metric.name === name)?.unit ?? 'None';
+  const unit = unitOfOnCallMetric(name);
   return unit === 'None' ? MetricUnit.NoUnit : (unit as (typeof MetricUnit)[keyof typeof MetricUnit]);
 };
 

@@ -6,7 +6,9 @@ import type { EventBridgeEndpoint } from './eventbridge-endpoint';
 import type { EventSources } from './event-sources';
 import type { LocalFunctions } from './local-functions';
 import type { Persistence } from './persistence';
+import type { Pusher } from './pusher';
 import type { Ticker } from './ticker';
+import type { ViewerStreams } from './viewer-streams';
 
 export interface HealthInputs {
   startedAt: number;
@@ -19,6 +21,7 @@ export interface HealthInputs {
   dice: ChaosDice | undefined;
   seed: number;
   ticker: Ticker;
+  viewers: { streams: ViewerStreams; pusher: Pusher };
   simulator: Simulator | undefined;
 }
 
@@ -28,6 +31,7 @@ export function healthReport(inputs: HealthInputs) {
   const problems = [
     ...[sources.telemetry, sources.pulse].filter((poller) => poller.lastError).map((poller) => `${poller.name}: ${poller.lastError}`),
     ...(inputs.ticker.lastError ? [`tick: ${inputs.ticker.lastError}`] : []),
+    ...(inputs.viewers.pusher.lastError ? [`pusher: ${inputs.viewers.pusher.lastError}`] : []),
   ];
   return {
     status: problems.length === 0 ? 'ok' : 'degraded',
@@ -40,8 +44,11 @@ export function healthReport(inputs: HealthInputs) {
     },
     eventBridge: { ...inputs.eventBridge.stats, asyncPending: sources.eventBridge.pending, async: sources.eventBridge.stats },
     functions: inputs.functions.stats,
+    /** Per function, what its calls to the metrics table cost so far (requests as the store counts them). */
+    metricsTable: inputs.functions.metricsTableUsage(),
     deadLetters: inputs.deadLetters.count,
     lastTick: inputs.ticker.last ?? null,
+    viewers: { watching: inputs.viewers.streams.count, lastPushRun: inputs.viewers.pusher.last ?? null },
     chaos: inputs.dice ? { rates: inputs.dice.rates, seed: inputs.seed, injected: inputs.dice.tally } : null,
     simulator: inputs.simulator?.stats ?? null,
   };

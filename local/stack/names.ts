@@ -25,6 +25,8 @@ export const FUNCTION_NAMES = {
   pulseAggregator: 'clara-pulse-local-pulseAggregator',
   realtimeRead: 'clara-pulse-local-realtimeRead',
   tick: 'clara-pulse-local-tick',
+  apiDescription: 'clara-pulse-local-apiDescription',
+  realtimePusher: 'clara-pulse-local-realtimePusher',
 } as const;
 
 export const LOCAL_FUNCTION_NAMES: readonly string[] = Object.values(FUNCTION_NAMES);

@@ -22,6 +22,8 @@ import { removeStackFile, stackInfo, writeStackFile, type StackInfo } from './st
 import { startEngines } from './start-engines';
 import { TableStream } from './table-stream';
 import { startTicking } from './ticker';
+import { startPushing } from './pusher';
+import { ViewerStreams } from './viewer-streams';
 
 export interface Stack {
   info: StackInfo;
@@ -32,6 +34,8 @@ export interface Stack {
 }
 
 const STREAM_SHARDS_PER_TABLE = 2;
+/** Well inside the page's 30 s of tolerated silence. */
+const VIEWER_HEARTBEAT_MS = 15_000;
 
 /** Starts the whole pipeline on 127.0.0.1 and returns once it accepts writes and reads. */
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -103,9 +107,33 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     const adminToken = randomBytes(24).toString('base64url');
     let simulator: Simulator | undefined;
+    const streams = new ViewerStreams({ maxStreamMs: options.timing.maxViewerStreamMs, heartbeatMs: VIEWER_HEARTBEAT_MS });
+    const pusher = startPushing(functions, streams, options.timing.pushIntervalMs);
+    stoppers.push(() => pusher.stop());
     const health = () =>
-      healthReport({ startedAt, persistence, sources, proxy, eventBridge, functions, deadLetters, dice, seed: options.seed, ticker, simulator });
-    const api = await startApi({ port: options.apiPort, adminToken, read: functions.realtimeRead, health, dashboardDir: join(__dirname, '..', 'dashboard') });
+      healthReport({
+        startedAt,
+        persistence,
+        sources,
+        proxy,
+        eventBridge,
+        functions,
+        deadLetters,
+        dice,
+        seed: options.seed,
+        ticker,
+        viewers: { streams, pusher },
+        simulator,
+      });
+    const api = await startApi({
+      port: options.apiPort,
+      adminToken,
+      read: functions.realtimeRead,
+      describe: functions.apiDescription,
+      streams,
+      health,
+      dashboardDir: join(__dirname, '..', 'dashboard'),
+    });
     stoppers.push(() => api.close());
 
     const info = stackInfo(

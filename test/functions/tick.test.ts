@@ -30,6 +30,9 @@ describe('the 1-minute tick', () => {
         { name: OnCallMetric.pendingEscalations, value: 1 },
         { name: OnCallMetric.criticalOpen, value: 1 },
         { name: OnCallMetric.oldestPendingAge, value: 600 },
+        // the two rates watched by anomaly detection, as the document counts them
+        { name: OnCallMetric.escalationsCreatedToday, value: 1 },
+        { name: OnCallMetric.messagesLastHour, value: 0 },
       ]),
     );
     const critical = document.alerts.find((alert) => alert.id === 'escalation-critical-open');
