@@ -3,7 +3,10 @@
  * what it counts and where on the time line it sits, never by where it is stored: the store
  * (store/layout.ts) alone decides items and attribute names.
  *
- *   m|<minute>|<name>      a fact of one minute: messages, sketch bins, requests, starts per 10 s…
+ *   m|<minute>|<name>      a fact of one minute read over the last hour: messages, sketch bins,
+ *                          starts per 10 s, ended conversations
+ *   p|<minute>|<name>      a performance fact of one minute, read over the last 5 minutes only:
+ *                          requests, system samples, function invocations, Clara Pulse's own calls
  *   w|<minute>|<name>      a difference-array entry of a windowed distinct count (by label, users);
  *                          the count at minute q is the sum of entries from the start of q's
  *                          30-minute block up to q (runs are cut at block starts)
@@ -19,6 +22,7 @@ export const WINDOW_BLOCK_MINUTES = 30;
 export const SERIES_BLOCK_MINUTES = 60;
 
 export const minuteCounter = (minute: number, name: string): CounterKey => `m|${minute}|${name}`;
+export const performanceCounter = (minute: number, name: string): CounterKey => `p|${minute}|${name}`;
 export const windowCounter = (minute: number, name: string): CounterKey => `w|${minute}|${name}`;
 export const seriesCounter = (minute: number, name: SeriesName): CounterKey => `s|${minute}|${name}`;
 export const dayCounter = (localDate: string, name: DayName): CounterKey => `d|${localDate}|${name}`;
@@ -32,6 +36,13 @@ export const MinuteName = {
   botMessagesTimed: 'botN',
   botProcessingMilli: 'botSum',
   responseBin: (bin: string) => `h:${bin}`,
+  startsInTenSeconds: (slot: number) => `s10:${slot}`,
+  endedConversations: 'endN',
+  endedDurationMs: 'durMs',
+} as const;
+
+/** Names of the performance facts counted per minute (read over W_5 only). */
+export const PerformanceName = {
   requests: 'req',
   serverErrors: 'req5xx',
   samples: 'smp',
@@ -44,9 +55,6 @@ export const MinuteName = {
   functionErrors: (name: string) => `fn:${name}:e`,
   functionThrottles: (name: string) => `fn:${name}:t`,
   functionDurationMilli: (name: string) => `fn:${name}:d`,
-  startsInTenSeconds: (slot: number) => `s10:${slot}`,
-  endedConversations: 'endN',
-  endedDurationMs: 'durMs',
   storeReadMilliUnits: 'ddb:r',
   storeWriteMilliUnits: 'ddb:w',
   storeThrottled: 'ddb:thr',
@@ -74,12 +82,13 @@ export const GaugeName = {
 } as const;
 
 export const WINDOW_PREFIX = { liveByLanguage: 'lv:', activeByRegion: 'ar:' } as const;
-export const MINUTE_PREFIX = { responseBin: 'h:', function: 'fn:', startsInTenSeconds: 's10:' } as const;
+export const MINUTE_PREFIX = { responseBin: 'h:', startsInTenSeconds: 's10:' } as const;
+export const PERFORMANCE_PREFIX = { function: 'fn:' } as const;
 export const PENDING_IN_HOUR_PREFIX = 'ph:';
 
 /** A counter key split into its parts; `at` is the minute, date or hour, `name` the rest. */
 export interface ParsedCounter {
-  family: 'm' | 'w' | 's' | 'd' | 'g' | 'q';
+  family: 'm' | 'p' | 'w' | 's' | 'd' | 'g' | 'q';
   at: string;
   name: string;
 }

@@ -1,5 +1,5 @@
 import type { CanonicalEvent } from '../schemas/canonical-events';
-import { MinuteName, minuteCounter } from './counters';
+import { MinuteName, minuteCounter, PerformanceName, performanceCounter } from './counters';
 import { addDelta, type Deltas, toMilli } from './deltas';
 import { functionLabel, type LabelPolicy } from './labels';
 import { binOf } from './quantile-sketch';
@@ -22,28 +22,28 @@ export function addMessageDeltas(deltas: Deltas, message: Extract<CanonicalEvent
  */
 export function addFactDeltas(deltas: Deltas, event: CanonicalEvent, labels: LabelPolicy): void {
   const minute = minuteOf(epochMsOf(event.occurredAt));
-  const add = (name: string, amount: number) => addDelta(deltas, minuteCounter(minute, name), amount);
+  const add = (name: string, amount: number) => addDelta(deltas, performanceCounter(minute, name), amount);
   switch (event.type) {
     case 'request.completed':
-      add(MinuteName.requests, 1);
-      if (event.statusCode >= 500) add(MinuteName.serverErrors, 1);
+      add(PerformanceName.requests, 1);
+      if (event.statusCode >= 500) add(PerformanceName.serverErrors, 1);
       return;
     case 'system.sample':
-      add(MinuteName.samples, 1);
-      add(MinuteName.cpuMilli, toMilli(event.cpuPercent));
-      add(MinuteName.memoryMilli, toMilli(event.memoryPercent));
-      add(MinuteName.diskMilli, toMilli(event.diskPercent));
+      add(PerformanceName.samples, 1);
+      add(PerformanceName.cpuMilli, toMilli(event.cpuPercent));
+      add(PerformanceName.memoryMilli, toMilli(event.memoryPercent));
+      add(PerformanceName.diskMilli, toMilli(event.diskPercent));
       if (event.networkLatencyMs !== undefined) {
-        add(MinuteName.latencySamples, 1);
-        add(MinuteName.latencyMilli, toMilli(event.networkLatencyMs));
+        add(PerformanceName.latencySamples, 1);
+        add(PerformanceName.latencyMilli, toMilli(event.networkLatencyMs));
       }
       return;
     case 'function.invocation': {
       const name = functionLabel(labels, event.functionName);
-      add(MinuteName.functionInvocations(name), 1);
-      add(MinuteName.functionDurationMilli(name), toMilli(event.durationMs));
-      if (event.error) add(MinuteName.functionErrors(name), 1);
-      if (event.throttled) add(MinuteName.functionThrottles(name), 1);
+      add(PerformanceName.functionInvocations(name), 1);
+      add(PerformanceName.functionDurationMilli(name), toMilli(event.durationMs));
+      if (event.error) add(PerformanceName.functionErrors(name), 1);
+      if (event.throttled) add(PerformanceName.functionThrottles(name), 1);
       return;
     }
     default:

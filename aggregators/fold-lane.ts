@@ -129,10 +129,10 @@ function userSharesOf(after: EntityState, before: EntityState | undefined, lane:
   const revision = `${lane}|${appliedSeq}`;
   const shares: UserShare[] = [];
   if (previous && previous.userId !== current?.userId) {
-    shares.push(userShare(after.id, previous.userId, revision, null, [], previous.start));
+    shares.push(userShare(after.id, previous.userId, revision, null, [], latestOf(previous)));
   }
   if (current && !(previous && previous.userId === current.userId && previous.start === current.start && sameMinutes(previous.activity, current.activity))) {
-    shares.push(userShare(after.id, current.userId, revision, current.start, current.activity, current.start));
+    shares.push(userShare(after.id, current.userId, revision, current.start, current.activity, latestOf(current)));
   }
   return shares;
 }
@@ -141,6 +141,12 @@ function shareOf(c: ConversationState): { userId: string; start: number; activit
   const start = earliest(c.starts);
   return start === undefined ? undefined : { userId: c.userId ?? c.id, start, activity: activityOf(c) };
 }
+
+/**
+ * A share is timed by the conversation's latest activity: where its change to the user's windows
+ * lies, so the user's writer keeps the entries in the minute item it writes anyway.
+ */
+const latestOf = (share: { start: number; activity: number[] }): number => Math.max(share.start, (share.activity[share.activity.length - 1] ?? 0) * 60_000);
 
 function userShare(conversationId: string, userId: string, revision: string, start: number | null, activity: number[], at: number): UserShare {
   return {

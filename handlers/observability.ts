@@ -4,7 +4,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { MinuteName } from '../aggregators/counters';
+import { PerformanceName } from '../aggregators/counters';
 import { minuteOf } from '../aggregators/time';
 import { ON_CALL_NAMESPACE, OnCallMetric } from '../config/on-call-metrics';
 import type { MetricsStore } from '../store/metrics-store';
@@ -31,13 +31,13 @@ function selfMeasurement(store: MetricsStore): middy.MiddlewareObj<unknown, unkn
     const name = context.functionName;
     const usage = store.usage;
     const counters = new Map<string, number>([
-      [MinuteName.functionInvocations(name), 1],
-      [MinuteName.functionErrors(name), failed ? 1 : 0],
-      [MinuteName.functionDurationMilli(name), (Date.now() - started) * 1000],
-      [MinuteName.storeReadMilliUnits, Math.round((usage.readUnits - usageBefore.readUnits) * 1000)],
-      [MinuteName.storeWriteMilliUnits, Math.round((usage.writeUnits - usageBefore.writeUnits) * 1000)],
-      [MinuteName.storeThrottled, usage.throttled - usageBefore.throttled],
-      [MinuteName.storeSucceeded, usage.succeeded - usageBefore.succeeded],
+      [PerformanceName.functionInvocations(name), 1],
+      [PerformanceName.functionErrors(name), failed ? 1 : 0],
+      [PerformanceName.functionDurationMilli(name), (Date.now() - started) * 1000],
+      [PerformanceName.storeReadMilliUnits, Math.round((usage.readUnits - usageBefore.readUnits) * 1000)],
+      [PerformanceName.storeWriteMilliUnits, Math.round((usage.writeUnits - usageBefore.writeUnits) * 1000)],
+      [PerformanceName.storeThrottled, usage.throttled - usageBefore.throttled],
+      [PerformanceName.storeSucceeded, usage.succeeded - usageBefore.succeeded],
     ]);
     try {
       await store.addMeasurements(minuteOf(Date.now()), new Map([...counters].filter(([, n]) => n !== 0)));

@@ -54,7 +54,8 @@ export async function ingestKinesisBatch(deps: AggregatorDeps, lane: string, rec
     return failed(deps, lane, records, records[0]!.seq, [error]);
   }
   const telemetry = records.filter((record) => isTelemetryFact(record.event));
-  return commitFold(deps, lane, foldTelemetry(telemetry, deps.context), records);
+  // Only what is counted here is stamped: the forwarded events are stamped where they are applied.
+  return commitFold(deps, lane, foldTelemetry(telemetry, deps.context), telemetry, records);
 }
 
 export const toPulseRecord = (record: { event: CanonicalEvent; source: FreshnessSource; enteredAt: number }): PulseRecord => ({
@@ -70,11 +71,17 @@ export const toPulseRecord = (record: { event: CanonicalEvent; source: Freshness
  * deltas of every record whose state was not written, while the counters' own watermarks stop
  * any record from being counted twice.
  */
-async function commitFold<E>(deps: AggregatorDeps, lane: string, fold: LaneFold, records: readonly ShardRecord<E>[]): Promise<BatchOutcome> {
+async function commitFold<E>(
+  deps: AggregatorDeps,
+  lane: string,
+  fold: LaneFold,
+  counted: readonly ShardRecord<E>[],
+  records: readonly ShardRecord<E>[] = counted,
+): Promise<BatchOutcome> {
   const first = records[0];
   if (!first) return { errors: [] };
   try {
-    const hours = await deps.store.applyCounters(lane, fold.units, freshnessStamps(lane, records, deps.now()));
+    const hours = await deps.store.applyCounters(lane, fold.units, freshnessStamps(lane, counted, deps.now()));
     const bySeq = new Map(records.map((record) => [record.seq, record]));
     const shares = fold.forwards.map(({ share, seq }) => ({
       source: bySeq.get(seq)?.source ?? first.source,

@@ -5,6 +5,9 @@ import {
   MINUTE_PREFIX,
   MinuteName,
   minuteCounter,
+  PERFORMANCE_PREFIX,
+  PerformanceName,
+  performanceCounter,
   SERIES_BLOCK_MINUTES,
   type SeriesName,
   seriesCounter,
@@ -46,12 +49,16 @@ class Counters {
     return minutes.reduce((total, minute) => total + this.get(minuteCounter(minute, name)), 0);
   }
 
-  /** Minute facts whose names start with `prefix`, summed over `minutes` by the rest of the name. */
-  minutesByPrefix(minutes: readonly number[], prefix: string): Map<string, number> {
+  performance(minutes: readonly number[], name: string): number {
+    return minutes.reduce((total, minute) => total + this.get(performanceCounter(minute, name)), 0);
+  }
+
+  /** Facts of a family (`m|`, `p|`) whose names start with `prefix`, summed over `minutes` by the rest of the name. */
+  minutesByPrefix(minutes: readonly number[], prefix: string, family: 'm|' | 'p|' = 'm|'): Map<string, number> {
     const wanted = new Set(minutes.map(String));
     const totals = new Map<string, number>();
     for (const [counter, value] of this.counters) {
-      if (!counter.startsWith('m|')) continue;
+      if (!counter.startsWith(family)) continue;
       const bar = counter.indexOf('|', 2);
       if (!wanted.has(counter.slice(2, bar)) || !counter.startsWith(prefix, bar + 1)) continue;
       const rest = counter.slice(bar + 1 + prefix.length);
@@ -118,9 +125,9 @@ export function buildDocument(snapshot: Snapshot, atMs: number, settings: ReadMo
   const now = minuteOf(atMs);
   const today = localDateOf(atMs, settings.timeZone);
 
-  const samples = counters.minutes(last5, MinuteName.samples);
-  const cpuUsage = meanOrNull(counters.minutes(last5, MinuteName.cpuMilli) / 1000, samples);
-  const requests = counters.minutes(last5, MinuteName.requests);
+  const samples = counters.performance(last5, PerformanceName.samples);
+  const cpuUsage = meanOrNull(counters.performance(last5, PerformanceName.cpuMilli) / 1000, samples);
+  const requests = counters.performance(last5, PerformanceName.requests);
   const bins = counters.minutesByPrefix(last5, MINUTE_PREFIX.responseBin);
   const p50 = quantile(bins, 0.5);
   const secondsOfWindow = (atMs - minuteStartMs(now - 4)) / 1000;
@@ -168,10 +175,10 @@ export function buildDocument(snapshot: Snapshot, atMs: number, settings: ReadMo
     systemPerformance: {
       responseTime: p50 === null ? null : { p50: round2(p50), p95: round2(quantile(bins, 0.95)!), p99: round2(quantile(bins, 0.99)!) },
       cpuUsage,
-      memoryUsage: meanOrNull(counters.minutes(last5, MinuteName.memoryMilli) / 1000, samples),
-      diskUsage: meanOrNull(counters.minutes(last5, MinuteName.diskMilli) / 1000, samples),
-      networkLatency: meanOrNull(counters.minutes(last5, MinuteName.latencyMilli) / 1000, counters.minutes(last5, MinuteName.latencySamples)),
-      errorRate: requests > 0 ? round2(counters.minutes(last5, MinuteName.serverErrors) / requests) : 0,
+      memoryUsage: meanOrNull(counters.performance(last5, PerformanceName.memoryMilli) / 1000, samples),
+      diskUsage: meanOrNull(counters.performance(last5, PerformanceName.diskMilli) / 1000, samples),
+      networkLatency: meanOrNull(counters.performance(last5, PerformanceName.latencyMilli) / 1000, counters.performance(last5, PerformanceName.latencySamples)),
+      errorRate: requests > 0 ? round2(counters.performance(last5, PerformanceName.serverErrors) / requests) : 0,
       throughput: round2(requests / secondsOfWindow),
       lambdaMetrics: lambdaMetrics(counters, last5),
       dynamoDbMetrics: dynamoDbMetrics(counters, last5, secondsOfWindow, settings),
@@ -198,7 +205,7 @@ function peakToday(hourPeaks: ReadonlyMap<number, number>, activeThisHour: reado
 }
 
 function lambdaMetrics(counters: Counters, last5: readonly number[]): RealTimeMetrics['systemPerformance']['lambdaMetrics'] {
-  const totals = counters.minutesByPrefix(last5, MINUTE_PREFIX.function);
+  const totals = counters.minutesByPrefix(last5, PERFORMANCE_PREFIX.function, 'p|');
   const names = new Set([...totals.keys()].map((name) => name.slice(0, name.lastIndexOf(':'))));
   const result: RealTimeMetrics['systemPerformance']['lambdaMetrics'] = {};
   for (const name of [...names].sort()) {
@@ -217,10 +224,10 @@ function lambdaMetrics(counters: Counters, last5: readonly number[]): RealTimeMe
 function dynamoDbMetrics(counters: Counters, last5: readonly number[], seconds: number, settings: ReadModelSettings) {
   const perSecond = (milliUnits: number) => milliUnits / 1000 / seconds;
   return {
-    readCapacityUtilization: round2(perSecond(counters.minutes(last5, MinuteName.storeReadMilliUnits)) / settings.readCapacityBudget),
-    writeCapacityUtilization: round2(perSecond(counters.minutes(last5, MinuteName.storeWriteMilliUnits)) / settings.writeCapacityBudget),
-    throttledRequests: counters.minutes(last5, MinuteName.storeThrottled),
-    successfulRequests: counters.minutes(last5, MinuteName.storeSucceeded),
+    readCapacityUtilization: round2(perSecond(counters.performance(last5, PerformanceName.storeReadMilliUnits)) / settings.readCapacityBudget),
+    writeCapacityUtilization: round2(perSecond(counters.performance(last5, PerformanceName.storeWriteMilliUnits)) / settings.writeCapacityBudget),
+    throttledRequests: counters.performance(last5, PerformanceName.storeThrottled),
+    successfulRequests: counters.performance(last5, PerformanceName.storeSucceeded),
   };
 }
 

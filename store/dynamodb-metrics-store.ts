@@ -32,6 +32,7 @@ import {
   isWatermark,
   KEY_ATTRIBUTE,
   minuteItem,
+  performanceItem,
   PEAK_PREFIX,
   peakAttributes,
   pendingItem,
@@ -163,9 +164,14 @@ export class DynamoDbMetricsStore implements MetricsStore {
       rideAlongs.set(key, ride);
       return ride;
     };
-    for (const stamp of stamps) rideOn(minuteItem(minuteOf(stamp.appliedAt))).sets.set(freshnessAttribute(stamp.source, stamp.lane), freshnessValue(stamp));
-    const measured = [...this.measurements].filter(([minute]) => byItem.has(minuteItem(minute)) || rideAlongs.has(minuteItem(minute)));
-    for (const [minute, { counters }] of measured) for (const [name, amount] of counters) rideOn(minuteItem(minute)).adds.set(name, amount);
+    for (const stamp of stamps) {
+      // On the minute item the batch writes: the facts' (entity lanes) or the performance one (telemetry lanes).
+      const minute = stampMinute(stamp);
+      const key = byItem.has(minuteItem(minute)) || !byItem.has(performanceItem(minute)) ? minuteItem(minute) : performanceItem(minute);
+      rideOn(key).sets.set(freshnessAttribute(stamp.source, stamp.lane), freshnessValue(stamp));
+    }
+    const measured = [...this.measurements].filter(([minute]) => byItem.has(performanceItem(minute)) || rideAlongs.has(performanceItem(minute)));
+    for (const [minute, { counters }] of measured) for (const [name, amount] of counters) rideOn(performanceItem(minute)).adds.set(name, amount);
     for (const [minute] of measured) this.measurements.delete(minute);
 
     const hours: ActiveHour[] = [];
@@ -339,7 +345,7 @@ export class DynamoDbMetricsStore implements MetricsStore {
       this.measurements.delete(minute);
       if (entry.counters.size === 0) continue;
       const update = new UpdateBuilder();
-      const key = minuteItem(minute);
+      const key = performanceItem(minute);
       const expiresAt = counterItemExpiresAt(key);
       if (expiresAt !== undefined) update.setIfAbsent(TTL_ATTRIBUTE, expiresAt);
       for (const [name, amount] of entry.counters) update.add(name, amount);
@@ -428,9 +434,10 @@ export class DynamoDbMetricsStore implements MetricsStore {
   async readSnapshot(atMs: number, timeZone: string): Promise<Snapshot> {
     const minute = minuteOf(atMs);
     const minutes = Array.from({ length: 60 }, (_, i) => minuteItem(minute - 59 + i));
+    const performance = Array.from({ length: 5 }, (_, i) => performanceItem(minute - 4 + i));
     const today = dayItem(localDateOf(atMs, timeZone));
     const sources = FRESHNESS_SOURCES.map(sourceItem);
-    const keys = [...minutes, hourItem(Math.floor(minute / 60)), today, GAUGES_ITEM, ...sources, ALERT_STATE_ITEM];
+    const keys = [...minutes, ...performance, hourItem(Math.floor(minute / 60)), today, GAUGES_ITEM, ...sources, ALERT_STATE_ITEM];
     const items = await this.getItems(keys);
 
     const counters = new Map<CounterKey, number>();
@@ -454,7 +461,7 @@ export class DynamoDbMetricsStore implements MetricsStore {
     }
 
     const newestByLane = new Map<string, FreshnessStamp>();
-    for (const key of minutes) {
+    for (const key of [...minutes, ...performance]) {
       for (const stamp of freshnessOf(items.get(key) ?? {})) {
         const id = `${stamp.source}:${stamp.lane}`;
         if ((newestByLane.get(id)?.appliedAt ?? Number.NEGATIVE_INFINITY) < stamp.appliedAt) newestByLane.set(id, stamp);
@@ -538,6 +545,15 @@ export class DynamoDbMetricsStore implements MetricsStore {
   }
 }
 
+/**
+ * Where a freshness stamp rides: the minute of the batch's newest event (the item the batch
+ * writes anyway), kept within the hour before the commit, which every read of now fetches.
+ */
+const stampMinute = (stamp: FreshnessStamp): number => {
+  const applied = minuteOf(stamp.appliedAt);
+  return Math.min(applied, Math.max(applied - 59, minuteOf(stamp.newestEventAt)));
+};
+
 /** How many pending escalations the read fetches the queue for: the oldest one, and the drill-down's five. */
 const OLDEST_PENDING_SHOWN = 5;
 
@@ -567,7 +583,7 @@ function activeHourOf(key: string, item: StoredItem): ActiveHour {
   const counters = new Map<CounterKey, number>();
   countersOf(key, item, counters);
   const entries = new Map<number, number>();
-  for (const [counter, n] of counters) if (counter.endsWith('|act')) entries.set(Number(counter.split('|')[1]), n);
+  for (const [counter, n] of counters) if (counter.endsWith('|act') && n !== 0) entries.set(Number(counter.split('|')[1]), n);
   return { hour, version: typeof item[VERSION_ATTRIBUTE] === 'number' ? item[VERSION_ATTRIBUTE] : 0, entries };
 }
 

@@ -7,6 +7,9 @@ import { type CounterKey, parseCounter, SERIES_BLOCK_MINUTES, type SeriesName } 
  *
  *   M#<minute>       facts of one UTC minute, window entries the store placed there, and the
  *                    freshness stamp of each lane whose batch committed in that minute
+ *   T#<minute>       performance facts of one UTC minute (requests, samples, functions, our own
+ *                    calls): a small item of its own, which the telemetry lanes write and a read
+ *                    fetches only for the last 5 minutes
  *   H#<hour>         per-minute entries of the live and active totals of one UTC hour (60 + 60 at
  *                    most) and a version, so a writer sees the whole hour after its update
  *   D#<local date>   escalations of the day, and the highest active total of each hour of it
@@ -22,6 +25,7 @@ export const KEY_ATTRIBUTE = 'pk';
 export const TTL_ATTRIBUTE = 'expiresAt';
 
 export const minuteItem = (minute: number): string => `M#${minute}`;
+export const performanceItem = (minute: number): string => `T#${minute}`;
 export const hourItem = (hour: number): string => `H#${hour}`;
 export const dayItem = (localDate: string): string => `D#${localDate}`;
 export const GAUGES_ITEM = 'G#escalations';
@@ -56,6 +60,8 @@ export function placementOf(counter: CounterKey, eventMinute: number): Placement
   switch (family) {
     case 'm':
       return { key: minuteItem(Number(at)), attribute: name };
+    case 'p':
+      return { key: performanceItem(Number(at)), attribute: name };
     case 'w': {
       const minute = Number(at);
       const home = eventMinute <= minute ? Math.max(eventMinute, minute - WINDOW_REACH_MINUTES) : minute;
@@ -108,6 +114,9 @@ export function countersOf(key: string, item: Record<string, unknown>, into: Map
         else add(`m|${at}|${attribute}`, value);
         break;
       }
+      case 'T':
+        add(`p|${at}|${attribute}`, value);
+        break;
       case 'H': {
         const series = SERIES_OF_ATTRIBUTE[attribute[0]!];
         if (series) add(`s|${Number(at) * SERIES_BLOCK_MINUTES + Number(attribute.slice(1))}|${series}`, value);
@@ -131,7 +140,7 @@ const isWindowName = (attribute: string): boolean =>
 
 /** Expiry of a counter item, from its key alone so that every writer agrees; none for gauges and the pending queue. */
 export function counterItemExpiresAt(key: string): number | undefined {
-  if (key.startsWith('M#')) return (Number(key.slice(2)) + 1) * 60 + BUCKET_RETENTION_SECONDS;
+  if (key.startsWith('M#') || key.startsWith('T#')) return (Number(key.slice(2)) + 1) * 60 + BUCKET_RETENTION_SECONDS;
   if (key.startsWith('H#')) return (Number(key.slice(2)) + 1) * 3600 + BUCKET_RETENTION_SECONDS;
   // A local date starts at most 14 h before, and ends at most 12 h after, that date's UTC day.
   if (key.startsWith('D#')) return Date.parse(`${key.slice(2)}T00:00:00Z`) / 1000 + 86400 + 12 * 3600 + BUCKET_RETENTION_SECONDS;

@@ -1,4 +1,4 @@
-import { MinuteName } from '../../aggregators/counters';
+import { PerformanceName } from '../../aggregators/counters';
 import { minuteOf } from '../../aggregators/time';
 import type { MetricsStore, StoreUsage } from '../../store/metrics-store';
 
@@ -18,13 +18,13 @@ export async function recordInvocation(
 ): Promise<void> {
   const usage = store.usage;
   const counters = new Map<string, number>([
-    [MinuteName.functionInvocations(functionName), 1],
-    [MinuteName.functionErrors(functionName), failed ? 1 : 0],
-    [MinuteName.functionDurationMilli(functionName), (nowMs - startedMs) * 1000],
-    [MinuteName.storeReadMilliUnits, Math.round((usage.readUnits - usageBefore.readUnits) * 1000)],
-    [MinuteName.storeWriteMilliUnits, Math.round((usage.writeUnits - usageBefore.writeUnits) * 1000)],
-    [MinuteName.storeThrottled, usage.throttled - usageBefore.throttled],
-    [MinuteName.storeSucceeded, usage.succeeded - usageBefore.succeeded],
+    [PerformanceName.functionInvocations(functionName), 1],
+    [PerformanceName.functionErrors(functionName), failed ? 1 : 0],
+    [PerformanceName.functionDurationMilli(functionName), (nowMs - startedMs) * 1000],
+    [PerformanceName.storeReadMilliUnits, Math.round((usage.readUnits - usageBefore.readUnits) * 1000)],
+    [PerformanceName.storeWriteMilliUnits, Math.round((usage.writeUnits - usageBefore.writeUnits) * 1000)],
+    [PerformanceName.storeThrottled, usage.throttled - usageBefore.throttled],
+    [PerformanceName.storeSucceeded, usage.succeeded - usageBefore.succeeded],
   ]);
   try {
     await store.addMeasurements(minuteOf(nowMs), new Map([...counters].filter(([, n]) => n !== 0)));

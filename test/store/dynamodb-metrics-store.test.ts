@@ -6,6 +6,8 @@ import {
   gaugeCounter,
   MinuteName,
   minuteCounter,
+  PerformanceName,
+  performanceCounter,
   pendingEntryCounter,
   seriesCounter,
   WindowName,
@@ -90,8 +92,9 @@ describe('DynamoDbMetricsStore.applyCounters', () => {
     const { store } = await freshStore();
     const first = await store.applyCounters('pulse/shardId-1', [unit('1', [[seriesCounter(MINUTE, 'act'), 1]])], []);
     const second = await store.applyCounters('pulse/shardId-2', [unit('1', [[seriesCounter(MINUTE + 5, 'act'), -1]])], []);
-    expect(first).toEqual([{ hour: Math.floor(MINUTE / 60), version: 1, entries: new Map([[MINUTE, 1]]) }]);
+    expect(first).toEqual([{ hour: Math.floor(MINUTE / 60), version: 1, entries: new Map([[MINUTE, 1]]), previous: new Map() }]);
     expect(second[0]!.version).toBe(2);
+    expect(second[0]!.previous).toEqual(new Map([[MINUTE, 1]]));
     expect([...second[0]!.entries]).toEqual([
       [MINUTE, 1],
       [MINUTE + 5, -1],
@@ -149,8 +152,13 @@ describe('item sizes on the hot path', () => {
       deltas.push([windowCounter(MINUTE + offset, WindowName.uniqueUsers), 1], [windowCounter(MINUTE + offset, WindowName.returningUsers), 1]);
     }
     for (const name of labels(DEFAULT_LABEL_LISTS.functionNames)) {
-      for (const make of [MinuteName.functionInvocations, MinuteName.functionErrors, MinuteName.functionThrottles, MinuteName.functionDurationMilli]) {
-        deltas.push([minuteCounter(MINUTE, make(name)), 1]);
+      for (const make of [
+        PerformanceName.functionInvocations,
+        PerformanceName.functionErrors,
+        PerformanceName.functionThrottles,
+        PerformanceName.functionDurationMilli,
+      ]) {
+        deltas.push([performanceCounter(MINUTE, make(name)), 1]);
       }
     }
     // Every bin the sketch has: from 0.1 ms to an hour.
