@@ -78,8 +78,16 @@ export function foldEntityBatch(records: readonly LaneRecord[], stored: Readonly
     entity.lastSeq = record.seq;
     entity.firstSeq ??= record.seq;
     if (next === entity.state) continue; // a duplicate: nothing changes
-    const counters = contributionsOf(next, context);
-    const deltas = differenceOf(entity.counters, counters);
+    // A message in a minute the conversation was already active in changes no contribution.
+    const sameContributions =
+      next.kind === 'conversation' &&
+      entity.state?.kind === 'conversation' &&
+      next.activity === entity.state.activity &&
+      next.starts === entity.state.starts &&
+      next.ends === entity.state.ends &&
+      next.describedBy === entity.state.describedBy;
+    const counters = sameContributions ? entity.counters : contributionsOf(next, context);
+    const deltas: Deltas = sameContributions ? new Map() : differenceOf(entity.counters, counters);
     if (isNewMessage(record.event, entity.state, next)) addMessageDeltas(deltas, record.event);
     entity.state = next;
     entity.counters = counters;

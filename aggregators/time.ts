@@ -55,7 +55,7 @@ export function assertTimeZone(timeZone: string): void {
 /** The first minute whose local date is after the local date of `epochMs`: where "today" next begins. */
 const nextDayStarts = new Map<string, number>();
 export function nextLocalDayStartMinute(epochMs: number, timeZone: string): number {
-  const date = localDateOf(epochMs, timeZone);
+  const date = localDateOfMinute(minuteOf(epochMs), timeZone);
   const cacheKey = `${timeZone}|${date}`;
   const cached = nextDayStarts.get(cacheKey);
   if (cached !== undefined) return cached;
