@@ -85,11 +85,15 @@ async function given_the_viewer_connections_table() {
 describe('the viewer WebSocket API: $connect and $disconnect', () => {
   const issuer = new TestIssuer();
 
+  afterEach(() => jest.restoreAllMocks());
+
+  /** $connect and $disconnect at `now`, with the issuer's keys handed to the verifier: nothing is fetched. */
   async function connections(now = T) {
     const registry = await given_the_viewer_connections_table();
     const refusals: string[] = [];
+    jest.spyOn(Date, 'now').mockReturnValue(now);
     const handle = createViewerConnections({
-      verify: createViewerTokenVerifier({ issuer: issuer.issuer, audience: AUDIENCE, now: () => now, fetchJson: issuer.fetchJson }),
+      verify: createViewerTokenVerifier({ issuer: issuer.issuer, audience: AUDIENCE, jwks: issuer.jwks(), fetcher: issuer.fetcher }),
       registry,
       allowedOrigins: [ADMIN_ORIGIN],
       onRefused: (reason) => refusals.push(reason),
@@ -107,11 +111,12 @@ describe('the viewer WebSocket API: $connect and $disconnect', () => {
 
     await handle(webSocketEvent('$disconnect', 'conn-A='));
     expect(await registry.list()).toEqual([]);
+    expect(issuer.fetched).toEqual([]);
   });
 
   it.each([
     ['no token', {}, 401, /no token/],
-    ['a wrong token', { token: 'not-a-jwt' }, 401, /not a JWT/],
+    ['a wrong token', { token: 'not-a-jwt' }, 401, /exactly 3 parts/],
     ['an expired token', { token: issuer.token(T - 2 * 3_600_000) }, 401, /expired/],
     ['a valid token from a page of another site', { token: issuer.token(T), origin: 'https://evil.example.com' }, 403, /origin/],
   ])('refuses a viewer with %s, and records nothing', async (_case, request, status, reason) => {
