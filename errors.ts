@@ -24,3 +24,9 @@ export class LaneConflictError extends ClaraPulseError {}
 
 /** A stream did not accept records after retries. */
 export class StreamWriteError extends ClaraPulseError {}
+
+/** Where a rebuild or drift check should run cannot be found: no local stack, or a deployed stack without the output it needs. */
+export class ReconcileTargetError extends ClaraPulseError {}
+
+/** A rebuild could not hand a page of events on after its retries; rerunning it is safe. */
+export class RebuildForwardError extends ClaraPulseError {}
