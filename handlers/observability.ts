@@ -54,10 +54,10 @@ function selfMeasurement(store: MetricsStore): middy.MiddlewareObj<unknown, unkn
 }
 
 /** Wraps a function in the same middleware everywhere: context in logs, EMF flushed, self-measured. */
-export function withObservability<E, R>(fn: (event: E) => Promise<R>, store: MetricsStore) {
+export function withObservability<E, R>(fn: (event: E, context: Context) => Promise<R>, store: MetricsStore) {
   return middy<E, R, Error, Context>()
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
     .use(selfMeasurement(store) as middy.MiddlewareObj<E, R, Error, Context>)
-    .handler((event) => fn(event));
+    .handler((event, context) => fn(event, context));
 }
