@@ -10,6 +10,7 @@ import { ReconcileTargetError } from '../errors';
 import { DynamoDbMetricsStore } from '../store/dynamodb-metrics-store';
 import type { MetricsStore } from '../store/metrics-store';
 import type { DeadLetterSink } from '../streams/dead-letters';
+import type { EventForwarder } from '../streams/event-forwarder';
 import { KinesisEventForwarder } from '../streams/kinesis-event-forwarder';
 import { SqsDeadLetters } from '../streams/sqs-dead-letters';
 import { localDynamoClient, localKinesisClient } from './engines';
@@ -26,7 +27,7 @@ export interface ReconcileTarget {
   kinesis: KinesisClient;
   settings: Settings;
   store: MetricsStore;
-  forwarder: KinesisEventForwarder;
+  forwarder: EventForwarder;
   deadLetters: DeadLetterSink;
   /** The deployed rebuild's queue (`--fan-out`); only a stage has one. */
   rebuildQueue?: { url: string; concurrency: number; sqs: SQSClient };

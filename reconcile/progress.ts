@@ -23,7 +23,8 @@ export class ScanProgress {
     estimates: Partial<Record<ProducerTable, number | undefined>> = {},
   ) {
     this.tables = Object.fromEntries(
-      PRODUCER_TABLES.map((table) => [table, { read: 0, estimated: estimates[table], segmentsLeft: segmentsPerTable[table] }]),
+      // A count of 0 is what AWS shows before its first refresh (and dynalite always): unknown, not empty.
+      PRODUCER_TABLES.map((table) => [table, { read: 0, estimated: estimates[table] || undefined, segmentsLeft: segmentsPerTable[table] }]),
     ) as Record<ProducerTable, TableProgress>;
   }
 

@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { RebuildForwardError } from '../errors';
+import { RebuildForwardError, StreamWriteError } from '../errors';
 import { PRODUCER_TABLES, type ProducerTable } from '../schemas/producer-items';
 import type { PulseRecord } from '../schemas/pulse-events';
 import type { DeadLetter, DeadLetterSink } from '../streams/dead-letters';
@@ -136,13 +136,17 @@ async function handOn(deps: RebuildDeps, table: ProducerTable, page: ScannedPage
   counts.itemsRead[table] += page.items.length;
 }
 
-/** A throttled stream is waited out: putting the same records again is harmless downstream. */
+/**
+ * A stream that keeps refusing records (throttled past the forwarder's own retries) is waited
+ * out: putting the same records again is harmless downstream. Anything else stops the rebuild.
+ */
 async function forwardWithRetries(forwarder: EventForwarder, records: readonly PulseRecord[]): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await forwarder.forward(records);
       return;
     } catch (error) {
+      if (!(error instanceof StreamWriteError)) throw error;
       if (attempt >= FORWARD_ATTEMPTS)
         throw new RebuildForwardError(`pulse-events did not take ${records.length} record(s) after ${attempt} attempts`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));

@@ -10,6 +10,8 @@ export interface ScanSegment {
   segment: number;
   totalSegments: number;
   startKey?: WireItem;
+  /** Items per page; by default DynamoDB's own 1 MB pages. */
+  limit?: number;
 }
 
 export interface ScannedPage {
@@ -36,6 +38,7 @@ export async function* scanSegment(client: DynamoDBClient, segment: ScanSegment,
         TableName: segment.tableName,
         ...(segment.totalSegments > 1 && { Segment: segment.segment, TotalSegments: segment.totalSegments }),
         ...(startKey && { ExclusiveStartKey: startKey }),
+        ...(segment.limit && { Limit: segment.limit }),
         ReturnConsumedCapacity: 'TOTAL',
       }),
     );
