@@ -17,6 +17,7 @@ import { freshnessBench } from './freshness-bench';
 import { DynamoMeter } from './harness';
 import { standardMix, mixShares } from './mix';
 import { readBench } from './read-bench';
+import { rebuildBench, rebuildFigures } from './rebuild-bench';
 import { renderMarkdown } from './report';
 import { log, peakRssMb, round } from './stats';
 
@@ -142,7 +143,9 @@ async function main(): Promise<void> {
   const memoryEngine = await startDynaliteChild();
   const handlerMemory = await memoryOf('handler', memoryEngine.endpoint).finally(() => memoryEngine.close());
 
-  const results = buildResults({ started, fold, youngFold, e2e, lowRate, naive, read, freshness, foldMemory, handlerMemory, highRate });
+  log(`7. rebuild and drift over producer tables of ${quick ? '20k' : '100k'} items (bench/rebuild-bench.ts)`);
+  const rebuild = rebuildFigures(await rebuildBench({ items: quick ? 20_000 : 100_000, seed, atMs: AT_MS }));
+  const results = { ...buildResults({ started, fold, youngFold, e2e, lowRate, naive, read, freshness, foldMemory, handlerMemory, highRate }), ...rebuild };
   await writeFile(join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(join(__dirname, 'results.md'), renderMarkdown(results));
   log(`done in ${results.durationSeconds} s: bench/results.json, bench/results.md`);

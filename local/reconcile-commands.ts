@@ -18,6 +18,8 @@ export interface RebuildOptions {
   /** Records per second onto pulse-events; default: half of what its open shards take. */
   eventsPerSecond?: number;
   segments: number;
+  /** Events held back to put them on in time order (default: reconcile/time-ordered-hand-over.ts). */
+  holdEvents?: number;
 }
 
 /** `npm run rebuild`'s one line of JSON on stdout. */
@@ -48,6 +50,7 @@ export async function runRebuild(target: ReconcileTarget, options: RebuildOption
         now: Date.now,
         onPage: (table, items) => tracker.read(table, items),
         onSegmentDone: (table) => tracker.segmentDone(table),
+        ...(options.holdEvents !== undefined && { holdEvents: options.holdEvents }),
       },
       planScan(names, options.segments),
     );

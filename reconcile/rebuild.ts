@@ -1,11 +1,11 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { RebuildForwardError, StreamWriteError } from '../errors';
 import { PRODUCER_TABLES, type ProducerTable } from '../schemas/producer-items';
 import type { PulseRecord } from '../schemas/pulse-events';
 import type { DeadLetter, DeadLetterSink } from '../streams/dead-letters';
 import type { EventForwarder } from '../streams/event-forwarder';
 import { eventsOfItem } from './item-events';
 import type { Pacer } from './pacer';
+import { TimeOrderedHandOver } from './time-ordered-hand-over';
 import { type ScanSegment, scanSegment, type ScannedPage } from './table-scan';
 
 /** The producer tables' names in this deployment, by what they hold. */
@@ -39,6 +39,8 @@ export interface RebuildDeps {
   onSegmentDone?: (table: ProducerTable) => void;
   /** Asked before each page: stop here and report the rest as unfinished (a function running out of time). */
   shouldStop?: () => boolean;
+  /** Events held back to put them on in time order (default DEFAULT_HAND_OVER_EVENTS). */
+  holdEvents?: number;
 }
 
 export interface RebuildCounts {
@@ -61,10 +63,6 @@ export function planScan(tableNames: ProducerTableNames, segments: number): Scan
   );
 }
 
-/** Records per PutRecords request, Kinesis' own limit. */
-const FORWARD_CHUNK = 500;
-const FORWARD_ATTEMPTS = 6;
-
 /**
  * Reads the producer tables and hands every item's facts to the same idempotent path as live
  * traffic: the decoder of the stream turns an item into the events its INSERT would have carried,
@@ -73,24 +71,25 @@ const FORWARD_ATTEMPTS = 6;
  * live traffic, twice in a row, and when rerun after a crash part-way.
  *
  * Items that do not decode go to the dead letters with their reason, as the live stream's would.
- * The segments run side by side; the first failure stops them all and is thrown.
+ * The segments run side by side; the first failure stops them all and is thrown. The events go
+ * on in time order, a few thousand at a time (reconcile/time-ordered-hand-over.ts).
  */
 export async function rebuildSegments(deps: RebuildDeps, work: readonly ScanWork[]): Promise<RebuildOutcome> {
-  const counts: RebuildCounts = { itemsRead: { 'chat-sessions': 0, messages: 0, escalations: 0 }, eventsApplied: 0, deadLettered: 0, readUnits: 0 };
+  const counts = { itemsRead: { 'chat-sessions': 0, messages: 0, escalations: 0 }, deadLettered: 0, readUnits: 0 };
+  const handOver = new TimeOrderedHandOver(deps.forwarder, deps.eventPacer, deps.holdEvents);
   const unfinished: ScanWork[] = [];
   let failed = false;
 
   const runSegment = async ({ table, segment }: ScanWork) => {
-    let resumeAt = segment.startKey;
     for await (const page of scanSegment(deps.dynamo, segment, deps.readPacer)) {
       counts.readUnits += page.readUnits;
-      await handOn(deps, table, page, counts);
+      await handOn(deps, table, page, handOver, counts);
+      counts.itemsRead[table] += page.items.length;
       deps.onPage?.(table, page.items.length);
-      resumeAt = page.nextKey;
-      if (!resumeAt) break;
+      if (!page.nextKey) break;
       if (failed) return;
       if (deps.shouldStop?.()) {
-        unfinished.push({ table, segment: { ...segment, startKey: resumeAt } });
+        unfinished.push({ table, segment: { ...segment, startKey: page.nextKey } });
         return;
       }
     }
@@ -107,11 +106,19 @@ export async function rebuildSegments(deps: RebuildDeps, work: readonly ScanWork
   );
   const failure = results.find((result) => result.status === 'rejected');
   if (failure) throw failure.reason;
-  return { ...counts, unfinished };
+  // What the segments read is on pulse-events before anyone is told where to resume.
+  await handOver.flush();
+  return { ...counts, eventsApplied: handOver.handedOn, unfinished };
 }
 
-/** One page: its bad items parked, its facts on pulse-events, in that order, so nothing read is lost unsaid. */
-async function handOn(deps: RebuildDeps, table: ProducerTable, page: ScannedPage, counts: RebuildCounts): Promise<void> {
+/** One page: its bad items parked, its facts held for pulse-events. */
+async function handOn(
+  deps: RebuildDeps,
+  table: ProducerTable,
+  page: ScannedPage,
+  handOver: TimeOrderedHandOver,
+  counts: { deadLettered: number },
+): Promise<void> {
   const now = deps.now();
   const at = new Date(now);
   const letters: DeadLetter[] = [];
@@ -127,29 +134,5 @@ async function handOn(deps: RebuildDeps, table: ProducerTable, page: ScannedPage
   }
   await deps.deadLetters.send(letters);
   counts.deadLettered += letters.length;
-  for (let i = 0; i < records.length; i += FORWARD_CHUNK) {
-    const chunk = records.slice(i, i + FORWARD_CHUNK);
-    await deps.eventPacer.acquire(chunk.length);
-    await forwardWithRetries(deps.forwarder, chunk);
-    counts.eventsApplied += chunk.length;
-  }
-  counts.itemsRead[table] += page.items.length;
-}
-
-/**
- * A stream that keeps refusing records (throttled past the forwarder's own retries) is waited
- * out: putting the same records again is harmless downstream. Anything else stops the rebuild.
- */
-async function forwardWithRetries(forwarder: EventForwarder, records: readonly PulseRecord[]): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await forwarder.forward(records);
-      return;
-    } catch (error) {
-      if (!(error instanceof StreamWriteError)) throw error;
-      if (attempt >= FORWARD_ATTEMPTS)
-        throw new RebuildForwardError(`pulse-events did not take ${records.length} record(s) after ${attempt} attempts`, { cause: error });
-      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
-    }
-  }
+  await handOver.add(records);
 }

@@ -145,10 +145,10 @@ describe('npm run rebuild: tables that held items before the stream, brought in 
     // Prepare
     await given_a_stack();
     await given_tables_that_held_items_before_the_stream(before, world);
-    const crashing: ReconcileTarget = { ...target, forwarder: dyingAfter(target.forwarder, 3) };
+    const crashing: ReconcileTarget = { ...target, forwarder: dyingAfter(target.forwarder, 2) };
 
-    // Act
-    await expect(runRebuild(crashing, OPTIONS, progressInto(progress))).rejects.toThrow('the rebuild process died here');
+    // Act: events handed on 40 at a time, the process dying in the middle of the second lot
+    await expect(runRebuild(crashing, { ...OPTIONS, holdEvents: 40 }, progressInto(progress))).rejects.toThrow('the rebuild process died here');
     await until_the_pipeline_is_idle(stack);
     const partial = await stack.read();
     await runRebuild(target, OPTIONS, progressInto(progress));
