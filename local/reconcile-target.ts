@@ -124,6 +124,7 @@ export async function stageTarget(stage: string, region?: string): Promise<Recon
     MESSAGES_TABLE: output('MessagesTableName'),
     ESCALATIONS_TABLE: output('EscalationsTableName'),
   });
+  const queues = { deadLetters: output('DeadLetterQueueUrl'), rebuild: output('RebuildQueueUrl'), concurrency: Number(output('RebuildConcurrency')) || 1 };
   // A long Scan rides out throttling on the SDK's own backoff.
   const dynamo = new DynamoDBClient({ ...common, maxAttempts: 10 });
   const kinesis = new KinesisClient({ ...common, requestHandler: new NodeHttpHandler() });
@@ -135,8 +136,8 @@ export async function stageTarget(stage: string, region?: string): Promise<Recon
     settings,
     store: new DynamoDbMetricsStore({ client: dynamo, tableName: settings.metricsTable }),
     forwarder: new KinesisEventForwarder(kinesis, settings.pulseStream),
-    deadLetters: new SqsDeadLetters(sqs, output('DeadLetterQueueUrl')),
-    rebuildQueue: { url: output('RebuildQueueUrl'), concurrency: Number(output('RebuildConcurrency')) || 1, sqs },
+    deadLetters: new SqsDeadLetters(sqs, queues.deadLetters),
+    rebuildQueue: { url: queues.rebuild, concurrency: queues.concurrency, sqs },
     close: () => {
       dynamo.destroy();
       kinesis.destroy();
