@@ -47,9 +47,15 @@ export const checkInstant = (nowMs: number, settleSeconds: number): number => Ma
  * three tables, then reads the served document at the same `T` through the read path and holds
  * one to the other (reconcile/drift.ts). The Scan comes first, so every fact up to `T` it finds
  * has had the whole Scan's time to land as well.
+ *
+ * Live traffic goes on meanwhile. The document at `T` counts the facts up to `T` (SPEC §4.1); a
+ * read path that serves state (ended, pending, today's totals) as of now counts the later ones
+ * too. So the numbers are recomputed both ways, and the served one must equal either: what
+ * differs between the two is only what happened after `T`, and drift is what matches neither.
  */
 export async function checkDrift(deps: DriftCheckDeps, options: DriftCheckOptions): Promise<DriftCheckResult> {
   const facts = new TableFacts(options.atMs, deps.settings.timeZone);
+  const everyFact = new TableFacts(options.atMs, deps.settings.timeZone, Infinity);
   const tableNames = tableNamesOf(deps.settings.producerTables);
   const itemsRead: Record<ProducerTable, number> = { 'chat-sessions': 0, messages: 0, escalations: 0 };
   let unreadable = 0;
@@ -62,7 +68,11 @@ export async function checkDrift(deps: DriftCheckDeps, options: DriftCheckOption
         for (const item of page.items) {
           const decoded = eventsOfItem(table, segment.tableName, item, at);
           if (!decoded.ok) unreadable++;
-          else for (const event of decoded.events) facts.add(event);
+          else
+            for (const event of decoded.events) {
+              facts.add(event);
+              everyFact.add(event);
+            }
         }
         itemsRead[table] += page.items.length;
         deps.onPage?.(table, page.items.length);
@@ -71,5 +81,6 @@ export async function checkDrift(deps: DriftCheckDeps, options: DriftCheckOption
     }),
   );
   const served = await readDocument(deps.store, deps.settings, options.atMs);
-  return { report: compareDocuments(served, facts.numbers(), options.atMs, options.otherSources), itemsRead, unreadable, readUnits };
+  const report = compareDocuments(served, facts.numbers(), options.atMs, { otherSources: options.otherSources, fromEveryFact: everyFact.numbers() });
+  return { report, itemsRead, unreadable, readUnits };
 }

@@ -84,38 +84,60 @@ const valueAt = (document: object, path: string): unknown =>
     .split('.')
     .reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), document);
 
-/** `field` or its parts (a map's keys, a quantile triple's p50/p95/p99) side by side; a part missing on one side reads as 0 / null. */
-function compareField(field: string, tolerance: Tolerance, served: unknown, recomputed: unknown): Mismatch[] {
-  if (typeof served === 'number' && typeof recomputed === 'number') {
-    return within(tolerance, served, recomputed) ? [] : [{ field, served, recomputed }];
-  }
+/**
+ * `field` or its parts (a map's keys, a quantile triple's p50/p95/p99) side by side; a part
+ * missing on one side reads as 0 / null. `alternative` is a second recomputation the served value
+ * may equal instead (see compareDocuments).
+ */
+function compareField(field: string, tolerance: Tolerance, served: unknown, recomputed: unknown, alternative: unknown): Mismatch[] {
   const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object';
   if (isMap(served) && isMap(recomputed)) {
-    const keys = [...new Set([...Object.keys(served), ...Object.keys(recomputed)])].sort();
-    return keys.flatMap((key) => compareField(`${field}.${key}`, tolerance, served[key] ?? 0, recomputed[key] ?? 0));
+    const keys = [...new Set([...Object.keys(served), ...Object.keys(recomputed), ...(isMap(alternative) ? Object.keys(alternative) : [])])].sort();
+    const part = (map: unknown, key: string) => (isMap(map) ? (map[key] ?? 0) : undefined);
+    return keys.flatMap((key) => compareField(`${field}.${key}`, tolerance, served[key] ?? 0, recomputed[key] ?? 0, part(alternative, key)));
   }
-  // One side null (no samples), the other not; or both null.
-  if (served === null && recomputed === null) return [];
-  if (tolerance === 'atLeast' && (recomputed === null || recomputed === 0)) return [];
+  if (agrees(tolerance, served, recomputed) || (alternative !== undefined && agrees(tolerance, served, alternative))) return [];
   return [{ field, served: served ?? null, recomputed: recomputed ?? null }];
+}
+
+function agrees(tolerance: Tolerance, served: unknown, recomputed: unknown): boolean {
+  if (typeof served === 'number' && typeof recomputed === 'number') return within(tolerance, served, recomputed);
+  if (served === null && recomputed === null) return true;
+  // The tables show nothing (no samples): any served value is at least that.
+  if (tolerance === 'atLeast' && (recomputed === null || recomputed === 0)) return true;
+  if (served !== null && recomputed !== null && typeof served === 'object' && typeof recomputed === 'object') {
+    const keys = new Set([...Object.keys(served), ...Object.keys(recomputed)]);
+    return [...keys].every((key) => agrees(tolerance, (served as Record<string, unknown>)[key] ?? 0, (recomputed as Record<string, unknown>)[key] ?? 0));
+  }
+  return false;
+}
+
+export interface CompareOptions {
+  /** Conversation, message or escalation facts also arrive outside the tables (docs/semantics.md). */
+  otherSources?: boolean;
+  /**
+   * The same numbers from every fact the tables hold, later ones included. A read path that
+   * serves state (ended, pending) as of now rather than as of `T` shows these; either is right.
+   */
+  fromEveryFact?: TableNumbers;
 }
 
 /**
  * Holds the served document to the recomputation at the same `T`: every rule's field, within its
- * tolerance. `otherSources` says conversation, message or escalation facts also arrive outside
- * the tables (docs/semantics.md); then only what such facts cannot lower is compared.
+ * tolerance. With `otherSources`, only what facts from outside the tables cannot lower is compared.
  */
-export function compareDocuments(served: RealTimeMetrics, recomputed: TableNumbers, atMs: number, otherSources = false): DriftReport {
+export function compareDocuments(served: RealTimeMetrics, recomputed: TableNumbers, atMs: number, options: CompareOptions = {}): DriftReport {
   const compared: string[] = [];
   const mismatches: Mismatch[] = [];
   for (const rule of DRIFT_RULES) {
-    const tolerance = otherSources ? (rule.withOtherSources === 'skip' ? undefined : 'atLeast') : rule.tolerance;
+    const tolerance = options.otherSources ? (rule.withOtherSources === 'skip' ? undefined : 'atLeast') : rule.tolerance;
     if (tolerance === undefined) continue;
     const servedValue = valueAt(served, rule.field);
     // A field this build of the read path does not serve is not compared.
     if (servedValue === undefined) continue;
     compared.push(rule.field);
-    mismatches.push(...compareField(rule.field, tolerance, servedValue, valueAt(recomputed, rule.field)));
+    const alternative = options.fromEveryFact && valueAt(options.fromEveryFact, rule.field);
+    mismatches.push(...compareField(rule.field, tolerance, servedValue, valueAt(recomputed, rule.field), alternative));
   }
   return { at: new Date(atMs).toISOString(), compared, mismatches };
 }

@@ -66,7 +66,8 @@ interface Escalation {
  * of every producer item as they are read. It keeps per conversation and escalation only what
  * the numbers at `T` need (no message list, activity minutes only from the earliest window that
  * looks at them), so its memory grows with the entities, not with the messages. Facts after `T`
- * had not happened at `T` and are left out.
+ * had not happened at `T` and are left out — unless `factsUpTo` says otherwise: the drift check
+ * also recomputes with every fact, as a read path that serves the state as of now shows it.
  *
  * It shares no code with the write path: it is what the drift check holds the served document to.
  */
@@ -84,6 +85,8 @@ export class TableFacts {
   constructor(
     private readonly atMs: number,
     timeZone: string,
+    /** The latest `occurredAt` that counts; by default `T`. Windows still end with `T`'s minute. */
+    private readonly factsUpTo = atMs,
   ) {
     this.mT = minuteOf(atMs);
     this.day = localDayBounds(atMs, timeZone);
@@ -93,7 +96,7 @@ export class TableFacts {
 
   add(event: CanonicalEvent): void {
     const at = Date.parse(event.occurredAt);
-    if (at > this.atMs) return;
+    if (at > this.factsUpTo) return;
     switch (event.type) {
       case 'conversation.started': {
         const c = this.conversation(event.conversationId);
@@ -119,6 +122,7 @@ export class TableFacts {
       case 'message.sent': {
         this.activity(this.conversation(event.conversationId), at);
         const minute = minuteOf(at);
+        if (minute > this.mT) return;
         if (minute > this.mT - 60) this.messagesLastHour++;
         if (minute > this.mT - 5 && event.sender === 'bot' && event.processingTimeMs !== undefined) this.botTimesLast5.push(event.processingTimeMs);
         return;

@@ -103,11 +103,29 @@ describe('holding the served document to the recomputation (SPEC §3 tolerances)
       n.escalationsToday = 11;
     });
 
-    const report = compareDocuments(served(moreFromTheBus), NUMBERS, AT_MS, true);
+    const report = compareDocuments(served(moreFromTheBus), NUMBERS, AT_MS, { otherSources: true });
 
     expect(report.mismatches).toEqual([]);
     expect(report.compared).not.toEqual(expect.arrayContaining(['responseTime', 'realTimeEscalations.pending', 'systemPerformance.responseTime']));
-    expect(compareDocuments(served(lostFromTheTables), NUMBERS, AT_MS, true).mismatches).toEqual([{ field: 'escalationsToday', served: 11, recomputed: 12 }]);
+    expect(compareDocuments(served(lostFromTheTables), NUMBERS, AT_MS, { otherSources: true }).mismatches).toEqual([
+      { field: 'escalationsToday', served: 11, recomputed: 12 },
+    ]);
+  });
+
+  it('also accepts the numbers of every fact the tables hold, for state served as of now; drift matches neither', () => {
+    const later = withChanges((n) => {
+      n.realTimeEscalations.pending = 3;
+      n.escalationsToday = 13;
+      n.liveConversations.byLanguage = { en: 59, es: 30 };
+    });
+    const drifted = withChanges((n) => {
+      n.realTimeEscalations.pending = 5;
+    });
+
+    expect(compareDocuments(served(later), NUMBERS, AT_MS, { fromEveryFact: later }).mismatches).toEqual([]);
+    expect(compareDocuments(served(drifted), NUMBERS, AT_MS, { fromEveryFact: later }).mismatches).toEqual([
+      { field: 'realTimeEscalations.pending', served: 5, recomputed: 4 },
+    ]);
   });
 
   it('reports quantiles served without samples, or missing where the tables have samples', () => {
