@@ -28,6 +28,7 @@ export const OnCallMetric = {
   deadLettered: metricName('DeadLetteredRecords'),
   messagesLastHour: metricName('MessagesLastHour'),
   escalationsCreatedToday: metricName('EscalationsCreatedToday'),
+  driftedFields: metricName('DriftedFields'),
 } as const;
 
 export const SOURCE_DIMENSION = 'Source';
