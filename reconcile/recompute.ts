@@ -1,3 +1,5 @@
+import type { LabelPolicy } from '../aggregators/labels';
+import { OVERFLOW_LABEL } from '../config/label-lists';
 import type { CanonicalEvent, Priority } from '../schemas/canonical-events';
 import type { RealTimeMetrics } from '../schemas/realtime-metrics';
 import { localDayBounds } from './calendar';
@@ -85,6 +87,8 @@ export class TableFacts {
   constructor(
     private readonly atMs: number,
     timeZone: string,
+    /** The allow-lists of labels (configuration): a language or region not on them is reported as `other`. */
+    private readonly labels: LabelPolicy,
     /** The latest `occurredAt` that counts; by default `T`. Windows still end with `T`'s minute. */
     private readonly factsUpTo = atMs,
   ) {
@@ -105,9 +109,9 @@ export class TableFacts {
         const candidate = { at, eventId: event.eventId };
         if (describes(candidate, c.describedBy)) {
           c.describedBy = candidate;
-          c.language = event.language;
+          c.language = this.labels.languages.has(event.language) ? event.language : OVERFLOW_LABEL;
           c.userId = event.userId;
-          c.region = event.region;
+          c.region = event.region === undefined || this.labels.regions.has(event.region) ? event.region : OVERFLOW_LABEL;
         }
         return;
       }

@@ -1,3 +1,4 @@
+import { DEFAULT_LABEL_POLICY } from '../../aggregators/labels';
 import fc from 'fast-check';
 import { type TableNumbers, TableFacts } from '../../reconcile/recompute';
 import type { CanonicalEvent } from '../../schemas/canonical-events';
@@ -22,7 +23,7 @@ function tableNumbersOf(oracle: OracleMetrics): TableNumbers {
 }
 
 function recompute(events: readonly CanonicalEvent[], at: Date, timeZone: string, factsUpTo = at.getTime()): TableNumbers {
-  const facts = new TableFacts(at.getTime(), timeZone, factsUpTo);
+  const facts = new TableFacts(at.getTime(), timeZone, DEFAULT_LABEL_POLICY, factsUpTo);
   for (const event of events) facts.add(event);
   return facts.numbers();
 }
