@@ -38,7 +38,9 @@ export async function chromiumExecutable(): Promise<string> {
     return stdout;
   } catch (error) {
     if (existsSync(DEBIAN_CHROMIUM)) return DEBIAN_CHROMIUM;
-    throw new Error(`no Chromium to run: @sparticuz/chromium failed (${error instanceof Error ? error.message : String(error)}) and ${DEBIAN_CHROMIUM} is absent`);
+    throw new Error(
+      `no Chromium to run: @sparticuz/chromium failed (${error instanceof Error ? error.message : String(error)}) and ${DEBIAN_CHROMIUM} is absent`,
+    );
   }
 }
 

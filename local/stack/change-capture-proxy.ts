@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { unprocessedIds, writesOf, type ItemWrite } from './captured-writes';
 import { exchange, readItem, type WireResponse } from './dynamo-wire';
-import { closeServer, listenLocal, readBody, sendJson } from './http-util';
+import { RequestTooLargeError } from '../../errors';
+import { closeServer, listenLocal, readBody, refuseTooLarge, sendJson } from './http-util';
 import { KeyLocks } from './key-locks';
 import type { TableStream, WireItem } from './table-stream';
 
@@ -18,6 +19,8 @@ export interface ChangeCaptureProxy {
 }
 
 const AFTER_WRITE_READ_ATTEMPTS = 5;
+/** DynamoDB's own limit on a request (a BatchWriteItem of 25 items of 400 KB fits). */
+const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 
 /**
  * dynalite has no Streams. This proxy stands in front of it on the endpoint producers use:
@@ -87,7 +90,13 @@ export async function startChangeCapture(options: {
 
   const server = createServer((request, response) => {
     void (async () => {
-      const body = await readBody(request);
+      let body: Buffer;
+      try {
+        body = await readBody(request, MAX_REQUEST_BYTES);
+      } catch (error) {
+        if (!(error instanceof RequestTooLargeError)) throw error;
+        return refuseTooLarge(response, { __type: 'com.amazon.coral.service#RequestEntityTooLarge', message: `Request payload ${error.message}` });
+      }
       const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
       let writes: ItemWrite[] = [];
       try {
@@ -102,7 +111,7 @@ export async function startChangeCapture(options: {
       else response.destroy();
     });
   });
-  const port = await listenLocal(server, options.port, 'DynamoDB endpoint');
+  const port = await listenLocal(server, options.port, 'DynamoDB endpoint', '--dynamodb-port');
   return {
     endpoint: `http://127.0.0.1:${port}`,
     get captured() {

@@ -105,7 +105,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let simulator: Simulator | undefined;
     const health = () =>
       healthReport({ startedAt, persistence, sources, proxy, eventBridge, functions, deadLetters, dice, seed: options.seed, ticker, simulator });
-    const api = await startApi({ port: options.apiPort, adminToken, read: functions.realtimeRead, health, dashboardDir: join(__dirname, '..', 'dashboard') });
+    const api = await startApi({
+      port: options.apiPort,
+      adminToken,
+      read: functions.realtimeRead,
+      health,
+      dashboardDir: join(__dirname, '..', 'dashboard'),
+      log: options.log,
+    });
     stoppers.push(() => api.close());
 
     const info = stackInfo(

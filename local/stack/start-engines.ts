@@ -36,7 +36,7 @@ export async function startEngines(persistence: Persistence, kinesisPort: number
   const [dynalite, kinesaliteEngine] = await startBoth(
     startEngineChild('dynalite', { port: 0, ...(persistence.kind === 'disk' && { path: persistence.path }) }),
     // Lambda polls a shard about once a second; being told of each put lets the local pollers deliver at once.
-    startEngineChild('kinesalite', { port: kinesisPort, onPut: () => kinesisPuts.notify() }),
+    startEngineChild('kinesalite', { port: kinesisPort, portName: { what: 'Kinesis endpoint', flag: '--kinesis-port' }, onPut: () => kinesisPuts.notify() }),
   );
   const dynamo = localDynamoClient(dynalite.endpoint);
   const kinesis = localKinesisClient(kinesaliteEngine.endpoint);
