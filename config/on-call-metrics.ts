@@ -21,6 +21,7 @@ export const OnCallMetric = {
   responseTimeP95: metricName('ResponseTimeP95Ms'),
   sourceLag: metricName('SourceLagSeconds'),
   deadLettered: metricName('DeadLetteredRecords'),
+  deadLettersWaiting: metricName('DeadLettersWaiting'),
 } as const;
 
 export const SOURCE_DIMENSION = 'Source';

@@ -19,8 +19,17 @@ export interface OnCallPublisher {
 /** Lane watermarks are needed while a shard can redeliver (24 h on Kinesis); keep two days. */
 const WATERMARK_RETENTION_SECONDS = 48 * 3600;
 
-/** The numbers SPEC §5 asks on-call to watch, as they stand in the document. No data → not published. */
-export function onCallValues(document: RealTimeMetrics): OnCallValue[] {
+/**
+ * How many dead letters wait for a person (both queues' depth on AWS, the file's letters
+ * locally); `undefined` when that cannot be known right now, which the counter reports itself.
+ */
+export type DeadLetterCounter = () => Promise<number | undefined>;
+
+/**
+ * The numbers SPEC §5 asks on-call to watch, as they stand in the document, and the dead
+ * letters waiting. No data → not published.
+ */
+export function onCallValues(document: RealTimeMetrics, deadLettersWaiting?: number): OnCallValue[] {
   const escalations = document.realTimeEscalations;
   const p95 = document.systemPerformance.responseTime?.p95;
   return [
@@ -33,6 +42,7 @@ export function onCallValues(document: RealTimeMetrics): OnCallValue[] {
       const lag = document.freshness[source].lagSeconds;
       return lag === null ? [] : [{ name: OnCallMetric.sourceLag, value: lag, dimensions: { Source: source } }];
     }),
+    ...(deadLettersWaiting === undefined ? [] : [{ name: OnCallMetric.deadLettersWaiting, value: deadLettersWaiting }]),
   ];
 }
 
@@ -40,11 +50,11 @@ export function onCallValues(document: RealTimeMetrics): OnCallValue[] {
  * The 1-minute tick: publish the on-call numbers, remember since when each alert fires, and
  * keep the long-lived gauge item small (old lane watermarks, pending counters back at zero).
  */
-export function createTick(runtime: Runtime, publisher: OnCallPublisher) {
+export function createTick(runtime: Runtime, publisher: OnCallPublisher, countDeadLetters: DeadLetterCounter = async () => undefined) {
   return async (): Promise<RealTimeMetrics> => {
     const now = runtime.now();
-    const document = await readDocument(runtime.store, runtime.settings, now);
-    await publisher.publish(onCallValues(document));
+    const [document, deadLettersWaiting] = await Promise.all([readDocument(runtime.store, runtime.settings, now), countDeadLetters()]);
+    await publisher.publish(onCallValues(document, deadLettersWaiting));
     await runtime.store.recordAlertState(
       document.alerts.map((alert) => alert.id),
       now,

@@ -1,10 +1,25 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { ON_CALL_METRICS } from '../config/on-call-metrics';
-import { createTick, type OnCallPublisher } from '../functions/tick';
-import { metrics, withObservability } from './observability';
+import { createTick, type DeadLetterCounter, type OnCallPublisher } from '../functions/tick';
+import { queuedMessages } from '../streams/sqs-dead-letters';
+import { logger, metrics, withObservability } from './observability';
 import { runtimeFromEnvironment } from './runtime-from-environment';
 
 const runtime = runtimeFromEnvironment({ deadLetters: false });
+const deadLetterQueues = [runtime.settings.deadLetterQueueUrl, runtime.settings.failedBatchesQueueUrl].filter((url): url is string => url !== undefined);
+const sqs = new SQSClient({});
+
+/** Both queues' depth; if SQS does not answer, the tick publishes the rest and says why this one is missing. */
+const countDeadLetters: DeadLetterCounter = async () => {
+  if (deadLetterQueues.length === 0) return undefined;
+  try {
+    return await queuedMessages(sqs, deadLetterQueues);
+  } catch (error) {
+    logger.warn('dead-letter queues not counted this minute', { error });
+    return undefined;
+  }
+};
 
 /** CloudWatch's `None` is Powertools' `NoUnit`; the other units share their names. */
 const unitOf = (name: string): (typeof MetricUnit)[keyof typeof MetricUnit] => {
@@ -27,7 +42,7 @@ const emf: OnCallPublisher = {
   },
 };
 
-const tick = createTick(runtime, emf);
+const tick = createTick(runtime, emf, countDeadLetters);
 
 export const handler = withObservability(async (): Promise<void> => {
   await tick();

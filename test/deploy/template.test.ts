@@ -1,5 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -50,6 +52,7 @@ const SETTINGS_KEYS: Record<keyof Environment, true> = {
   PULSE_STREAM: true,
   METRICS_TIME_ZONE: true,
   DEAD_LETTER_QUEUE_URL: true,
+  FAILED_BATCHES_QUEUE_URL: true,
   CHAT_SESSIONS_TABLE: true,
   MESSAGES_TABLE: true,
   ESCALATIONS_TABLE: true,
@@ -131,7 +134,7 @@ const granted = (template: Template, roleId: string, action: string, resource: J
     (s) => asArray(s.Action).includes(action) && asArray(s.Resource as Json | Json[]).some((r) => JSON.stringify(r) === JSON.stringify(resource)),
   );
 
-/** The on-call metrics the code emits: the tick's values for a document where every number is known, and the dead-letter count. */
+/** The on-call metrics the code emits: the tick's values for a document where every number is known (dead letters waiting too), and the parked count. */
 function emittedByTheCode(): { name: string; dimensions: Record<string, string> }[] {
   const settings = parseSettings({ METRICS_TABLE: 'unused', PULSE_STREAM: 'unused' });
   const empty = buildDocument(new Map(), Date.parse('2026-01-01T12:00:00Z'), settings);
@@ -141,7 +144,7 @@ function emittedByTheCode(): { name: string; dimensions: Record<string, string> 
     systemPerformance: { ...empty.systemPerformance, responseTime: { p50: 1, p95: 2, p99: 3 } },
     freshness: Object.fromEntries(FRESHNESS_SOURCES.map((source) => [source, lag])) as Freshness,
   };
-  const emitted: OnCallValue[] = [...onCallValues(known), { name: OnCallMetric.deadLettered, value: 1 }];
+  const emitted: OnCallValue[] = [...onCallValues(known, 3), { name: OnCallMetric.deadLettered, value: 1 }];
   return emitted.map(({ name, dimensions }) => ({ name, dimensions: dimensions ?? {} }));
 }
 
@@ -160,10 +163,28 @@ async function unpackBundle(f: DeployedFunction, dir: string): Promise<{ bundle:
 }
 
 /**
- * Runs the packaged tick once, in its own process, against the dynalite of the jest global setup
- * (asynchronously: dynalite may live in this very process), and returns the EMF lines it prints.
+ * A stand-in for SQS that answers GetQueueAttributes (JSON protocol) with `waiting` visible and
+ * `inFlight` invisible messages per queue, so the packaged tick's dead-letter count can be seen
+ * without calling AWS.
  */
-async function runPackagedTick(tick: DeployedFunction, dir: string, tableName: string): Promise<EmfLine[]> {
+async function sqsStub(waiting: number, inFlight: number): Promise<{ endpoint: string; server: Server }> {
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      const body = JSON.stringify({ Attributes: { ApproximateNumberOfMessages: String(waiting), ApproximateNumberOfMessagesNotVisible: String(inFlight) } });
+      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+/**
+ * Runs the packaged tick once, in its own process, against the dynalite of the jest global setup
+ * (asynchronously: dynalite may live in this very process) and an SQS stand-in, and returns the
+ * EMF lines it prints.
+ */
+async function runPackagedTick(tick: DeployedFunction, dir: string, tableName: string, sqsEndpoint: string): Promise<EmfLine[]> {
   const { bundle, exported } = await unpackBundle(tick, dir);
   const context = {
     functionName: tick.fn.FunctionName,
@@ -183,6 +204,9 @@ async function runPackagedTick(tick: DeployedFunction, dir: string, tableName: s
       Object.entries(tick.fn.Environment.Variables).map(([name, value]) => [name, typeof value === 'string' ? value : `unused-${logicalIdOf(value)}`]),
     ),
     METRICS_TABLE: tableName,
+    AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+    DEAD_LETTER_QUEUE_URL: `${sqsEndpoint}/123456789012/dead-letters`,
+    FAILED_BATCHES_QUEUE_URL: `${sqsEndpoint}/123456789012/failed-batches`,
   };
   const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { env, maxBuffer: 16 * 1024 * 1024 });
   return stdout
@@ -379,12 +403,17 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
       const now = new Date().toISOString();
       for (const source of FRESHNESS_SOURCES) await store.recordFreshness(source, { newestEventAt: now, appliedAt: now, lagSeconds: 1 });
       const dir = mkdtempSync(path.join(tmpdir(), 'clara-pulse-tick-'));
+      // Two queues, each with 2 letters waiting and 1 being looked at.
+      const sqs = await sqsStub(2, 1);
 
       let printed: ReturnType<typeof emfMetrics>;
+      let tickLines: EmfLine[];
       try {
-        printed = emfMetrics(await runPackagedTick(tick, dir, tableName));
+        tickLines = await runPackagedTick(tick, dir, tableName, sqs.endpoint);
+        printed = emfMetrics(tickLines);
       } finally {
         rmSync(dir, { recursive: true, force: true });
+        sqs.server.close();
       }
 
       const alarmed = new Set(
@@ -392,9 +421,17 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
       );
       const onCall = printed.filter((metric) => ON_CALL_METRICS.some((m) => m.name === metric.name));
       expect(onCall.map((metric) => metric.name).sort()).toEqual(
-        ['PendingEscalations', 'OldestPendingAgeSeconds', 'CriticalOpenEscalations', 'ErrorRate', ...FRESHNESS_SOURCES.map(() => 'SourceLagSeconds')].sort(),
+        [
+          'PendingEscalations',
+          'OldestPendingAgeSeconds',
+          'CriticalOpenEscalations',
+          'ErrorRate',
+          'DeadLettersWaiting',
+          ...FRESHNESS_SOURCES.map(() => 'SourceLagSeconds'),
+        ].sort(),
       );
       for (const metric of onCall) expect(alarmed).toContain(`${metric.namespace} ${key(metric.name, metric.dimensions)}`);
+      expect(tickLines.find((line) => 'DeadLettersWaiting' in line)?.DeadLettersWaiting).toBe(6);
     });
   });
 
