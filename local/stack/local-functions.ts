@@ -8,7 +8,7 @@ import { createKinesisIngest } from '../../functions/kinesis-ingest';
 import { createPulseAggregator } from '../../functions/pulse-aggregator';
 import { createRealtimeRead } from '../../functions/realtime-read';
 import type { Runtime } from '../../functions/runtime';
-import { createTick, type OnCallPublisher } from '../../functions/tick';
+import { createTick, type DeadLetterCounter, type OnCallPublisher } from '../../functions/tick';
 import type { RealTimeMetrics } from '../../schemas/realtime-metrics';
 import { DynamoDbMetricsStore } from '../../store/dynamodb-metrics-store';
 import type { DeadLetterSink } from '../../streams/dead-letters';
@@ -114,12 +114,12 @@ export function localFunctions(deps: LocalFunctionDeps) {
       () => undefined,
       false,
     ),
-    tick: (publisher: OnCallPublisher) =>
+    tick: (publisher: OnCallPublisher, countDeadLetters: DeadLetterCounter) =>
       asLambda(
         FUNCTION_NAMES.tick,
         (runtime) =>
           (_: undefined): Promise<RealTimeMetrics> =>
-            createTick(runtime, publisher)(),
+            createTick(runtime, publisher, countDeadLetters)(),
       ),
   };
 }
