@@ -26,7 +26,10 @@ async function main(): Promise<void> {
   // One health line a minute, so a terminal left open shows whether all is well.
   const status = setInterval(() => {
     const health = stack.health();
-    const simulated = health.simulator ? ` · simulator ${health.simulator.phase}, ${health.simulator.writesPerSecond} writes/s` : '';
+    const simulator = health.simulator;
+    const simulated = simulator
+      ? ` · simulator ${simulator.phase}, ${simulator.lastMinute} writes/s over the last minute (aiming at ${simulator.aimingAt})`
+      : '';
     console.log(
       `health: ${health.status}${health.problems.length ? ` (${health.problems.join('; ')})` : ''} · dead letters ${health.deadLetters.count}${simulated}`,
     );
