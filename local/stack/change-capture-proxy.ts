@@ -131,7 +131,7 @@ export async function startChangeCapture(options: {
         body = await readBody(request, MAX_REQUEST_BYTES);
       } catch (error) {
         if (!(error instanceof RequestTooLargeError)) throw error;
-        return refuseTooLarge(response, { __type: 'com.amazon.coral.service#RequestEntityTooLarge', message: `Request payload ${error.message}` });
+        return refuseTooLarge(response, { __type: 'com.amazon.coral.service#RequestEntityTooLarge', message: `Request ${error.message} (DynamoDB's limit)` });
       }
       const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
       let writes: ItemWrite[] = [];
