@@ -28,15 +28,32 @@ export const readBody = (request: IncomingMessage, limitBytes: number): Promise<
     request.on('error', reject);
   });
 
+/** How much of a refused body is still read (and dropped) after the answer, and for how long, before the connection is cut. */
+const LINGER_BYTES = 8 * 1024 * 1024;
+const LINGER_MS = 1000;
+
 /**
- * Answers a body refused by `readBody` with 413 and closes the connection: the rest of the
- * body is never read (the client may see the connection end before it has sent it all).
+ * Answers a body refused by `readBody` with 413 and closes the connection. The rest of the body
+ * is not kept: for a moment it is read and dropped (a lingering close), so the client's TCP stack
+ * does not get a reset before the client has read the answer; then the connection is cut.
  */
 export function refuseTooLarge(response: ServerResponse, body: unknown): void {
-  if (response.headersSent) return void response.destroy();
+  const request = response.req;
+  if (response.headersSent) return void request.destroy();
   const text = JSON.stringify(body);
   response.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), connection: 'close' });
-  response.end(text, () => response.req.destroy());
+  response.end(text, () => {
+    let dropped = 0;
+    const cut = setTimeout(() => request.destroy(), LINGER_MS).unref();
+    request.on('data', (chunk: Buffer) => {
+      dropped += chunk.length;
+      if (dropped > LINGER_BYTES) {
+        clearTimeout(cut);
+        request.destroy();
+      }
+    });
+    request.resume();
+  });
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
