@@ -51,3 +51,16 @@ export class RequestTooLargeError extends ClaraPulseError {
 
 /** Another local stack already runs on this state directory (its pid is in the lock file). */
 export class StateDirectoryBusyError extends ClaraPulseError {}
+
+/** A viewer's token was refused (malformed, wrong signature, issuer or audience, expired); says why, for the logs only. */
+export class ViewerRefusedError extends ClaraPulseError {}
+
+/** Pushing a document to a viewer failed for another reason than the viewer having left. */
+export class ViewerPushError extends ClaraPulseError {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}

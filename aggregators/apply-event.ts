@@ -1,9 +1,9 @@
 import type { CanonicalEvent } from '../schemas/canonical-events';
 import type { PulseEvent } from '../schemas/pulse-events';
-import { type ConversationState, type Description, type EntityState, type EscalationState, type UserState, union } from './entity-state';
+import { type ConversationState, type Description, type EntityState, type EscalationState, messageKeyOf, type UserState, union, withKey } from './entity-state';
 import { epochMsOf, minuteOf } from './time';
 
-const newConversation = (id: string): ConversationState => ({ kind: 'conversation', id, starts: [], activity: [], ends: [], messages: {} });
+const newConversation = (id: string): ConversationState => ({ kind: 'conversation', id, starts: [], activity: [], ends: [], messages: [] });
 const newEscalation = (id: string): EscalationState => ({ kind: 'escalation', id, created: [], assigned: [], resolved: [], failed: [] });
 const newUser = (id: string): UserState => ({ kind: 'user', id, conversations: {} });
 
@@ -36,13 +36,9 @@ export function applyEvent(state: EntityState | undefined, event: PulseEvent): E
     case 'message.sent': {
       const c = asConversation(state, event.conversationId);
       const activity = union(c.activity, [minuteOf(at)]);
-      if (c.messages[event.messageId] && activity === c.activity) return c;
-      const message = {
-        at,
-        bot: event.sender === 'bot',
-        ...(event.processingTimeMs !== undefined && { processingTimeMs: event.processingTimeMs }),
-      };
-      return { ...c, activity, messages: c.messages[event.messageId] ? c.messages : { ...c.messages, [event.messageId]: message } };
+      const messages = withKey(c.messages, messageKeyOf(event.messageId));
+      if (messages === c.messages && activity === c.activity) return c;
+      return { ...c, activity, messages };
     }
     case 'escalation.created': {
       const e = asEscalation(state, event.escalationId);

@@ -1,31 +1,19 @@
-/** Counter deltas: item key → counter name → amount. The unit every fold produces. */
-export type ItemDeltas = Map<string, Map<string, number>>;
+import type { CounterKey } from './counters';
 
-export function addDelta(deltas: ItemDeltas, key: string, counter: string, amount: number): void {
+/** Counter deltas by domain counter (aggregators/counters.ts): the unit every fold produces. */
+export type Deltas = Map<CounterKey, number>;
+
+export function addDelta(deltas: Deltas, counter: CounterKey, amount: number): void {
   if (amount === 0) return;
-  let counters = deltas.get(key);
-  if (!counters) {
-    counters = new Map();
-    deltas.set(key, counters);
-  }
-  const next = (counters.get(counter) ?? 0) + amount;
-  if (next === 0) counters.delete(counter);
-  else counters.set(counter, next);
-  if (counters.size === 0) deltas.delete(key);
-}
-
-/** Adds `sign × source` into `target`. */
-export function mergeDeltas(target: ItemDeltas, source: ItemDeltas, sign: 1 | -1 = 1): void {
-  for (const [key, counters] of source) {
-    for (const [counter, amount] of counters) addDelta(target, key, counter, sign * amount);
-  }
+  const next = (deltas.get(counter) ?? 0) + amount;
+  if (next === 0) deltas.delete(counter);
+  else deltas.set(counter, next);
 }
 
 /** `after − before`: what a change of state means for the counters. */
-export function differenceOf(before: ItemDeltas, after: ItemDeltas): ItemDeltas {
-  const result: ItemDeltas = new Map();
-  mergeDeltas(result, after, 1);
-  mergeDeltas(result, before, -1);
+export function differenceOf(before: Deltas, after: Deltas): Deltas {
+  const result: Deltas = new Map(after);
+  for (const [counter, amount] of before) addDelta(result, counter, -amount);
   return result;
 }
 

@@ -1,29 +1,58 @@
-import { addDelta, type ItemDeltas } from './deltas';
+import { addCoverage } from './coverage';
+import {
+  type CounterKey,
+  type DayName,
+  dayCounter,
+  GaugeName,
+  gaugeCounter,
+  MinuteName,
+  minuteCounter,
+  pendingEntryCounter,
+  SERIES_BLOCK_MINUTES,
+  seriesCounter,
+  WINDOW_BLOCK_MINUTES,
+  WindowName,
+  windowCounter,
+} from './counters';
+import { addDelta, type Deltas } from './deltas';
 import type { ConversationState, EntityState, EscalationState, UserState } from './entity-state';
 import { activityOf, earliest } from './entity-state';
-import { addFactDeltas, addMessageDeltas } from './fact-deltas';
-import { Counter, dayKey, ESCALATION_GAUGES_KEY, minuteKey } from './metrics-items';
-import { localDateOf, localDateOfMinute, minuteOf, tenSecondsOf } from './time';
+import { addFactDeltas } from './fact-deltas';
+import { type LabelPolicy, languageLabel, regionLabel } from './labels';
+import { localDateOf, minuteOf, nextLocalDayStartMinute, tenSecondsOf } from './time';
+
+/** What a fold needs to know besides the events. */
+export interface FoldContext {
+  timeZone: string;
+  labels: LabelPolicy;
+}
+
+export const LIVE_WINDOW_MINUTES = 30;
+export const ACTIVE_WINDOW_MINUTES = 5;
 
 /**
  * What one entity adds to the counters, as a pure function of its state. Every counter is the
  * sum of these over all entities, so a change of state is applied as
  * `contributionsOf(after) − contributionsOf(before)`: exact whatever order the events came in.
+ * Windowed counts are difference-array entries (aggregators/coverage.ts), a handful per run of
+ * activity, so a contribution stays small however long the entity lives.
+ *
+ * Messages are not here: a message counts once, when it is first applied (fold-lane.ts).
  */
-export function contributionsOf(state: EntityState | undefined, timeZone: string): ItemDeltas {
-  const deltas: ItemDeltas = new Map();
+export function contributionsOf(state: EntityState | undefined, context: FoldContext): Deltas {
+  const deltas: Deltas = new Map();
   switch (state?.kind) {
     case 'conversation':
-      addConversation(deltas, state, timeZone);
+      addConversation(deltas, state, context);
       break;
     case 'user':
-      addUser(deltas, state, timeZone);
+      addUser(deltas, state, context);
       break;
     case 'escalation':
-      addEscalation(deltas, state, timeZone);
+      addEscalation(deltas, state, context);
       break;
     case 'fact':
-      addFactDeltas(deltas, state.event);
+      addFactDeltas(deltas, state.event, context.labels);
       break;
     case undefined:
       break;
@@ -31,58 +60,79 @@ export function contributionsOf(state: EntityState | undefined, timeZone: string
   return deltas;
 }
 
-/** Minutes whose window of `width` minutes (ending there) holds one of the activity minutes. */
-function windowsCovering(activity: readonly number[], width: number): Set<number> {
-  const minutes = new Set<number>();
-  for (const minute of activity) {
-    for (let offset = 0; offset < width; offset++) minutes.add(minute + offset);
-  }
-  return minutes;
-}
+const adder =
+  (deltas: Deltas, counter: (minute: number) => CounterKey) =>
+  (minute: number, delta: number): void =>
+    addDelta(deltas, counter(minute), delta);
 
-function addConversation(deltas: ItemDeltas, c: ConversationState, timeZone: string): void {
-  // Messages count whether or not the conversation's start is known yet.
-  for (const message of Object.values(c.messages)) addMessageDeltas(deltas, message);
-
+function addConversation(deltas: Deltas, c: ConversationState, { labels }: FoldContext): void {
   const start = earliest(c.starts);
   if (start === undefined) return; // a conversation counts once its start is known
 
   const startMinute = minuteOf(start);
-  addDelta(deltas, minuteKey(startMinute), Counter.startsInTenSeconds(tenSecondsOf(start) - startMinute * 6), 1);
+  addDelta(deltas, minuteCounter(startMinute, MinuteName.startsInTenSeconds(tenSecondsOf(start) - startMinute * 6)), 1);
 
   const activity = activityOf(c);
   const end = earliest(c.ends);
   if (end === undefined) {
-    const language = Counter.liveByLanguage(c.language ?? 'unknown');
-    for (const minute of windowsCovering(activity, 30)) {
-      addDelta(deltas, minuteKey(minute), Counter.live, 1);
-      addDelta(deltas, minuteKey(minute), language, 1);
-    }
+    const language = WindowName.liveByLanguage(languageLabel(labels, c.language));
+    addCoverage(
+      activity,
+      LIVE_WINDOW_MINUTES,
+      SERIES_BLOCK_MINUTES,
+      adder(deltas, (m) => seriesCounter(m, 'live')),
+    );
+    addCoverage(
+      activity,
+      LIVE_WINDOW_MINUTES,
+      WINDOW_BLOCK_MINUTES,
+      adder(deltas, (m) => windowCounter(m, language)),
+    );
   } else {
-    addDelta(deltas, minuteKey(minuteOf(end)), Counter.endedConversations, 1);
-    addDelta(deltas, minuteKey(minuteOf(end)), Counter.endedDurationMs, end - start);
+    addDelta(deltas, minuteCounter(minuteOf(end), MinuteName.endedConversations), 1);
+    addDelta(deltas, minuteCounter(minuteOf(end), MinuteName.endedDurationMs), end - start);
   }
 
-  const region = Counter.activeByRegion(c.region ?? 'unknown');
-  for (const minute of windowsCovering(activity, 5)) {
-    addDelta(deltas, minuteKey(minute), Counter.active, 1);
-    addDelta(deltas, minuteKey(minute), region, 1);
-    addDelta(deltas, dayKey(localDateOfMinute(minute, timeZone)), Counter.activeInMinute(minute), 1);
-  }
+  const region = WindowName.activeByRegion(regionLabel(labels, c.region));
+  addCoverage(
+    activity,
+    ACTIVE_WINDOW_MINUTES,
+    SERIES_BLOCK_MINUTES,
+    adder(deltas, (m) => seriesCounter(m, 'act')),
+  );
+  addCoverage(
+    activity,
+    ACTIVE_WINDOW_MINUTES,
+    WINDOW_BLOCK_MINUTES,
+    adder(deltas, (m) => windowCounter(m, region)),
+  );
 }
 
-function addUser(deltas: ItemDeltas, u: UserState, timeZone: string): void {
-  const shares = Object.values(u.conversations).filter((share) => share.start !== null);
-  if (shares.length === 0) return;
-  const firstSeen = Math.min(...shares.map((share) => share.start!));
-  const firstSeenDate = localDateOf(firstSeen, timeZone);
-  for (const minute of windowsCovering(
-    shares.flatMap((share) => share.activity),
-    5,
-  )) {
-    addDelta(deltas, minuteKey(minute), Counter.uniqueUsers, 1);
-    if (firstSeenDate < localDateOfMinute(minute, timeZone)) addDelta(deltas, minuteKey(minute), Counter.returningUsers, 1);
+function addUser(deltas: Deltas, u: UserState, { timeZone }: FoldContext): void {
+  let firstSeen = Number.POSITIVE_INFINITY;
+  const minutes = new Set<number>();
+  for (const share of Object.values(u.conversations)) {
+    if (share.start === null) continue;
+    firstSeen = Math.min(firstSeen, share.start);
+    for (const minute of share.activity) minutes.add(minute);
   }
+  if (firstSeen === Number.POSITIVE_INFINITY) return;
+  const activity = [...minutes].sort((a, b) => a - b);
+  addCoverage(
+    activity,
+    ACTIVE_WINDOW_MINUTES,
+    WINDOW_BLOCK_MINUTES,
+    adder(deltas, (m) => windowCounter(m, WindowName.uniqueUsers)),
+  );
+  // Returning: the same minutes, from the first one of the day after the user was first seen.
+  const returningFrom = nextLocalDayStartMinute(firstSeen, timeZone);
+  addCoverage(
+    activity,
+    ACTIVE_WINDOW_MINUTES,
+    WINDOW_BLOCK_MINUTES,
+    adder(deltas, (m) => windowCounter(m, WindowName.returningUsers)),
+    returningFrom,
+  );
 }
 
 export type EscalationStatus = 'pending' | 'in_progress' | 'resolved' | 'failed';
@@ -94,28 +144,28 @@ export function statusOf(e: EscalationState): EscalationStatus {
   return 'pending';
 }
 
-function addEscalation(deltas: ItemDeltas, e: EscalationState, timeZone: string): void {
+function addEscalation(deltas: Deltas, e: EscalationState, { timeZone }: FoldContext): void {
   const created = earliest(e.created);
   if (created === undefined) return; // counts once its creation (and priority) is known
+  const priority = e.priority ?? 'low';
 
-  addDelta(deltas, dayKey(localDateOf(created, timeZone)), Counter.escalationsCreated, 1);
+  addDelta(deltas, dayCounter(localDateOf(created, timeZone), 'created'), 1);
   const status = statusOf(e);
   if (status === 'pending') {
-    addDelta(deltas, ESCALATION_GAUGES_KEY, Counter.pending, 1);
-    addDelta(deltas, ESCALATION_GAUGES_KEY, Counter.pendingCreatedAt(created), 1);
+    addDelta(deltas, gaugeCounter(GaugeName.pending), 1);
+    addDelta(deltas, gaugeCounter(GaugeName.pendingInHour(Math.floor(created / 3_600_000))), 1);
+    addDelta(deltas, pendingEntryCounter(created, priority, e.id), 1);
   }
-  if (status === 'in_progress') addDelta(deltas, ESCALATION_GAUGES_KEY, Counter.inProgress, 1);
-  if ((status === 'pending' || status === 'in_progress') && e.priority === 'critical') {
-    addDelta(deltas, ESCALATION_GAUGES_KEY, Counter.criticalOpen, 1);
-  }
+  if (status === 'in_progress') addDelta(deltas, gaugeCounter(GaugeName.inProgress), 1);
+  if ((status === 'pending' || status === 'in_progress') && priority === 'critical') addDelta(deltas, gaugeCounter(GaugeName.criticalOpen), 1);
 
   const resolved = earliest(e.resolved);
-  if (resolved !== undefined) addDelta(deltas, dayKey(localDateOf(resolved, timeZone)), Counter.escalationsResolved, 1);
+  if (resolved !== undefined) addDelta(deltas, dayCounter(localDateOf(resolved, timeZone), 'resolved'), 1);
 
-  const served = Math.min(earliest(e.assigned) ?? Infinity, resolved ?? Infinity);
-  if (served !== Infinity) {
-    const day = dayKey(localDateOf(served, timeZone));
-    addDelta(deltas, day, Counter.escalationsServed, 1);
-    addDelta(deltas, day, Counter.waitMs, served - created);
+  const served = Math.min(earliest(e.assigned) ?? Number.POSITIVE_INFINITY, resolved ?? Number.POSITIVE_INFINITY);
+  if (served !== Number.POSITIVE_INFINITY) {
+    const day = localDateOf(served, timeZone);
+    addDelta(deltas, dayCounter(day, 'servedN'), 1);
+    addDelta(deltas, dayCounter(day, 'waitMs' satisfies DayName), served - created);
   }
 }

@@ -1,5 +1,10 @@
 import type { PulseEvent } from '../schemas/pulse-events';
-import { conversationKey, escalationKey, factKey, userKey } from './metrics-items';
+
+/** Entity keys: the partition key on the internal stream, and the entity's item in the metrics table. */
+export const conversationKey = (id: string): string => `C#${id}`;
+export const escalationKey = (id: string): string => `E#${id}`;
+export const userKey = (id: string): string => `U#${id}`;
+export const factKey = (eventId: string): string => `F#${eventId}`;
 
 /**
  * The entity an event belongs to. It is also the partition key on the internal stream, so all

@@ -1,71 +1,16 @@
-import type { Priority } from '../schemas/canonical-events';
-import type { CanonicalEvent } from '../schemas/canonical-events';
+import { createHash } from 'node:crypto';
 
-/**
- * Entity state as the metrics table keeps it. Every field only grows by union (times and
- * minutes are sorted sets) or is set once, so the state after a set of events is the same
- * whatever order they came in and however often each came.
- */
-export interface MessageFact {
-  at: number; // epoch ms
-  bot: boolean;
-  processingTimeMs?: number;
-}
-
-/** Which event set an entity's descriptive fields: the earliest one, ties broken by eventId. */
-export interface Description {
-  at: number;
-  eventId: string;
-}
-
-export interface ConversationState {
-  kind: 'conversation';
-  id: string;
-  starts: number[]; // epoch ms of each start seen; the earliest is the start
-  activity: number[]; // minutes of messages and activity events (the start's minute is added when read)
-  ends: number[]; // epoch ms of each end seen; the earliest is the end
-  messages: Record<string, MessageFact>; // by messageId: a message counts once
-  describedBy?: Description;
-  language?: string;
-  region?: string;
-  userId?: string;
-}
-
-export interface EscalationState {
-  kind: 'escalation';
-  id: string;
-  created: number[];
-  assigned: number[];
-  resolved: number[];
-  failed: number[];
-  describedBy?: Description;
-  priority?: Priority;
-  conversationId?: string;
-}
-
-/** What one conversation contributes to its user: the newest share it sent. */
-export interface ConversationShare {
-  revision: string;
-  start: number | null;
-  activity: number[];
-}
-
-export interface UserState {
-  kind: 'user';
-  id: string;
-  /** By conversationId. First seen = the earliest start; activity = the union of their minutes. */
-  conversations: Record<string, ConversationShare>;
-}
-
-/** A telemetry fact that came without a sequence number (EventBridge): counted once by its id. */
-export interface FactState {
-  kind: 'fact';
-  id: string;
-  event: CanonicalEvent;
-}
-
-export type EntityState = ConversationState | EscalationState | UserState | FactState;
-export type EntityKind = EntityState['kind'];
+export type {
+  ConversationShare,
+  ConversationState,
+  Description,
+  EntityKind,
+  EntityState,
+  EscalationState,
+  FactState,
+  UserState,
+} from '../schemas/entity-states';
+import type { ConversationState } from '../schemas/entity-states';
 
 /** Sorted union of two sorted sets; returns `a` itself when nothing is new, so callers can spot no-ops. */
 export function union(a: readonly number[], values: readonly number[]): number[] {
@@ -73,6 +18,22 @@ export function union(a: readonly number[], values: readonly number[]): number[]
   if (missing.length === 0) return a as number[];
   return [...new Set([...a, ...missing])].sort((x, y) => x - y);
 }
+
+/** Sorted insert; returns `a` itself when `value` is already there. */
+export function withKey(a: readonly string[], value: string): string[] {
+  let low = 0;
+  let high = a.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (a[mid]! < value) low = mid + 1;
+    else high = mid;
+  }
+  if (a[low] === value) return a as string[];
+  return [...a.slice(0, low), value, ...a.slice(low)];
+}
+
+/** 72 bits of the message id: a conversation's item stays small however long its ids are. */
+export const messageKeyOf = (messageId: string): string => createHash('sha1').update(messageId).digest('base64url').slice(0, 12);
 
 export const earliest = (values: readonly number[]): number | undefined => values[0];
 

@@ -1,13 +1,13 @@
 import type { CanonicalEvent } from '../schemas/canonical-events';
 import type { PulseEvent, UserShare } from '../schemas/pulse-events';
 import { applyEvent } from './apply-event';
-import { addFactDeltas } from './fact-deltas';
-import { differenceOf, type ItemDeltas } from './deltas';
-import { contributionsOf } from './entity-contributions';
-import { entityKeyOf } from './entity-routing';
+import { type Deltas, differenceOf } from './deltas';
+import { contributionsOf, type FoldContext } from './entity-contributions';
+import { entityKeyOf, userKey } from './entity-routing';
 import { activityOf, type ConversationState, earliest, type EntityState } from './entity-state';
-import { userKey } from './metrics-items';
+import { addFactDeltas, addMessageDeltas } from './fact-deltas';
 import { padSequence } from './sequence';
+import { epochMsOf, minuteOf } from './time';
 
 /** One record of a shard: its sequence number and the event it carries. */
 export interface LaneRecord<E = PulseEvent> {
@@ -33,9 +33,16 @@ export interface EntityWrite {
   expectedSeq?: string;
 }
 
+/** The counter deltas of one record: the store applies each at most once per item it touches. */
+export interface CounterUnit {
+  seq: string;
+  /** The minute of the record's event: where the store may keep window entries it caused. */
+  minute: number;
+  deltas: Deltas;
+}
+
 export interface LaneFold {
-  /** Counter deltas per record, so the store can apply each record's share at most once per item. */
-  units: { seq: string; deltas: ItemDeltas }[];
+  units: CounterUnit[];
   /** User shares to pass on (through the internal stream, to the user's own writer), with the record that caused each. */
   forwards: { share: UserShare; seq: string }[];
   entityWrites: EntityWrite[];
@@ -47,11 +54,8 @@ export interface LaneFold {
  * records the state already holds (a retry), and gives each remaining record the counter
  * deltas of the state change it causes. Pure.
  */
-export function foldEntityBatch(records: readonly LaneRecord[], stored: ReadonlyMap<string, StoredEntity>, timeZone: string, lane: string): LaneFold {
-  const current = new Map<
-    string,
-    { before?: EntityState; state?: EntityState; counters: ItemDeltas; appliedSeq?: string; firstSeq?: string; lastSeq?: string }
-  >();
+export function foldEntityBatch(records: readonly LaneRecord[], stored: ReadonlyMap<string, StoredEntity>, context: FoldContext, lane: string): LaneFold {
+  const current = new Map<string, { before?: EntityState; state?: EntityState; counters: Deltas; appliedSeq?: string; firstSeq?: string; lastSeq?: string }>();
   const units: LaneFold['units'] = [];
 
   for (const record of records) {
@@ -62,7 +66,7 @@ export function foldEntityBatch(records: readonly LaneRecord[], stored: Readonly
       const found = stored.get(key);
       entity = {
         ...(found && { before: found.state, state: found.state }),
-        counters: contributionsOf(found?.state, timeZone),
+        counters: contributionsOf(found?.state, context),
         ...(found?.appliedSeq !== undefined && { appliedSeq: found.appliedSeq }),
       };
       current.set(key, entity);
@@ -74,11 +78,20 @@ export function foldEntityBatch(records: readonly LaneRecord[], stored: Readonly
     entity.lastSeq = record.seq;
     entity.firstSeq ??= record.seq;
     if (next === entity.state) continue; // a duplicate: nothing changes
-    const counters = contributionsOf(next, timeZone);
-    const deltas = differenceOf(entity.counters, counters);
+    // A message in a minute the conversation was already active in changes no contribution.
+    const sameContributions =
+      next.kind === 'conversation' &&
+      entity.state?.kind === 'conversation' &&
+      next.activity === entity.state.activity &&
+      next.starts === entity.state.starts &&
+      next.ends === entity.state.ends &&
+      next.describedBy === entity.state.describedBy;
+    const counters = sameContributions ? entity.counters : contributionsOf(next, context);
+    const deltas: Deltas = sameContributions ? new Map() : differenceOf(entity.counters, counters);
+    if (isNewMessage(record.event, entity.state, next)) addMessageDeltas(deltas, record.event);
     entity.state = next;
     entity.counters = counters;
-    if (deltas.size > 0) units.push({ seq: record.seq, deltas });
+    if (deltas.size > 0) units.push({ seq: record.seq, minute: minuteOf(epochMsOf(record.event.occurredAt)), deltas });
   }
 
   const forwards: LaneFold['forwards'] = [];
@@ -103,12 +116,12 @@ export function foldEntityBatch(records: readonly LaneRecord[], stored: Readonly
 }
 
 /** Folds telemetry facts that came straight from a sequenced transport: each record counts once. Pure. */
-export function foldTelemetry(records: readonly LaneRecord<CanonicalEvent>[]): LaneFold {
+export function foldTelemetry(records: readonly LaneRecord<CanonicalEvent>[], context: FoldContext): LaneFold {
   const units: LaneFold['units'] = [];
   for (const record of records) {
-    const deltas: ItemDeltas = new Map();
-    addFactDeltas(deltas, record.event);
-    if (deltas.size > 0) units.push({ seq: record.seq, deltas });
+    const deltas: Deltas = new Map();
+    addFactDeltas(deltas, record.event, context.labels);
+    if (deltas.size > 0) units.push({ seq: record.seq, minute: minuteOf(epochMsOf(record.event.occurredAt)), deltas });
   }
   return { units, forwards: [], entityWrites: [] };
 }
@@ -124,10 +137,10 @@ function userSharesOf(after: EntityState, before: EntityState | undefined, lane:
   const revision = `${lane}|${appliedSeq}`;
   const shares: UserShare[] = [];
   if (previous && previous.userId !== current?.userId) {
-    shares.push(userShare(after.id, previous.userId, revision, null, [], previous.start));
+    shares.push(userShare(after.id, previous.userId, revision, null, [], latestOf(previous)));
   }
   if (current && !(previous && previous.userId === current.userId && previous.start === current.start && sameMinutes(previous.activity, current.activity))) {
-    shares.push(userShare(after.id, current.userId, revision, current.start, current.activity, current.start));
+    shares.push(userShare(after.id, current.userId, revision, current.start, current.activity, latestOf(current)));
   }
   return shares;
 }
@@ -136,6 +149,12 @@ function shareOf(c: ConversationState): { userId: string; start: number; activit
   const start = earliest(c.starts);
   return start === undefined ? undefined : { userId: c.userId ?? c.id, start, activity: activityOf(c) };
 }
+
+/**
+ * A share is timed by the conversation's latest activity: where its change to the user's windows
+ * lies, so the user's writer keeps the entries in the minute item it writes anyway.
+ */
+const latestOf = (share: { start: number; activity: number[] }): number => Math.max(share.start, (share.activity[share.activity.length - 1] ?? 0) * 60_000);
 
 function userShare(conversationId: string, userId: string, revision: string, start: number | null, activity: number[], at: number): UserShare {
   return {
@@ -148,6 +167,12 @@ function userShare(conversationId: string, userId: string, revision: string, sta
     start,
     activity,
   };
+}
+
+/** A message whose key the conversation did not hold yet: it counts now, and never again. */
+function isNewMessage(event: PulseEvent, before: EntityState | undefined, after: EntityState): event is Extract<PulseEvent, { type: 'message.sent' }> {
+  if (event.type !== 'message.sent' || after.kind !== 'conversation') return false;
+  return before?.kind !== 'conversation' || before.messages !== after.messages;
 }
 
 const sameMinutes = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((minute, i) => minute === b[i]);

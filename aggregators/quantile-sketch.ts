@@ -13,9 +13,17 @@ const GAMMA = (1 + RELATIVE_ACCURACY) / (1 - RELATIVE_ACCURACY);
 const LOG_GAMMA = Math.log(GAMMA);
 export const ZERO_BIN = 'z';
 
+/**
+ * The sketch covers 0.1 ms to one hour, about 1,100 bins: a minute item holds at most that many
+ * whatever producers send. A value outside is counted at the nearest end (documented in
+ * docs/semantics.md); a bot reply that took over an hour is reported as one hour.
+ */
+const LOWEST_MS = 0.1;
+const HIGHEST_MS = 3_600_000;
+
 export function binOf(value: number): string {
   if (value <= 0) return ZERO_BIN;
-  return String(Math.ceil(Math.log(value) / LOG_GAMMA));
+  return String(Math.ceil(Math.log(Math.min(HIGHEST_MS, Math.max(LOWEST_MS, value))) / LOG_GAMMA));
 }
 
 function representative(bin: string): number {

@@ -51,3 +51,23 @@ export function localDateOfMinute(minute: number, timeZone: string): string {
 export function assertTimeZone(timeZone: string): void {
   dateFormatter(timeZone);
 }
+
+/** The first minute whose local date is after the local date of `epochMs`: where "today" next begins. */
+const nextDayStarts = new Map<string, number>();
+export function nextLocalDayStartMinute(epochMs: number, timeZone: string): number {
+  const date = localDateOfMinute(minuteOf(epochMs), timeZone);
+  const cacheKey = `${timeZone}|${date}`;
+  const cached = nextDayStarts.get(cacheKey);
+  if (cached !== undefined) return cached;
+  // Dates only grow with time and a local day lasts at most 25 h: search the next 26 hours.
+  let low = minuteOf(epochMs);
+  let high = low + 26 * 60;
+  while (low < high) {
+    const mid = Math.floor((low + high) / 2);
+    if (localDateOfMinute(mid, timeZone) > date) high = mid;
+    else low = mid + 1;
+  }
+  if (nextDayStarts.size > 10_000) nextDayStarts.clear();
+  nextDayStarts.set(cacheKey, low);
+  return low;
+}

@@ -1,12 +1,12 @@
 /**
- * 2. End to end and 3. write cost: the ingest and aggregator functions committing to dynalite,
+ * End to end and write cost: the ingest and aggregator functions committing to dynalite,
  * at several batch sizes, with every DynamoDB request and unit counted; and the naive designs
  * on the same events.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CanonicalEventInput } from '../schemas/canonical-events';
 import { ownCpuSeconds, type ChildEngine } from './engine';
-import { BenchPipeline, DynamoMeter, type MeterCounts } from './harness';
+import { BenchPipeline, costByItem, DynamoMeter, type ItemCost, type MeterCounts } from './harness';
 import { applyNaive, naiveCounters } from './naive';
 import { profiled, type ProfileSummary } from './profile';
 import { median, round, timed } from './stats';
@@ -19,10 +19,8 @@ export interface RunCost {
   writeUnitsPerEvent: number;
   readRequestsPerEvent: number;
   readUnitsPerEvent: number;
-  /** Write requests per event by item kind: M minute, D day, G gauges, C/E/U entities, S freshness. */
-  writesPerEventByItem: Record<string, number>;
-  /** WCU per write request, by item kind (an item of more than 1 KB costs more than one). */
-  writeUnitsPerWriteByItem: Record<string, number>;
+  /** Writes and WCU per event by kind of item (the key's prefix), and WCU per write (an item of more than 1 KB costs more than one). */
+  byItem: Record<string, ItemCost>;
 }
 
 export interface BatchResult extends RunCost {
@@ -61,16 +59,7 @@ const costOf = (events: number, workMs: number, used: MeterCounts, cpuSeconds: n
   writeUnitsPerEvent: round(used.writeUnits / events),
   readRequestsPerEvent: round(used.readRequests / events),
   readUnitsPerEvent: round(used.readUnits / events),
-  writesPerEventByItem: Object.fromEntries(
-    Object.entries(used.writesByItem)
-      .sort()
-      .map(([item, n]) => [item, round(n / events)]),
-  ),
-  writeUnitsPerWriteByItem: Object.fromEntries(
-    Object.entries(used.writesByItem)
-      .sort()
-      .map(([item, n]) => [item, round((used.writeUnitsByItem[item] ?? 0) / n)]),
-  ),
+  byItem: costByItem(used, events, round),
 });
 
 export async function e2eBench(

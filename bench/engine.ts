@@ -3,9 +3,11 @@
  * it: on a 2-core machine the functions get one core and the "DynamoDB" the other. Its CPU time
  * is read from /proc, so the report can tell whether the functions or the engine were busy.
  */
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createTable } from '../local/engines';
 
 export interface ChildEngine {
   endpoint: string;
@@ -54,3 +56,17 @@ export const ownCpuSeconds = (): number => {
   const usage = process.cpuUsage();
   return (usage.user + usage.system) / 1e6;
 };
+
+/**
+ * Creates a table and waits until it is ACTIVE: dynalite answers CreateTable before it marks the
+ * table active, and on a busy machine the first write can get there first.
+ */
+export async function createTableReady(dynamo: DynamoDBClient, tableName: string, keys?: readonly string[]): Promise<void> {
+  await createTable(dynamo, tableName, keys);
+  for (let attempt = 0; attempt < 400; attempt++) {
+    const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`table ${tableName} did not become ACTIVE`);
+}

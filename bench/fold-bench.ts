@@ -1,18 +1,16 @@
 /**
- * 1. Fold: what one core does per event without any I/O — validate the canonical event (zod),
- * then fold it: entity events through `foldEntityBatch` (starting from the states the earlier
- * batches left, as the store would hand them back), telemetry through `foldTelemetry`, and the
- * user shares that the conversations emit through `foldEntityBatch` on the users' lane.
+ * Fold: what one core does per event without any I/O — validate the canonical event (zod),
+ * then fold it as one aggregator lane would: entity events starting from the states the
+ * earlier batches left (as the store would hand them back), telemetry, and the user shares that
+ * the conversations emit, on the users' lane. The fold itself is reached through
+ * `fold-seam.ts`, the bench's one door into `aggregators/`.
  *
- * What an event costs depends on how much its entity already holds (each event recomputes the
- * entity's contributions), so the mix matters: whole conversations (a history of many hours)
- * are the steady state; the first seconds at 10,000 events/s are mostly young conversations.
+ * What an event costs depends on how much its entity already holds, so the mix matters: whole
+ * conversations (a history of many hours) are the steady state; the first seconds at 10,000
+ * events/s are mostly young conversations.
  */
-import { contributionsOf } from '../aggregators/entity-contributions';
-import { isTelemetryFact } from '../aggregators/entity-routing';
-import { foldEntityBatch, foldTelemetry, type LaneRecord, type StoredEntity } from '../aggregators/fold-lane';
 import { canonicalEventSchema, type CanonicalEvent, type CanonicalEventInput } from '../schemas/canonical-events';
-import type { PulseEvent } from '../schemas/pulse-events';
+import { createLaneFold, type LaneFold } from './fold-seam';
 import { profiled, type ProfileSummary } from './profile';
 import { median, nowMs } from './stats';
 
@@ -23,18 +21,10 @@ export interface FoldStages {
   shareFoldMs: number;
 }
 
-/**
- * Folds every event once, in batches, as one aggregator lane would; returns the time per stage,
- * and the entity states it ended with.
- */
-export function foldAll(events: readonly CanonicalEventInput[], batchSize: number, timeZone = 'UTC'): FoldStages & { entities: Map<string, StoredEntity> } {
+/** Folds every event once, in batches, as one aggregator lane would; returns the time per stage, and the lane. */
+export function foldAll(events: readonly CanonicalEventInput[], batchSize: number, timeZone = 'UTC'): FoldStages & { lane: LaneFold } {
   const stages: FoldStages = { validateMs: 0, entityFoldMs: 0, telemetryFoldMs: 0, shareFoldMs: 0 };
-  const entities = new Map<string, StoredEntity>();
-  const users = new Map<string, StoredEntity>();
-  let seq = 10n ** 20n;
-  const keep = (into: Map<string, StoredEntity>, writes: ReturnType<typeof foldEntityBatch>['entityWrites']) => {
-    for (const write of writes) into.set(write.key, { state: write.state, appliedSeq: write.appliedSeq });
-  };
+  const lane = createLaneFold(timeZone);
   for (let i = 0; i < events.length; i += batchSize) {
     let t = nowMs();
     const valid: CanonicalEvent[] = [];
@@ -46,38 +36,23 @@ export function foldAll(events: readonly CanonicalEventInput[], batchSize: numbe
     stages.validateMs += next - t;
     t = next;
 
-    const entityRecords: LaneRecord[] = [];
-    const telemetry: LaneRecord<CanonicalEvent>[] = [];
-    for (const event of valid) (isTelemetryFact(event) ? telemetry : entityRecords).push({ seq: String(seq++), event });
-    const fold = foldEntityBatch(entityRecords, entities, timeZone, 'pulse-events/shardId-0');
-    keep(entities, fold.entityWrites);
+    const entityEvents: CanonicalEvent[] = [];
+    const telemetry: CanonicalEvent[] = [];
+    for (const event of valid) (lane.isTelemetry(event) ? telemetry : entityEvents).push(event);
+    const shares = lane.foldEntities(entityEvents);
     next = nowMs();
     stages.entityFoldMs += next - t;
     t = next;
 
-    foldTelemetry(telemetry);
+    lane.foldTelemetry(telemetry);
     next = nowMs();
     stages.telemetryFoldMs += next - t;
     t = next;
 
-    const shares: LaneRecord<PulseEvent>[] = fold.forwards.map(({ share }) => ({ seq: String(seq++), event: share }));
-    keep(users, foldEntityBatch(shares, users, timeZone, 'pulse-events/shardId-1').entityWrites);
+    lane.foldShares(shares);
     stages.shareFoldMs += nowMs() - t;
   }
-  return { ...stages, entities };
-}
-
-/** How many counters a conversation's contributions hold: what each of its events recomputes, twice. */
-function meanConversationCounters(entities: ReadonlyMap<string, StoredEntity>): number {
-  const sizes: number[] = [];
-  for (const { state } of entities.values()) {
-    if (state.kind !== 'conversation') continue;
-    let counters = 0;
-    for (const item of contributionsOf(state, 'UTC').values()) counters += item.size;
-    sizes.push(counters);
-    if (sizes.length === 5000) break;
-  }
-  return sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length);
+  return { ...stages, lane };
 }
 
 const total = (s: FoldStages) => s.validateMs + s.entityFoldMs + s.telemetryFoldMs + s.shareFoldMs;
@@ -98,7 +73,7 @@ export interface FoldResult {
 export async function foldBench(events: readonly CanonicalEventInput[], reps: number, batchSize = 1000): Promise<FoldResult> {
   foldAll(events.slice(0, Math.min(events.length, 20_000)), batchSize); // warm up the JIT
   const runs = Array.from({ length: reps }, (): FoldStages => {
-    const { entities: _entities, ...stages } = foldAll(events, batchSize);
+    const { lane: _lane, ...stages } = foldAll(events, batchSize);
     return stages;
   });
   const perSec = (ms: number) => Math.round((events.length / ms) * 1000);
@@ -118,7 +93,7 @@ export async function foldBench(events: readonly CanonicalEventInput[], reps: nu
       telemetryFoldMs: share('telemetryFoldMs'),
       shareFoldMs: share('shareFoldMs'),
     },
-    countersPerConversation: Math.round(meanConversationCounters(last.entities)),
+    countersPerConversation: Math.round(last.lane.countersPerConversation()),
     profile,
   };
 }

@@ -1,20 +1,21 @@
 /**
- * 4. Read cost: `GET /admin/realtime` (readDocument: one BatchGetItem of 66 keys, then
- * arithmetic) against the original service's read (Scan every stored event, then compute), over
- * histories of growing size.
+ * Read cost: `GET /admin/realtime` (`readDocument` on the `MetricsStore` port) against the
+ * original service's read (Scan every stored event, then compute), over histories of growing
+ * size, all read at the same instant late in the day (23:55), when "today" is at its fullest.
  *
- * Every history has the same traffic, 10,000 events an hour (a busy hour of ADA Clara, about
- * 500 conversations), and reaches further back as it grows: what a service sees as it keeps
- * running. From 10k events on, the last hour — what the read fetches — is the same. Histories are built with
- * the real functions and store at batch 1000; the raw events of the Scan baseline are written
- * with BatchWriteItem.
+ * Every history has the same traffic (the standard mix at a busy hour's rate) and reaches further
+ * back as it grows: what a service sees as it keeps running. Histories are built with the real
+ * functions and store at batch 1000, the tick running along; the raw events of the Scan baseline
+ * are written with BatchWriteItem. What the read fetches is observed through the port, so the
+ * figures follow whatever items and attributes the store lays out.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ESCALATION_GAUGES_KEY } from '../aggregators/metrics-items';
 import { readDocument } from '../pipeline/read-document';
-import { buildDocument } from '../read-model/build-document';
-import { snapshotKeys } from '../read-model/snapshot-keys';
 import type { RealTimeMetrics } from '../schemas/realtime-metrics';
+import type { MetricsStore } from '../store/metrics-store';
+
+/** What a read fetched, as the observed store returned it (a snapshot's counters count as one item). */
+type StoredItem = Record<string, unknown>;
 import { BenchPipeline, DynamoMeter } from './harness';
 import { standardMix } from './mix';
 import { profiled, type ProfileSummary } from './profile';
@@ -25,6 +26,7 @@ export interface ReadOptions {
   sizes: readonly number[];
   eventsPerHour: number;
   seed: number;
+  /** The read time, and the end of every history. */
   atMs: number;
   reads: number;
   /** Scans per size (a scan of a million events takes a while). */
@@ -34,21 +36,24 @@ export interface ReadOptions {
 }
 
 export interface ReadResult {
+  atIso: string;
+  reads: number;
   sizes: SizeResult[];
-  /** Where the read's time goes, on the largest history: fetching the 66 items, building the document. */
+  /** Where a read's time goes, on the largest history: in the store's calls (fetching), and the rest (building the document). */
   fetchP50Ms: number;
   buildP50Ms: number;
-  /** What one read fetches: items as JSON, and their attributes. */
-  fetchedKb: number;
-  fetchedAttributes: number;
-  /** KB of what one read fetches, by kind of attribute: w: lane watermarks, h: sketch bins, a: day minutes, fn: functions… */
-  fetchedKbByKind: Record<string, number>;
+  /** What one read fetches on the largest history: items, KB as JSON, attributes. */
+  fetched: { items: number; kb: number; attributes: number };
+  /** KB of what one read fetches, by the attribute name's prefix (up to the first `:`). */
+  fetchedKbByAttribute: Record<string, number>;
+  /** KB of what one read fetches, by the item key's prefix (up to the first `#` or `:`). */
+  fetchedKbByItem: Record<string, number>;
+  /** The largest items one read fetches. */
+  largestItems: { key: string; kb: number }[];
   /** CPU profile of the read loop in the reading process (the engine's share is in engineCpuMsPerRead). */
   profile: ProfileSummary;
   /** dynalite's CPU time per read. */
   engineCpuMsPerRead: number;
-  /** The read at the end of a day (today's item then holds all 1440 minutes), on the largest history. */
-  endOfDay: { atIso: string; readP50Ms: number; readP95Ms: number; readUnitsPerRead: number };
 }
 
 export interface SizeResult {
@@ -59,15 +64,14 @@ export interface SizeResult {
   readP95Ms: number;
   readRequestsPerRead: number;
   readUnitsPerRead: number;
+  /** The largest item a read fetches from this history, and all they fetch (KB as JSON). */
+  largestItem: { key: string; kb: number };
+  fetchedKb: number;
   scans: number;
   scanReadP50Ms: number;
   scanReadP95Ms: number;
   scanRequestsPerRead: number;
   scanReadUnitsPerRead: number;
-  /** p95 of fetching the 65 other items (no G#escalations, no document). */
-  fetchWithoutGaugesP95Ms: number;
-  /** The escalation gauge item after the history: the one counter item that never expires. */
-  gaugeItem: { kb: number; pendingCounters: number; zeroPendingCounters: number; watermarks: number };
   /** Numbers on which the design's document and the Scan baseline's computation disagree. */
   disagreements: string[];
 }
@@ -80,77 +84,68 @@ export interface ReadEngines {
   rawMeter: DynamoMeter;
 }
 
+interface History {
+  size: number;
+  historyHours: number;
+  buildEventsPerSec: number;
+  pipeline: BenchPipeline;
+  /** The numbers computed from the raw events. */
+  expected: NaiveNumbers;
+  observed: ReturnType<typeof observe>;
+}
+
 export async function readBench({ dynamo, meter, rawDynamo, rawMeter }: ReadEngines, options: ReadOptions): Promise<ReadResult> {
-  const built = [];
+  const built: History[] = [];
   for (const size of options.sizes) {
     const events = standardMix({ seed: options.seed, count: size, endMs: options.atMs, eventsPerSecond: options.eventsPerHour / 3600 });
     const historyHours = (options.atMs - Date.parse(events[0]!.occurredAt)) / 3_600_000;
     const pipeline = await BenchPipeline.create({ dynamo, tableName: `read-${size}`, nowMs: options.atMs, clockFollowsEvents: true });
     // The raw table is written meanwhile (dynalite has a core of its own): the build rate is a by-product, not a figure.
     const [build] = await Promise.all([timed(() => pipeline.process(events, 1000)), writeRawEvents(rawDynamo, `raw-${size}`, events)]);
-    const buildEventsPerSec = size / ((build.ms - pipeline.stats.producerMs) / 1000);
-    log(`read: ${size} events (${historyHours.toFixed(1)} h) built through the functions at ${Math.round(buildEventsPerSec)} events/s, and as raw items`);
+    const buildEventsPerSec = size / ((build.ms - pipeline.stats.producerMs - pipeline.stats.tickMs) / 1000);
+    log(`   read: ${size} events (${historyHours.toFixed(1)} h) built through the functions at ${Math.round(buildEventsPerSec)} events/s, and as raw items`);
     const expected = naiveNumbers(events, options.atMs);
-    const gauges = (await pipeline.store.getItems([ESCALATION_GAUGES_KEY])).get(ESCALATION_GAUGES_KEY) ?? {};
-    const gaugeItem = {
-      kb: round(JSON.stringify(gauges).length / 1024),
-      pendingCounters: Object.keys(gauges).filter((name) => name.startsWith('p:')).length,
-      zeroPendingCounters: Object.entries(gauges).filter(([name, value]) => name.startsWith('p:') && value === 0).length,
-      watermarks: Object.keys(gauges).filter((name) => name.startsWith('w:')).length,
-    };
-    built.push({ size, historyHours, buildEventsPerSec, pipeline, expected, gaugeItem });
+    built.push({ size, historyHours, buildEventsPerSec, pipeline, expected, observed: observe(pipeline.store) });
   }
+  const read = (entry: History, store: MetricsStore = entry.pipeline.store) => readDocument(store, entry.pipeline.settings, options.atMs);
 
   // The design's read, sizes interleaved so that noise falls on all of them alike.
-  for (const { pipeline } of built) for (let i = 0; i < 20; i++) await readDocument(pipeline.store, pipeline.settings, options.atMs);
+  for (const entry of built) for (let i = 0; i < 20; i++) await read(entry);
   const reads = new Map<number, number[]>(built.map(({ size }) => [size, []]));
   const readUsage = new Map<number, { requests: number; units: number }>(built.map(({ size }) => [size, { requests: 0, units: 0 }]));
   const documents = new Map<number, RealTimeMetrics>();
   const engineBefore = options.engineCpuSeconds();
   for (let r = 0; r < options.reads; r++) {
-    for (const { size, pipeline } of built) {
+    for (const entry of built) {
       const before = meter.snapshot();
-      const { result, ms } = await timed(() => readDocument(pipeline.store, pipeline.settings, options.atMs));
+      const { result, ms } = await timed(() => read(entry));
       const used = DynamoMeter.since(before, meter.snapshot());
-      reads.get(size)!.push(ms);
-      readUsage.get(size)!.requests += used.readRequests;
-      readUsage.get(size)!.units += used.readUnits;
-      documents.set(size, result);
+      reads.get(entry.size)!.push(ms);
+      readUsage.get(entry.size)!.requests += used.readRequests;
+      readUsage.get(entry.size)!.units += used.readUnits;
+      documents.set(entry.size, result);
     }
   }
   const engineCpuMsPerRead = ((options.engineCpuSeconds() - engineBefore) * 1000) / (options.reads * built.length);
 
-  // The same fetch without G#escalations, the one counter item that never expires: does the rest grow with history?
-  const withoutGauges = new Map<number, number[]>(built.map(({ size }) => [size, []]));
-  const keys = snapshotKeys(options.atMs, 'UTC').filter((key) => key !== ESCALATION_GAUGES_KEY);
-  for (let r = 0; r < options.reads; r++) {
-    for (const { size, pipeline } of built) withoutGauges.get(size)!.push((await timed(() => pipeline.store.getItems(keys))).ms);
-  }
-
-  const largest = built[built.length - 1]!.pipeline;
+  // Where the time goes, and what is fetched: the same reads through an observed store.
   const fetchMs: number[] = [];
   const buildMs: number[] = [];
-  let fetchedKb = 0;
-  let attributes = 0;
-  let kbByKind: Record<string, number> = {};
+  const largest = built[built.length - 1]!;
   for (let r = 0; r < options.reads; r++) {
-    const fetched = await timed(() => largest.store.getItems(snapshotKeys(options.atMs, largest.settings.timeZone)));
-    const started = nowMs();
-    buildDocument(fetched.result, options.atMs, largest.settings);
-    buildMs.push(nowMs() - started);
-    fetchMs.push(fetched.ms);
-    fetchedKb = JSON.stringify([...fetched.result.values()]).length / 1024;
-    attributes = [...fetched.result.values()].reduce((sum, item) => sum + Object.keys(item).length, 0);
-    kbByKind = sizeByKind(fetched.result.values());
+    const { ms } = await timed(() => read(largest, largest.observed.store));
+    const inStore = largest.observed.take();
+    fetchMs.push(inStore.ms);
+    buildMs.push(ms - inStore.ms);
+  }
+  const fetchedBySize = new Map<number, Map<string, StoredItem>>();
+  for (const entry of built) {
+    await read(entry, entry.observed.store);
+    fetchedBySize.set(entry.size, entry.observed.take().items);
   }
   const { profile } = await profiled(async () => {
-    for (let r = 0; r < options.reads; r++) await readDocument(largest.store, largest.settings, options.atMs);
+    for (let r = 0; r < options.reads; r++) await read(largest);
   });
-  const endOfDayMs = Math.floor(options.atMs / 86_400_000) * 86_400_000 - 30_000;
-  const endOfDay: number[] = [];
-  const endOfDayBefore = meter.snapshot();
-  for (let r = 0; r < options.reads; r++) endOfDay.push((await timed(() => readDocument(largest.store, largest.settings, endOfDayMs))).ms);
-  const endOfDayUnits = DynamoMeter.since(endOfDayBefore, meter.snapshot()).readUnits / options.reads;
 
   const scans = new Map<number, { ms: number[]; requests: number; units: number; numbers?: NaiveNumbers }>(
     built.map(({ size }) => [size, { ms: [], requests: 0, units: 0 }]),
@@ -167,13 +162,14 @@ export async function readBench({ dynamo, meter, rawDynamo, rawMeter }: ReadEngi
       entry.requests += used.readRequests;
       entry.units += used.readUnits;
       entry.numbers = result.numbers;
-      log(`read: Scan of ${size} events: ${Math.round(ms)} ms (${result.pages} pages, scan ${Math.round(result.scanMs)} ms)`);
+      log(`   read: Scan of ${size} events: ${Math.round(ms)} ms (${result.pages} pages, scan ${Math.round(result.scanMs)} ms)`);
     }
   }
 
-  const sizes = built.map(({ size, historyHours, buildEventsPerSec, expected, gaugeItem }) => {
+  const sizes = built.map(({ size, historyHours, buildEventsPerSec, expected }): SizeResult => {
     const scan = scans.get(size)!;
     const usage = readUsage.get(size)!;
+    const items = fetchedBySize.get(size)!;
     return {
       events: size,
       historyHours: round(historyHours),
@@ -182,49 +178,101 @@ export async function readBench({ dynamo, meter, rawDynamo, rawMeter }: ReadEngi
       readP95Ms: round(percentile(reads.get(size)!, 95)),
       readRequestsPerRead: usage.requests / options.reads,
       readUnitsPerRead: round(usage.units / options.reads),
+      largestItem: largestItems(items, 1)[0] ?? { key: '-', kb: 0 },
+      fetchedKb: round(kbOf([...items.values()])),
       scans: scan.ms.length,
       scanReadP50Ms: round(median(scan.ms)),
       scanReadP95Ms: round(percentile(scan.ms, 95)),
       scanRequestsPerRead: round(scan.requests / scan.ms.length),
       scanReadUnitsPerRead: round(scan.units / scan.ms.length),
-      fetchWithoutGaugesP95Ms: round(percentile(withoutGauges.get(size)!, 95)),
-      gaugeItem,
       disagreements: [...compare(documents.get(size)!, expected), ...compare(documents.get(size)!, scan.numbers!).map((d) => `scan: ${d}`)],
     };
   });
+  const items = fetchedBySize.get(largest.size)!;
   return {
+    atIso: new Date(options.atMs).toISOString(),
+    reads: options.reads,
     sizes,
     fetchP50Ms: round(median(fetchMs)),
     buildP50Ms: round(median(buildMs)),
-    fetchedKb: round(fetchedKb),
-    fetchedAttributes: attributes,
-    fetchedKbByKind: kbByKind,
+    fetched: {
+      items: items.size,
+      kb: round(kbOf([...items.values()])),
+      attributes: [...items.values()].reduce((sum, item) => sum + Object.keys(item).length, 0),
+    },
+    fetchedKbByAttribute: kbBy(
+      [...items.values()].flatMap((item) => Object.entries(item)),
+      ([name]) => prefixOf(name, /:/),
+      ([name, value]) => name.length + JSON.stringify(value).length,
+    ),
+    fetchedKbByItem: kbBy(
+      [...items],
+      ([key]) => prefixOf(key, /[#:]/),
+      ([, item]) => JSON.stringify(item).length,
+    ),
+    largestItems: largestItems(items, 5),
     profile,
     engineCpuMsPerRead: round(engineCpuMsPerRead),
-    endOfDay: {
-      atIso: new Date(endOfDayMs).toISOString(),
-      readP50Ms: round(median(endOfDay)),
-      readP95Ms: round(percentile(endOfDay, 95)),
-      readUnitsPerRead: round(endOfDayUnits),
+  };
+}
+
+/**
+ * The store as the read sees it, with the time spent in its calls and the items they returned
+ * recorded: whatever methods the port has, a call is "fetching" and the rest of a read is
+ * building the document.
+ */
+function observe(store: MetricsStore) {
+  let ms = 0;
+  let items = new Map<string, StoredItem>();
+  const observed = new Proxy(store, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target) as unknown;
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        const started = nowMs();
+        const result: unknown = await value.apply(target, args);
+        ms += nowMs() - started;
+        if (result instanceof Map)
+          for (const [key, item] of result) if (typeof key === 'string' && typeof item === 'object') items.set(key, item as StoredItem);
+        const counters = (result as { counters?: unknown } | undefined)?.counters;
+        if (counters instanceof Map) items.set(`${String(property)}#counters`, Object.fromEntries(counters));
+        return result;
+      };
+    },
+  });
+  return {
+    store: observed,
+    /** What the calls since the last take cost and returned. */
+    take: () => {
+      const taken = { ms, items };
+      ms = 0;
+      items = new Map();
+      return taken;
     },
   };
 }
 
-/** Bytes (name + JSON value) of the fetched attributes, by their prefix. */
-function sizeByKind(items: Iterable<Record<string, unknown>>): Record<string, number> {
-  const bytes: Record<string, number> = {};
-  for (const item of items) {
-    for (const [name, value] of Object.entries(item)) {
-      const kind = /^(w|h|a|p|fn|lv|ar|s10|since|ddb):/.exec(name)?.[1] ?? 'other';
-      bytes[kind] = (bytes[kind] ?? 0) + name.length + JSON.stringify(value).length;
-    }
-  }
+const kbOf = (value: unknown): number => JSON.stringify(value).length / 1024;
+const prefixOf = (name: string, separator: RegExp): string => {
+  const parts = name.split(separator);
+  return parts.length > 1 ? `${parts[0]}${name[parts[0]!.length]}` : 'other';
+};
+
+function kbBy<T>(entries: readonly T[], kind: (entry: T) => string, bytes: (entry: T) => number): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const entry of entries) total[kind(entry)] = (total[kind(entry)] ?? 0) + bytes(entry);
   return Object.fromEntries(
-    Object.entries(bytes)
+    Object.entries(total)
       .sort((a, b) => b[1] - a[1])
-      .map(([kind, n]) => [`${kind}${kind === 'other' ? '' : ':'}`, round(n / 1024)]),
+      .map(([k, n]) => [k, round(n / 1024)]),
   );
 }
+
+const largestItems = (items: ReadonlyMap<string, StoredItem>, count: number): { key: string; kb: number }[] =>
+  [...items]
+    .map(([key, item]) => ({ key, kb: round(kbOf(item)) }))
+    .sort((a, b) => b.kb - a.kb)
+    .slice(0, count);
 
 /** The numbers both reads compute, side by side. */
 function compare(document: RealTimeMetrics, naive: NaiveNumbers): string[] {

@@ -1,99 +1,172 @@
-/** bench/results.md: the figures against their targets, the baselines beside them, and what bounds the misses. */
+/** bench/results.md: issue 9's figures against their targets, the baselines beside them, and the breakdowns behind them. */
+import type { ItemCost } from './harness';
+import type { QuietWindow } from './quiet-bench';
 import type { BenchResults } from './run';
+import { TARGETS, type TargetKey } from './targets';
 
 const n = (value: number): string => (Number.isFinite(value) ? value.toLocaleString('en-US', { maximumFractionDigits: value >= 100 ? 0 : 3 }) : 'n/a');
 const ms = (value: number): string => `${n(value)} ms`;
-const met = (ok: boolean): string => (ok ? 'met' : '**missed**');
 const pct = (share: number): string => `${share < 0.01 ? (share * 100).toFixed(1) : Math.round(share * 100)} %`;
 const times = (ratio: number): string => `${ratio >= 10 ? Math.round(ratio).toLocaleString('en-US') : ratio.toFixed(1)}×`;
 const label = (size: number): string => (size >= 1_000_000 ? `${size / 1_000_000}M` : `${size / 1000}k`);
+const list = (record: Record<string, number>, unit = ''): string =>
+  Object.entries(record)
+    .map(([k, v]) => `${k} ${n(v)}${unit}`)
+    .join(', ');
 const areas = (profile: { areas: Record<string, number> }, count = 5): string =>
   Object.entries(profile.areas)
     .slice(0, count)
     .map(([area, share]) => `${area} ${pct(share)}`)
     .join(', ');
+const verdict = (met: boolean | null): string => (met === null ? '' : met ? 'met' : '**missed**');
+
+/** What each target figure is set against, measured in the same run. */
+const BASELINES: Record<TargetKey, (r: BenchResults) => string> = {
+  quietLateDayWcuPerEvent: (r) => `naive counters on the same events: ${n(r.naiveQuietLateDayWcuPerEvent)}`,
+  quietEarlyDayWcuPerEvent: (r) => `naive counters on the same events: ${n(r.naiveQuietEarlyDayWcuPerEvent)}`,
+  wcuPerEventBatch100: (r) => `naive counters: ${n(r.naiveWcuPerEvent)} (${times(r.naiveWcuPerEvent / r.wcuPerEventBatch100)})`,
+  wcuPerEventBatch1000: (r) => `naive counters: ${n(r.naiveWcuPerEvent)}`,
+  naiveToBatch1000WcuRatio: (r) => `per-record idempotency ÷ batch 1000: ${times(r.idempotentWcuPerEvent / r.wcuPerEventBatch1000)}`,
+  e2eEventsPerSecBatch100: (r) => `naive counters: ${n(r.naiveEventsPerSec)}`,
+  e2eEventsPerSec: (r) => `naive counters: ${n(r.naiveEventsPerSec)}`,
+  foldEventsPerSec: () => '—',
+  readP95MsLateDay1M: (r) => `Scan + compute: ${ms(r.scanReadP95MsLateDay1M)} (${times(r.scanToDesignReadP95Ratio)})`,
+  readUnitsPerRead: (r) => {
+    const largest = r.details.read.sizes[r.details.read.sizes.length - 1]!;
+    return `Scan: ${n(largest.scanReadUnitsPerRead)}`;
+  },
+  readRequestsPerRead: (r) => `Scan: ${r.details.read.sizes.map((s) => `${n(s.scanRequestsPerRead)} at ${label(s.events)}`).join(', ')}`,
+  freshnessP95Ms: () => '—',
+  naiveWcuPerEvent: (r) => `per-record idempotency: ${n(r.idempotentWcuPerEvent)}`,
+};
+
+function quietTable(late: QuietWindow, early: QuietWindow): string[] {
+  const kinds = [...new Set([...Object.keys(late.byItem), ...Object.keys(early.byItem)])];
+  const cells = (cost: ItemCost | undefined) =>
+    cost
+      ? `${n(cost.writesPerEvent)} | ${n(cost.wcuPerWrite)} | ${n(cost.wcuPerEvent)}${cost.refusedPerEvent > 0 ? ` (${n(cost.refusedPerEvent)} refused)` : ''}`
+      : '— | — | —';
+  return [
+    '| item (key prefix) | writes / event at 23:55 | WCU / write | WCU / event | writes / event at 00:55 | WCU / write | WCU / event |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...kinds.map((kind) => `| ${kind} | ${cells(late.byItem[kind])} | ${cells(early.byItem[kind])} |`),
+    `| **all** | ${n(late.writeRequestsPerEvent)} | ${n(late.wcuPerEvent / late.writeRequestsPerEvent)} | **${n(late.wcuPerEvent)}** | ${n(early.writeRequestsPerEvent)} | ${n(early.wcuPerEvent / early.writeRequestsPerEvent)} | **${n(early.wcuPerEvent)}** |`,
+  ];
+}
 
 export function renderMarkdown(r: BenchResults): string {
   const d = r.details;
-  const batches = d.e2e.batches;
+  const quiet = d.quiet;
+  const batches = d.writes.e2e.batches;
   const sizes = d.read.sizes;
-  const largest = sizes[sizes.length - 1]!;
-  const b1000 = batches.find((b) => b.batchSize === 1000)!;
-  const writeRatio = r.naiveWriteRequestsPerEvent / r.writeRequestsPerEvent;
+  const largestBatch = batches[batches.length - 1]!;
   const lines = [
     '# Clara Pulse benchmark results',
     '',
     `\`npm run bench${r.quick ? ' -- --quick' : ''}\` (seed ${r.seed}) on ${r.machine.cpus} × ${r.machine.cpuModel.trim()}, ${r.machine.memoryGb} GiB, Node ${r.machine.node}; ` +
-      `${r.ranAt.slice(0, 16).replace('T', ' ')} UTC, ${Math.round(r.durationSeconds / 60)} min${r.quick ? ` (quick: smaller runs, read histories of ${sizes.map((s) => label(s.events)).join('/')})` : ''}.`,
-    "Engines on 127.0.0.1: dynalite in a child process (its own core; the Scan baseline's raw events in a second one), the functions in the bench process. Medians of repeated runs; " +
-      'every baseline ran in the same process, on the same engine. Machines like this are noisy: read ratios, not absolute numbers.',
+      `${r.ranAt.slice(0, 16).replace('T', ' ')} UTC, ${Math.round(r.durationSeconds / 60)} min${r.quick ? ' (quick: smaller runs and histories, see the notes)' : ''}. ` +
+      'Every baseline ran in the same process, on the same engine. Machines like this are noisy: read ratios, not absolute numbers.',
     '',
-    '| # | figure | target | Clara Pulse | naive baseline, same run | |',
+    "## Issue 9's targets",
+    '',
+    '| key | figure | target | Clara Pulse | baseline, same run | |',
     '| --- | --- | --- | --- | --- | --- |',
-    `| 1 | validate + fold, events/s, one core | ≥ 1,000,000 | ${n(r.foldEventsPerSec)} | — | ${met(r.foldEventsPerSec >= 1e6)} |`,
+    ...TARGETS.map(
+      (t) => `| \`${t.key}\` | ${t.figure} | ${r.verdicts[t.key].target} | ${n(r[t.key])} | ${BASELINES[t.key](r)} | ${verdict(r.verdicts[t.key].met)} |`,
+    ),
+    '',
+    '## The quiet regime: a busy ADA Clara hour, batch 3',
+    '',
+    `${n(quiet.historyHours)} h of the standard mix at 9,600 events/h (${n(quiet.historyEvents)} events with the hour after midnight) folded at batch ${quiet.setupBatchSize} on ` +
+      `${quiet.telemetryShards} + ${quiet.pulseShards} shards without metering; metered: ${quiet.late.events} events ${quiet.late.startsAt.slice(11, 19)}–${quiet.late.endsAt.slice(11, 19)} ` +
+      `and ${quiet.early.events} events ${quiet.early.startsAt.slice(11, 19)}–${quiet.early.endsAt.slice(11, 19)}, batch ${quiet.late.batchSize}. ` +
+      "Writes, WCU per write (the item's billed size) and WCU per event by kind of item; a refused conditional write is billed 1 WCU and counted in both.",
+    '',
+    ...quietTable(quiet.late, quiet.early),
+    '',
+    `Per event at 23:55 / 00:55: ${n(quiet.late.invocationsPerEvent)} / ${n(quiet.early.invocationsPerEvent)} invocations, ` +
+      `${n(quiet.late.readRequestsPerEvent)} / ${n(quiet.early.readRequestsPerEvent)} read requests (${n(quiet.late.rcuPerEvent)} / ${n(quiet.early.rcuPerEvent)} RCU). ` +
+      `Naive counters on the same events: ${n(quiet.late.naive.writeRequestsPerEvent)} / ${n(quiet.early.naive.writeRequestsPerEvent)} writes, ${n(quiet.late.naive.wcuPerEvent)} / ${n(quiet.early.naive.wcuPerEvent)} WCU per event.`,
+    '',
+    '## Write cost and throughput at 10,000 events/s',
+    '',
+    '| batch | end to end, events/s | write requests / event | WCU / event | naive counters: WCU / event | naive ÷ Clara Pulse (WCU) | RCU / event | invocations / 1k events |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...batches.map(
       (b) =>
-        `| 2 | end to end (functions → commit on dynalite), events/s, batch ${b.batchSize}${b.batchSize === 100 ? ' (deployed)' : ''} | ≥ 20,000 | ${n(b.eventsPerSec)} | naive counters: ${n(r.naiveEventsPerSec)} | ${met(b.eventsPerSec >= 20_000)} |`,
+        `| ${b.batchSize}${b.batchSize === 100 ? ' (deployed)' : ''} | ${n(b.eventsPerSec)} | ${n(b.writeRequestsPerEvent)} | ${n(b.writeUnitsPerEvent)} | ${n(r.naiveWcuPerEvent)} | ${times(r.naiveWcuPerEvent / b.writeUnitsPerEvent)} | ${n(b.readUnitsPerEvent)} | ${n(b.invocationsPerKiloEvent)} |`,
     ),
-    ...batches.map(
-      (b) =>
-        `| 3 | DynamoDB write requests / event, 10k events/s, batch ${b.batchSize} (WCU / event) | ≤ 0.1, 50× below naive | ${n(b.writeRequestsPerEvent)} (${n(b.writeUnitsPerEvent)}) | ${n(r.naiveWriteRequestsPerEvent)} (${n(r.naiveWriteUnitsPerEvent)}): ${times(r.naiveWriteRequestsPerEvent / b.writeRequestsPerEvent)} | ${met(b.writeRequestsPerEvent <= 0.1 && r.naiveWriteRequestsPerEvent / b.writeRequestsPerEvent >= 50)} |`,
-    ),
-    `| 3 | write requests / event, a busy ADA Clara hour (${n(9600)} events/h, 1 s batching window → batch ${d.lowRate.batchSize}) (WCU / event) | — | ${n(r.busyHourWriteRequestsPerEvent)} (${n(r.busyHourWriteUnitsPerEvent)}) | ${n(r.naiveWriteRequestsPerEvent)} (${n(r.naiveWriteUnitsPerEvent)}) | |`,
-    `| 3 | per-record idempotency (conditional put per event + naive counters): write requests / event (WCU) | — | — | ${n(r.idempotentWriteRequestsPerEvent)} (${n(r.idempotentWriteUnitsPerEvent)}) | |`,
-    `| 4 | read requests per GET /admin/realtime | ≤ 2 | ${n(r.readRequestsPerRead)} | Scan: ${sizes.map((s) => `${n(s.scanRequestsPerRead)} at ${label(s.events)}`).join(', ')} | ${met(r.readRequestsPerRead <= 2)} |`,
+    '',
+    `- Per-record idempotency (a conditional put per event, then the naive counters): ${n(r.idempotentWriteRequestsPerEvent)} writes, ${n(r.idempotentWcuPerEvent)} WCU per event. ` +
+      `Naive counters: ${n(r.naiveWriteRequestsPerEvent)} writes per event (${n(d.writes.naive.perEventItemWriteRequestsPerEvent)} if each event merged its counters per item).`,
+    `- WCU per event by item at batch ${largestBatch.batchSize}: ${list(Object.fromEntries(Object.entries(largestBatch.byItem).map(([k, v]) => [k, v.wcuPerEvent])))}; ` +
+      `WCU per write: ${list(Object.fromEntries(Object.entries(largestBatch.byItem).map(([k, v]) => [k, v.wcuPerWrite])))}.`,
+    `- At batch ${largestBatch.batchSize} the functions' process used ${n(largestBatch.functionsCpuShare)} core(s), dynalite ${n(largestBatch.engineCpuShare)}; ` +
+      `${ms(largestBatch.functionsCpuMsPerRequest)} of the functions' CPU per DynamoDB request. CPU profile of the functions (self time): ${areas(d.writes.e2e.profile, 6)}.`,
+    `- Mix at 10,000 events/s: ${Object.entries(d.writes.mix)
+      .map(([type, share]) => `${type} ${pct(share)}`)
+      .join(', ')}.`,
+    '',
+    `## Reads at ${d.read.atIso.slice(11, 16)}`,
+    '',
+    '| history | hours | p50 | p95 | RCU / read | requests / read | largest item fetched | Scan + compute p50 / p95 | Scan RCU | Scan ÷ Clara Pulse (p95) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...sizes.map(
       (s) =>
-        `| 4 | read p50 / p95, ${label(s.events)} events of history (${n(s.historyHours)} h) | p95 ≤ 10 ms | ${ms(s.readP50Ms)} / ${ms(s.readP95Ms)} | Scan + compute: ${ms(s.scanReadP50Ms)} / ${ms(s.scanReadP95Ms)} (${s.scans} scans) | ${met(s.readP95Ms <= 10)} |`,
+        `| ${label(s.events)} | ${n(s.historyHours)} | ${ms(s.readP50Ms)} | ${ms(s.readP95Ms)} | ${n(s.readUnitsPerRead)} | ${n(s.readRequestsPerRead)} | ${s.largestItem.key} (${n(s.largestItem.kb)} KB) | ` +
+        `${ms(s.scanReadP50Ms)} / ${ms(s.scanReadP95Ms)} (${s.scans} scans) | ${n(s.scanReadUnitsPerRead)} | ${times(s.scanReadP95Ms / s.readP95Ms)} |`,
     ),
-    `| 4 | read p95 at ${label(largest.events)} ÷ read p95 at 10k | ≤ 1.2 | ${n(r.readP95RatioLargestTo10k)} | Scan: ${n(largest.scanReadP95Ms / sizes.find((s) => s.events === 10_000)!.scanReadP95Ms)}; Scan ÷ Clara Pulse at ${label(largest.events)}: ${times(r.scanToDesignReadP95RatioLargest)} | ${met(r.readP95RatioLargestTo10k <= 1.2)} |`,
-    `| 5 | freshness: producer write → visible in the document, p50 / p95 (${d.freshness.probes} probes, local stack) | p95 ≤ 2 s | ${ms(r.freshnessP50Ms)} / ${ms(r.freshnessP95Ms)} | — | ${met(r.freshnessP95Ms <= 2000)} |`,
-    `| 6 | peak RSS: fold / handler invocations, batch 1000 (process of its own) | — | ${n(r.foldPeakRssMb)} MB / ${n(r.handlerPeakRssMb)} MB | — | |`,
     '',
-    '## Details',
+    `- ${d.read.reads} reads per history. On the largest: ${n(d.read.fetched.items)} items fetched (${n(d.read.fetched.kb)} KB as JSON, ${n(d.read.fetched.attributes)} attributes); ` +
+      `in the store's calls ${ms(d.read.fetchP50Ms)} p50, building the document ${ms(d.read.buildP50Ms)} p50; dynalite spends ${ms(d.read.engineCpuMsPerRead)} of CPU per read.`,
+    `- KB fetched by kind of item: ${list(d.read.fetchedKbByItem)}; by attribute prefix: ${list(d.read.fetchedKbByAttribute)}. ` +
+      `Largest items: ${d.read.largestItems.map((item) => `${item.key} ${n(item.kb)} KB`).join(', ')}.`,
+    `- CPU profile of the reading process (self time): ${areas(d.read.profile, 5)}.`,
+    `- Design and Scan baseline agree on every number both compute${sizes.some((s) => s.disagreements.length > 0) ? ` EXCEPT: ${sizes.flatMap((s) => s.disagreements.map((x) => `${label(s.events)} ${x}`)).join('; ')}` : ''}.`,
     '',
-    `- **Mix** (the standard ADA Clara mix, bench/mix.ts, at 10,000 events/s): ${Object.entries(d.mix)
-      .map(([type, share]) => `${type} ${pct(share)}`)
-      .join(', ')}; system.sample is 3 hosts every 10 s.`,
-    `- **Fold** of whole conversations (${n(d.fold.events)} events over many hours, batch 100); young conversations (${n(d.youngFold.events)} events, the first seconds at 10,000 events/s, batch 1000): ${n(d.youngFold.eventsPerSec)} events/s. ` +
-      `Validation alone ${n(d.fold.validateOnlyPerSec)} events/s, fold alone ${n(d.fold.foldOnlyPerSec)} events/s. ` +
-      `Time: validate ${pct(d.fold.stageShares.validateMs)}, entity fold ${pct(d.fold.stageShares.entityFoldMs)}, telemetry fold ${pct(d.fold.stageShares.telemetryFoldMs)}, user-share fold ${pct(d.fold.stageShares.shareFoldMs)}. ` +
-      `CPU profile (self time): ${areas(d.fold.profile)}. A conversation's contributions hold ${n(d.fold.countersPerConversation)} counters on average, and each of its events rebuilds them (before and after) to take the difference.`,
-    `- **End to end** at batch 1000: the functions' process used ${n(b1000.functionsCpuShare)} core(s) over the run, dynalite ${n(b1000.engineCpuShare)}; ` +
-      `the functions spent ${ms(b1000.functionsCpuMsPerRequest)} of CPU per DynamoDB request they made. ` +
-      `CPU profile of the functions (self time): ${areas(d.e2e.profile, 6)}. ` +
-      `Write requests / event by item at batch 1000: ${Object.entries(b1000.writesPerEventByItem)
-        .map(([item, v]) => `${item} ${n(v)}`)
-        .join(', ')} ` +
-      '(M minute, D day, G gauges, C conversation, E escalation, U user, S freshness, F fact).',
-    `- **Naive** counters: ${n(r.naiveWriteRequestsPerEvent)} UpdateItems / event (${n(r.naivePerItemWriteRequestsPerEvent)} if each event merged its counters per item); ` +
-      `Clara Pulse at batch 1000 writes ${times(writeRatio)} fewer requests. In a busy ADA Clara hour (batches of ${d.lowRate.batchSize}), the write requests / event by item are ${Object.entries(
-        d.lowRate.batches[0]!.writesPerEventByItem,
-      )
-        .map(([item, v]) => `${item} ${n(v)}`)
-        .join(', ')}.`,
-    `- **Read** (largest history): fetching the 66 items (${n(d.read.fetchedKb)} KB as JSON, ${n(d.read.fetchedAttributes)} attributes; KB by kind: ${Object.entries(
-      d.read.fetchedKbByKind,
-    )
-      .map(([kind, kb]) => `${kind} ${n(kb)}`)
-      .join(
-        ', ',
-      )}) ${ms(d.read.fetchP50Ms)} p50, building the document ${ms(d.read.buildP50Ms)} p50; dynalite spends ${ms(d.read.engineCpuMsPerRead)} of CPU per read. ` +
-      `CPU profile of the reading process (self time): ${areas(d.read.profile, 5)}. ` +
-      `RCU per read: ${sizes.map((s) => `${n(s.readUnitsPerRead)} at ${label(s.events)}`).join(', ')}; Scan: ${sizes.map((s) => `${n(s.scanReadUnitsPerRead)} at ${label(s.events)}`).join(', ')}. ` +
-      `At the end of a day (${d.read.endOfDay.atIso}, today's item holds the day's minutes so far): p50 ${ms(d.read.endOfDay.readP50Ms)}, p95 ${ms(d.read.endOfDay.readP95Ms)}, ${n(d.read.endOfDay.readUnitsPerRead)} RCU. ` +
-      `Fetching the 65 other items (without G#escalations), p95: ${sizes.map((s) => `${ms(s.fetchWithoutGaugesP95Ms)} at ${label(s.events)}`).join(', ')}. ` +
-      `The escalation gauge item (G#escalations, never expires) after each history: ${sizes.map((s) => `${label(s.events)}: ${n(s.gaugeItem.kb)} KB, ${n(s.gaugeItem.pendingCounters)} p: counters of which ${n(s.gaugeItem.zeroPendingCounters)} at 0, ${n(s.gaugeItem.watermarks)} watermarks`).join('; ')}. ` +
-      `Design and Scan baseline agree on every number both compute${sizes.some((s) => s.disagreements.length > 0) ? ` EXCEPT: ${sizes.flatMap((s) => s.disagreements.map((x) => `${label(s.events)} ${x}`)).join('; ')}` : ''}.`,
+    '## Fold, freshness, memory',
+    '',
+    `- **Fold** of whole conversations (${n(d.fold.fold.events)} events, batch 100): ${n(r.foldEventsPerSec)} events/s; young conversations (${n(d.fold.youngFold.events)} events at 10,000 events/s, batch 1000): ${n(r.foldYoungEventsPerSec)} events/s. ` +
+      `Validation alone ${n(d.fold.fold.validateOnlyPerSec)} events/s, fold alone ${n(d.fold.fold.foldOnlyPerSec)} events/s. ` +
+      `Time: validate ${pct(d.fold.fold.stageShares.validateMs)}, entity fold ${pct(d.fold.fold.stageShares.entityFoldMs)}, telemetry fold ${pct(d.fold.fold.stageShares.telemetryFoldMs)}, user-share fold ${pct(d.fold.fold.stageShares.shareFoldMs)}. ` +
+      `CPU profile (self time): ${areas(d.fold.fold.profile)}. Counters in a conversation's contributions: ${n(d.fold.fold.countersPerConversation)} on average.`,
     `- **Freshness** by transport (p50 / p95): ${Object.entries(d.freshness.byTransport)
       .map(([t, v]) => `${t} ${ms(v.p50Ms)} / ${ms(v.p95Ms)}`)
       .join(', ')}; one read through the API takes ${ms(d.freshness.readP50Ms)}. ` +
       'The local pollers are woken by each put; on AWS, Lambda polls a shard about once a second and the batching window adds up to 1 s.',
-    `- **Memory**: fold ${n(d.memory.fold.peakRssMb)} MB peak (${n(d.memory.fold.peakBeforeMb)} MB before the work: Node, modules, the events); ` +
-      `handlers ${n(d.memory.handler.peakRssMb)} MB peak (${n(d.memory.handler.peakBeforeMb)} MB before).`,
+    `- **Memory** (batch 1000, ${n(d.memory.events)} events, a process of its own): fold ${n(r.foldPeakRssMb)} MB peak (${n(d.memory.fold.peakBeforeMb)} MB before the work), ` +
+      `handlers ${n(r.handlerPeakRssMb)} MB peak (${n(d.memory.handler.peakBeforeMb)} MB before).`,
+    '',
+    '## Notes',
+    '',
+    ...r.notes.map((note) => `- ${note}`),
     '',
     'The numbers are in `bench/results.json`; the cost model built on them is `docs/cost-model.md`.',
     '',
   ];
-  return lines.join('\n');
+  return alignTables(lines).join('\n');
+}
+
+/** Pads every table's cells to their column's width, as the formatter (biome) lays tables out. */
+function alignTables(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; ) {
+    if (!lines[i]!.startsWith('|')) {
+      out.push(lines[i++]!);
+      continue;
+    }
+    const rows: string[][] = [];
+    while (i < lines.length && lines[i]!.startsWith('|'))
+      rows.push(
+        lines[i++]!.slice(1, -1)
+          .split(' | ')
+          .map((cell) => cell.trim()),
+      );
+    const widths = rows[0]!.map((_, column) => Math.max(3, ...rows.filter((_, r) => r !== 1).map((row) => [...(row[column] ?? '')].length)));
+    for (const [r, row] of rows.entries()) {
+      const cells = widths.map((width, column) => (r === 1 ? '-'.repeat(width) : (row[column] ?? '') + ' '.repeat(width - [...(row[column] ?? '')].length)));
+      out.push(`| ${cells.join(' | ')} |`);
+    }
+  }
+  return out;
 }

@@ -1,7 +1,8 @@
 /**
- * One CloudWatch alarm per on-call metric (SPEC §5), built from config/on-call-metrics.json:
- * the same file the code takes its EMF names from, so an alarm cannot watch a name that is
- * not emitted. Used from serverless.yml as `Resources: ${file(./config/alarms.js)}`.
+ * One CloudWatch alarm per on-call metric (SPEC §5), and one anomaly detection alarm per rate
+ * of `anomalyMetrics`, built from config/on-call-metrics.json: the same file the code takes its
+ * EMF names from, so an alarm cannot watch a name that is not emitted. Used from serverless.yml
+ * as `Resources: ${file(./config/alarms.js)}`.
  *
  * Powertools Metrics adds a `service` dimension (POWERTOOLS_SERVICE_NAME) to every metric, so
  * every alarm carries it, read from the provider environment the functions get.
@@ -53,9 +54,74 @@ function alarmResources(serviceName) {
   return resources;
 }
 
-module.exports = async ({ resolveConfigurationProperty }) => {
+/**
+ * The metric data queries of an anomaly-watched rate: the published metric (`m1`), the rate the
+ * alarm watches (`m1` itself, or an expression of it, `rate`).
+ */
+function rateQueries(metric, serviceName) {
+  const published = {
+    Id: 'm1',
+    MetricStat: {
+      Metric: { Namespace: onCall.namespace, MetricName: metric.name, Dimensions: [{ Name: SERVICE_DIMENSION, Value: serviceName }] },
+      Period: metric.period,
+      Stat: metric.statistic,
+    },
+    ReturnData: !metric.expression,
+  };
+  if (!metric.expression) return { queries: [published], watched: 'm1' };
+  return {
+    queries: [published, { Id: 'rate', Expression: metric.expression, Label: `${metric.name} per ${metric.period} s`, ReturnData: true }],
+    watched: 'rate',
+  };
+}
+
+/**
+ * An anomaly detector (the model of the rate's usual pattern) and an alarm on its band. The
+ * detector is declared rather than left to the alarm to create, so the model learns the desk's
+ * day in the desk's own time zone (daylight saving time included) and goes away with the stack.
+ */
+function anomalyResources(serviceName, timeZone) {
+  const resources = {};
+  for (const metric of onCall.anomalyMetrics) {
+    const { queries, watched } = rateQueries(metric, serviceName);
+    const detectorId = `OnCallAnomalyDetector${metric.name}`;
+    const published = queries[0].MetricStat;
+    resources[detectorId] = {
+      Type: 'AWS::CloudWatch::AnomalyDetector',
+      Properties: {
+        ...(metric.expression
+          ? { MetricMathAnomalyDetector: { MetricDataQueries: queries } }
+          : { SingleMetricAnomalyDetector: { ...published.Metric, Stat: published.Stat } }),
+        Configuration: { MetricTimeZone: timeZone },
+      },
+    };
+    resources[`OnCallAnomalyAlarm${metric.name}`] = {
+      Type: 'AWS::CloudWatch::Alarm',
+      DependsOn: [detectorId],
+      Properties: {
+        AlarmName: `${serviceName}-${metric.name}-anomaly`,
+        AlarmDescription: `${metric.severity}: ${metric.meaning} — config/on-call-metrics.json`,
+        Metrics: [
+          ...queries,
+          { Id: 'band', Expression: `ANOMALY_DETECTION_BAND(${watched}, ${metric.band})`, Label: `${metric.name} expected`, ReturnData: true },
+        ],
+        ThresholdMetricId: 'band',
+        ComparisonOperator: metric.comparison,
+        EvaluationPeriods: metric.evaluationPeriods,
+        DatapointsToAlarm: metric.datapointsToAlarm,
+        TreatMissingData: metric.treatMissingData,
+        AlarmActions: [{ Ref: ALARM_TOPIC }],
+        OKActions: [{ Ref: ALARM_TOPIC }],
+      },
+    };
+  }
+  return resources;
+}
+
+module.exports = async ({ resolveConfigurationProperty, resolveVariable }) => {
   const serviceName = await resolveConfigurationProperty(['provider', 'environment', 'POWERTOOLS_SERVICE_NAME']);
   if (typeof serviceName !== 'string' || serviceName === '')
     throw new Error('provider.environment.POWERTOOLS_SERVICE_NAME must be set: alarms need it as the service dimension');
-  return alarmResources(serviceName);
+  const timeZone = await resolveVariable('param:metricsTimeZone');
+  return { ...alarmResources(serviceName), ...anomalyResources(serviceName, String(timeZone)) };
 };

@@ -6,10 +6,15 @@ import definitions from './on-call-metrics.json';
  */
 export const ON_CALL_NAMESPACE = definitions.namespace;
 
-export type OnCallMetricName = (typeof definitions.metrics)[number]['name'];
+/** Metrics with a fixed threshold (one static alarm each). */
+export const ON_CALL_METRICS = definitions.metrics;
+/** Rates watched by anomaly detection instead of a threshold. */
+export const ANOMALY_METRICS = definitions.anomalyMetrics;
+
+export type OnCallMetricName = (typeof definitions.metrics)[number]['name'] | (typeof definitions.anomalyMetrics)[number]['name'];
 
 function metricName<N extends OnCallMetricName>(name: N): N {
-  if (!definitions.metrics.some((metric) => metric.name === name)) throw new Error(`no on-call metric ${name}`);
+  if (![...ON_CALL_METRICS, ...ANOMALY_METRICS].some((metric) => metric.name === name)) throw new Error(`no on-call metric ${name}`);
   return name;
 }
 
@@ -22,7 +27,11 @@ export const OnCallMetric = {
   sourceLag: metricName('SourceLagSeconds'),
   deadLettered: metricName('DeadLetteredRecords'),
   deadLettersWaiting: metricName('DeadLettersWaiting'),
+  messagesLastHour: metricName('MessagesLastHour'),
+  escalationsCreatedToday: metricName('EscalationsCreatedToday'),
 } as const;
 
 export const SOURCE_DIMENSION = 'Source';
-export const ON_CALL_METRICS = definitions.metrics;
+
+/** The CloudWatch unit of an on-call metric, wherever it is defined. */
+export const unitOfOnCallMetric = (name: string): string => [...ON_CALL_METRICS, ...ANOMALY_METRICS].find((metric) => metric.name === name)?.unit ?? 'None';

@@ -34,7 +34,7 @@ export interface KinesisBatchResult {
 export async function processKinesisBatch<E>(event: KinesisStreamEvent, steps: KinesisBatchSteps<E>): Promise<KinesisBatchResult> {
   const records = event.Records;
   const first = records[0];
-  if (!first) return { response: { batchItemFailures: [] }, deadLettered: 0, outcome: { errors: [], writes: 0 } };
+  if (!first) return { response: { batchItemFailures: [] }, deadLettered: 0, outcome: { errors: [] } };
   const lane = laneOf(first);
   const valid: ShardRecord<E>[] = [];
   const letters: DeadLetter[] = [];
@@ -52,7 +52,7 @@ export async function processKinesisBatch<E>(event: KinesisStreamEvent, steps: K
   } catch (error) {
     // Not parked, so not done: the shard resumes at the first bad record and tries again.
     const firstBad = letters.map((letter) => (letter.record as KinesisStreamRecord).kinesis.sequenceNumber).sort(compareSequences)[0]!;
-    return { response: failuresFrom(records, firstBad), deadLettered: 0, outcome: { errors: [error], writes: 0, failedFromSeq: firstBad } };
+    return { response: failuresFrom(records, firstBad), deadLettered: 0, outcome: { errors: [error], failedFromSeq: firstBad } };
   }
 
   const { outcome, setAside } = await commitIsolatingNeverCommits(valid, (part) => steps.aggregate(lane, part));
@@ -67,7 +67,7 @@ export async function processKinesisBatch<E>(event: KinesisStreamEvent, steps: K
       return {
         response: failuresFrom(records, first),
         deadLettered: letters.length,
-        outcome: { errors: [error], writes: outcome.writes, failedFromSeq: first },
+        outcome: { errors: [error], failedFromSeq: first },
       };
     }
   }

@@ -7,7 +7,7 @@ import type { Runtime } from './runtime';
 
 /** The producers' Kinesis stream: telemetry is counted here, conversation and escalation events go to their entity's writer. */
 export function createKinesisIngest(runtime: Runtime): (event: KinesisStreamEvent) => Promise<KinesisBatchResult> {
-  const deps = { ...runtime, timeZone: runtime.settings.timeZone };
+  const deps = { ...runtime, context: { timeZone: runtime.settings.timeZone, labels: runtime.settings.labels } };
   const decode = (record: KinesisStreamRecord): RecordDecoding<CanonicalEvent> => {
     const decoded = decodeKinesisRecord(record, new Date(runtime.now()));
     if (!decoded.ok) return decoded;

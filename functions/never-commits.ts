@@ -38,17 +38,15 @@ export async function commitIsolatingNeverCommits<E>(
   aggregate: (records: ShardRecord<E>[]) => Promise<BatchOutcome>,
 ): Promise<IsolatedOutcome> {
   const setAside: SetAside[] = [];
-  let writes = 0;
   // Parts still to commit, in shard order; a record's events (one record may carry several) stay together.
   const parts: ShardRecord<E>[][] = [[...records]];
   while (parts.length > 0) {
     const part = parts.shift()!;
     if (part.length === 0) continue;
     const outcome = await aggregate(part);
-    writes += outcome.writes;
     const failedFrom = outcome.failedFromSeq;
     if (failedFrom === undefined) continue;
-    if (outcome.errors.length === 0 || !outcome.errors.every(canNeverSucceed)) return { outcome: { ...outcome, writes }, setAside };
+    if (outcome.errors.length === 0 || !outcome.errors.every(canNeverSucceed)) return { outcome, setAside };
     const rest = part.filter((record) => compareSequences(record.seq, failedFrom) >= 0);
     const seqs = [...new Set(rest.map((record) => record.seq))];
     if (seqs.length <= 1) {
@@ -61,5 +59,5 @@ export async function commitIsolatingNeverCommits<E>(
       rest.filter((record) => !firstHalf.has(record.seq)),
     );
   }
-  return { outcome: { errors: [], writes }, setAside };
+  return { outcome: { errors: [] }, setAside };
 }

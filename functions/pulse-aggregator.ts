@@ -6,7 +6,7 @@ import type { Runtime } from './runtime';
 
 /** The internal stream: each shard's batch is the only writer of its entities. */
 export function createPulseAggregator(runtime: Runtime): (event: KinesisStreamEvent) => Promise<KinesisBatchResult> {
-  const deps = { ...runtime, timeZone: runtime.settings.timeZone };
+  const deps = { ...runtime, context: { timeZone: runtime.settings.timeZone, labels: runtime.settings.labels } };
   const decode = (record: KinesisStreamRecord): RecordDecoding<PulseEvent> => {
     try {
       const parsed = pulseRecordSchema.safeParse(JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString('utf8')));

@@ -4,7 +4,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { minuteKey, Counter } from '../aggregators/metrics-items';
+import { PerformanceName } from '../aggregators/counters';
 import { minuteOf } from '../aggregators/time';
 import { ON_CALL_NAMESPACE, OnCallMetric } from '../config/on-call-metrics';
 import type { MetricsStore } from '../store/metrics-store';
@@ -20,7 +20,9 @@ export function countDeadLettered(count: number): void {
 /**
  * Records every invocation of our own functions — and what their DynamoDB calls cost — in the
  * minute bucket, so `systemPerformance.lambdaMetrics` and `dynamoDbMetrics` are measured, not
- * invented. A failure to record is logged, never allowed to fail the invocation it measures.
+ * invented. The store keeps them until a counter write of that minute can carry them (or a
+ * minute has passed), so measuring adds no write of its own to a busy function. A failure to
+ * record is logged, never allowed to fail the invocation it measures.
  */
 function selfMeasurement(store: MetricsStore): middy.MiddlewareObj<unknown, unknown, Error, Context> {
   let started = 0;
@@ -29,16 +31,16 @@ function selfMeasurement(store: MetricsStore): middy.MiddlewareObj<unknown, unkn
     const name = context.functionName;
     const usage = store.usage;
     const counters = new Map<string, number>([
-      [Counter.functionInvocations(name), 1],
-      [Counter.functionErrors(name), failed ? 1 : 0],
-      [Counter.functionDurationMilli(name), (Date.now() - started) * 1000],
-      [Counter.storeReadMilliUnits, Math.round((usage.readUnits - usageBefore.readUnits) * 1000)],
-      [Counter.storeWriteMilliUnits, Math.round((usage.writeUnits - usageBefore.writeUnits) * 1000)],
-      [Counter.storeThrottled, usage.throttled - usageBefore.throttled],
-      [Counter.storeSucceeded, usage.succeeded - usageBefore.succeeded],
+      [PerformanceName.functionInvocations(name), 1],
+      [PerformanceName.functionErrors(name), failed ? 1 : 0],
+      [PerformanceName.functionDurationMilli(name), (Date.now() - started) * 1000],
+      [PerformanceName.storeReadMilliUnits, Math.round((usage.readUnits - usageBefore.readUnits) * 1000)],
+      [PerformanceName.storeWriteMilliUnits, Math.round((usage.writeUnits - usageBefore.writeUnits) * 1000)],
+      [PerformanceName.storeThrottled, usage.throttled - usageBefore.throttled],
+      [PerformanceName.storeSucceeded, usage.succeeded - usageBefore.succeeded],
     ]);
     try {
-      await store.addMeasurements(minuteKey(minuteOf(Date.now())), new Map([...counters].filter(([, n]) => n !== 0)));
+      await store.addMeasurements(minuteOf(Date.now()), new Map([...counters].filter(([, n]) => n !== 0)));
     } catch (error) {
       logger.warn('could not record self-measurement', { error });
     }
@@ -54,10 +56,10 @@ function selfMeasurement(store: MetricsStore): middy.MiddlewareObj<unknown, unkn
 }
 
 /** Wraps a function in the same middleware everywhere: context in logs, EMF flushed, self-measured. */
-export function withObservability<E, R>(fn: (event: E) => Promise<R>, store: MetricsStore) {
+export function withObservability<E, R>(fn: (event: E, context: Context) => Promise<R>, store: MetricsStore) {
   return middy<E, R, Error, Context>()
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
     .use(selfMeasurement(store) as middy.MiddlewareObj<E, R, Error, Context>)
-    .handler((event) => fn(event));
+    .handler((event, context) => fn(event, context));
 }

@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { ON_CALL_METRICS } from '../config/on-call-metrics';
+import { unitOfOnCallMetric } from '../config/on-call-metrics';
 import { createTick, type DeadLetterCounter, type OnCallPublisher } from '../functions/tick';
 import { queuedMessages } from '../streams/sqs-dead-letters';
 import { logger, metrics, withObservability } from './observability';
@@ -23,7 +23,7 @@ const countDeadLetters: DeadLetterCounter = async () => {
 
 /** CloudWatch's `None` is Powertools' `NoUnit`; the other units share their names. */
 const unitOf = (name: string): (typeof MetricUnit)[keyof typeof MetricUnit] => {
-  const unit = ON_CALL_METRICS.find((metric) => metric.name === name)?.unit ?? 'None';
+  const unit = unitOfOnCallMetric(name);
   return unit === 'None' ? MetricUnit.NoUnit : (unit as (typeof MetricUnit)[keyof typeof MetricUnit]);
 };
 

@@ -1,6 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { EntityWrite, StoredEntity } from '../aggregators/fold-lane';
-import type { MetricsStore, SequencedCounters, SourceFreshnessUpdate, StoredItem } from '../store/metrics-store';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { ClaraPulseError } from '../errors';
 
 /** Rates (0–1) of each fault, as `--chaos crash=0.1,throttle=0.05,duplicate=0.1` gives them. */
@@ -42,59 +41,44 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** The invocation running now, and whether its process has died. */
+const invocation = new AsyncLocalStorage<{ crashRate: () => boolean; crashed: boolean }>();
+const WRITE_COMMANDS = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand']);
+const armedClients = new WeakSet<DynamoDBClient>();
+
 /**
- * A store whose process may die in the middle of a commit: once it "crashes", this write and
- * every later one of the same invocation fail. `endInvocation` reports whether it crashed (the
- * invocation must then fail as a whole, as a dead Lambda does) and arms it for the next one.
+ * Arms a client (once) so that an invocation run by `runWithCrashes` may die before any of its
+ * DynamoDB writes: that write and every later one of the invocation fail, as if the process had
+ * gone. Writes outside such an invocation are untouched.
  */
-export class CrashingStore implements MetricsStore {
-  private crashed = false;
+export function armCrashes(client: DynamoDBClient): void {
+  if (armedClients.has(client)) return;
+  armedClients.add(client);
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const state = invocation.getStore();
+      if (state && WRITE_COMMANDS.has(context.commandName ?? '')) {
+        if (!state.crashed && state.crashRate()) state.crashed = true;
+        if (state.crashed) throw new InjectedCrash('process died during the commit');
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'claraPulseInjectedCrash' },
+  );
+}
 
-  constructor(
-    private readonly inner: MetricsStore,
-    private readonly crashRate: () => boolean,
-  ) {}
-
-  get usage() {
-    return this.inner.usage;
+/** Runs one invocation on armed clients; if its process died part-way, the invocation fails as a whole, as a dead Lambda does. */
+export async function runWithCrashes<R>(crashRate: () => boolean, fn: () => Promise<R>): Promise<R> {
+  const state = { crashRate, crashed: false };
+  let result: R;
+  try {
+    result = await invocation.run(state, fn);
+  } catch (error) {
+    if (state.crashed) throw new InjectedCrash('process died during the commit');
+    throw error;
   }
-
-  endInvocation(): boolean {
-    const crashed = this.crashed;
-    this.crashed = false;
-    return crashed;
-  }
-
-  private async write<T>(operation: () => Promise<T>): Promise<T> {
-    if (!this.crashed && this.crashRate()) this.crashed = true;
-    if (this.crashed) throw new InjectedCrash('process died during the commit');
-    return operation();
-  }
-
-  getEntities(keys: readonly string[], lane: string): Promise<Map<string, StoredEntity>> {
-    return this.inner.getEntities(keys, lane);
-  }
-  putEntity(write: EntityWrite, lane: string): Promise<void> {
-    return this.write(() => this.inner.putEntity(write, lane));
-  }
-  applyCounters(lane: string, key: string, units: readonly SequencedCounters[]): Promise<void> {
-    return this.write(() => this.inner.applyCounters(lane, key, units));
-  }
-  recordFreshness(source: string, freshness: SourceFreshnessUpdate): Promise<void> {
-    return this.write(() => this.inner.recordFreshness(source, freshness));
-  }
-  addMeasurements(key: string, counters: ReadonlyMap<string, number>): Promise<void> {
-    return this.inner.addMeasurements(key, counters);
-  }
-  recordAlertState(firingIds: readonly string[], atMs: number): Promise<void> {
-    return this.inner.recordAlertState(firingIds, atMs);
-  }
-  compactGauges(key: string, beforeSeconds: number): Promise<number> {
-    return this.inner.compactGauges(key, beforeSeconds);
-  }
-  getItems(keys: readonly string[]): Promise<Map<string, StoredItem>> {
-    return this.inner.getItems(keys);
-  }
+  if (state.crashed) throw new InjectedCrash('process died during the commit');
+  return result;
 }
 
 /**

@@ -6,7 +6,7 @@ import dynalite from 'dynalite';
 import kinesalite from 'kinesalite';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KEY_ATTRIBUTE } from '../aggregators/metrics-items';
+import { KEY_ATTRIBUTE } from '../store/layout';
 
 /** Local stand-ins for AWS: real DynamoDB- and Kinesis-API servers on 127.0.0.1. */
 export interface Engine {

@@ -8,15 +8,15 @@ import { createEventBridgeIngest } from '../functions/eventbridge-ingest';
 import { createKinesisIngest } from '../functions/kinesis-ingest';
 import { createPulseAggregator } from '../functions/pulse-aggregator';
 import type { Runtime } from '../functions/runtime';
-import { buildDocument } from '../read-model/build-document';
-import { snapshotKeys } from '../read-model/snapshot-keys';
+import { readDocument } from '../pipeline/read-document';
+import { DEFAULT_LABEL_POLICY } from '../aggregators/labels';
 import { DEFAULT_ALERT_THRESHOLDS } from '../schemas/alert-rules';
 import type { CanonicalEventInput } from '../schemas/canonical-events';
 import type { RealTimeMetrics } from '../schemas/realtime-metrics';
 import { DynamoDbMetricsStore } from '../store/dynamodb-metrics-store';
 import { type DeadLetterSink, MemoryDeadLetters } from '../streams/dead-letters';
 import { KinesisEventForwarder } from '../streams/kinesis-event-forwarder';
-import { CrashingStore, crashingAfterWork, InjectedCrash } from './chaos';
+import { armCrashes, crashingAfterWork, runWithCrashes } from './chaos';
 import { createStream, createTable } from './engines';
 import { KinesisEventSource } from './kinesis-event-source';
 
@@ -72,6 +72,7 @@ export class LocalPipeline {
       readCapacityBudget: 100,
       writeCapacityBudget: 100,
       thresholds: DEFAULT_ALERT_THRESHOLDS,
+      labels: DEFAULT_LABEL_POLICY,
     };
     this.store = new DynamoDbMetricsStore({ client: options.dynamo, tableName: this.names.metricsTable });
     const faults = options.faults;
@@ -86,14 +87,11 @@ export class LocalPipeline {
      * As Lambda runs a function: each invocation is a process of its own, which may die part-way
      * through its writes (then the invocation fails as a whole) or after them, before returning.
      */
+    if (faults) armCrashes(options.dynamo);
     const asLambda = <E, R>(create: (runtime: Runtime) => (event: E) => Promise<R>) => {
       if (!faults) return create(this.runtime);
-      return async (event: E): Promise<R> => {
-        const store = new CrashingStore(this.store, faults.crashMidWrite);
-        const result = await crashingAfterWork(create({ ...this.runtime, store }), faults.crashAfterWork)(event);
-        if (store.endInvocation()) throw new InjectedCrash('process died during the commit');
-        return result;
-      };
+      const fn = crashingAfterWork(create(this.runtime), faults.crashAfterWork);
+      return (event: E): Promise<R> => runWithCrashes(faults.crashMidWrite, () => fn(event));
     };
     const ingest = asLambda(createKinesisIngest);
     const aggregate = asLambda(createPulseAggregator);
@@ -166,8 +164,6 @@ export class LocalPipeline {
   }
 
   async read(atMs: number): Promise<RealTimeMetrics> {
-    const settings = this.runtime.settings;
-    const items = await this.store.getItems(snapshotKeys(atMs, settings.timeZone));
-    return buildDocument(items, atMs, { ...settings, thresholds: settings.thresholds });
+    return readDocument(this.store, this.runtime.settings, atMs);
   }
 }

@@ -1,18 +1,20 @@
+import type { FoldContext } from '../aggregators/entity-contributions';
 import { entityKeyOf, isTelemetryFact } from '../aggregators/entity-routing';
 import { foldEntityBatch, foldTelemetry, type LaneFold } from '../aggregators/fold-lane';
+import { peaksOfHour } from '../aggregators/peak';
 import { compareSequences } from '../aggregators/sequence';
 import type { FreshnessSource } from '../schemas/alert-rules';
 import type { CanonicalEvent } from '../schemas/canonical-events';
 import type { PulseRecord } from '../schemas/pulse-events';
-import type { MetricsStore, SequencedCounters } from '../store/metrics-store';
+import type { ActiveHour, FreshnessStamp, MetricsStore } from '../store/metrics-store';
 import type { EventForwarder } from '../streams/event-forwarder';
 
 export interface AggregatorDeps {
   store: MetricsStore;
   forwarder: EventForwarder;
-  timeZone: string;
+  context: FoldContext;
   now: () => number;
-  /** Parallel writes to DynamoDB per batch. */
+  /** Parallel entity writes per batch. */
   writeConcurrency?: number;
 }
 
@@ -20,7 +22,6 @@ export interface BatchOutcome {
   /** The first record not committed: it and everything after it must be delivered again. */
   failedFromSeq?: string;
   errors: unknown[];
-  writes: number;
 }
 
 /** A record of a shard, with what the freshness report needs to know of it. */
@@ -33,10 +34,10 @@ export interface ShardRecord<E> {
 
 /** One shard batch of the internal stream: read the entities, fold, commit. */
 export async function aggregateEntityBatch(deps: AggregatorDeps, lane: string, records: readonly ShardRecord<PulseRecord['event']>[]): Promise<BatchOutcome> {
-  if (records.length === 0) return { errors: [], writes: 0 };
+  if (records.length === 0) return { errors: [] };
   const keys = [...new Set(records.map((record) => entityKeyOf(record.event)))];
   const stored = await deps.store.getEntities(keys, lane);
-  const fold = foldEntityBatch(records, stored, deps.timeZone, lane);
+  const fold = foldEntityBatch(records, stored, deps.context, lane);
   return commitFold(deps, lane, fold, records);
 }
 
@@ -45,16 +46,16 @@ export async function aggregateEntityBatch(deps: AggregatorDeps, lane: string, r
  * shard's lane; conversation and escalation events go on to their entity's writer.
  */
 export async function ingestKinesisBatch(deps: AggregatorDeps, lane: string, records: readonly ShardRecord<CanonicalEvent>[]): Promise<BatchOutcome> {
-  if (records.length === 0) return { errors: [], writes: 0 };
+  if (records.length === 0) return { errors: [] };
   const forwards = records.filter((record) => !isTelemetryFact(record.event)).map(toPulseRecord);
   try {
     if (forwards.length > 0) await deps.forwarder.forward(forwards);
   } catch (error) {
-    return { failedFromSeq: records[0]!.seq, errors: [error], writes: 1 };
+    return failed(deps, lane, records, records[0]!.seq, [error]);
   }
   const telemetry = records.filter((record) => isTelemetryFact(record.event));
-  const outcome = await commitFold(deps, lane, foldTelemetry(telemetry), telemetry);
-  return { ...outcome, writes: outcome.writes + (forwards.length > 0 ? 1 : 0) };
+  // Only what is counted here is stamped: the forwarded events are stamped where they are applied.
+  return commitFold(deps, lane, foldTelemetry(telemetry, deps.context), telemetry, records);
 }
 
 export const toPulseRecord = (record: { event: CanonicalEvent; source: FreshnessSource; enteredAt: number }): PulseRecord => ({
@@ -64,33 +65,33 @@ export const toPulseRecord = (record: { event: CanonicalEvent; source: Freshness
 });
 
 /**
- * Counters first, then the user shares, then the entity states — and the states only when
- * everything before them landed. A state records which records it holds, so writing it last
- * means a retry recomputes exactly the deltas of every record whose state was not written,
- * while the counters' own watermarks stop any record from being counted twice.
+ * Counters first (with the batch's freshness riding on them), then the day's peak, the user
+ * shares and the entity states — the states only when everything before them landed. A state
+ * records which records it holds, so writing it last means a retry recomputes exactly the
+ * deltas of every record whose state was not written, while the counters' own watermarks stop
+ * any record from being counted twice.
  */
-async function commitFold<E>(deps: AggregatorDeps, lane: string, fold: LaneFold, records: readonly ShardRecord<E>[]): Promise<BatchOutcome> {
+async function commitFold<E>(
+  deps: AggregatorDeps,
+  lane: string,
+  fold: LaneFold,
+  counted: readonly ShardRecord<E>[],
+  records: readonly ShardRecord<E>[] = counted,
+): Promise<BatchOutcome> {
   const first = records[0];
-  if (!first) return { errors: [], writes: 0 };
-  const concurrency = deps.writeConcurrency ?? 16;
-  const counterTasks = [...unitsByItem(fold)].map(
-    ([key, units]) =>
-      () =>
-        deps.store.applyCounters(lane, key, units),
-  );
-  const errors = await runAll(counterTasks, concurrency);
-  let writes = counterTasks.length;
-  if (errors.length === 0 && fold.forwards.length > 0) {
+  if (!first) return { errors: [] };
+  try {
+    const hours = await deps.store.applyCounters(lane, fold.units, freshnessStamps(lane, counted, deps.now()));
     const bySeq = new Map(records.map((record) => [record.seq, record]));
     const shares = fold.forwards.map(({ share, seq }) => ({
       source: bySeq.get(seq)?.source ?? first.source,
       enteredAt: bySeq.get(seq)?.enteredAt ?? first.enteredAt,
       event: share,
     }));
-    errors.push(...(await runAll([() => deps.forwarder.forward(shares)], 1)));
-    writes++;
+    await Promise.all([recordPeaks(deps, hours), shares.length > 0 ? deps.forwarder.forward(shares) : undefined]);
+  } catch (error) {
+    return failed(deps, lane, records, first.seq, [error]);
   }
-  if (errors.length > 0) return { failedFromSeq: first.seq, errors, writes };
 
   const failedFirstSeqs: string[] = [];
   const entityErrors = await runAll(
@@ -102,50 +103,72 @@ async function commitFold<E>(deps: AggregatorDeps, lane: string, fold: LaneFold,
         throw error;
       }
     }),
-    concurrency,
+    deps.writeConcurrency ?? 16,
   );
-  writes += fold.entityWrites.length;
   const failedFromSeq = failedFirstSeqs.sort(compareSequences)[0];
-  if (failedFromSeq !== undefined) return { failedFromSeq, errors: entityErrors, writes };
-  writes += await recordFreshness(deps, records);
-  return { errors: [], writes };
+  if (failedFromSeq !== undefined) return failed(deps, lane, records, failedFromSeq, entityErrors);
+  return { errors: [] };
 }
 
-/** Per source in the batch: the newest event time applied, when, and how long the newest record waited. */
-async function recordFreshness<E>(deps: AggregatorDeps, records: readonly ShardRecord<E>[]): Promise<number> {
-  const appliedAt = deps.now();
-  const bySource = new Map<FreshnessSource, { newestEventAt: number; newestEnteredAt: number }>();
-  for (const record of records) {
-    const occurredAt = Date.parse((record.event as { occurredAt: string }).occurredAt);
-    const seen = bySource.get(record.source) ?? { newestEventAt: -Infinity, newestEnteredAt: -Infinity };
-    bySource.set(record.source, {
-      newestEventAt: Math.max(seen.newestEventAt, occurredAt),
-      newestEnteredAt: Math.max(seen.newestEnteredAt, record.enteredAt),
-    });
-  }
-  await Promise.all(
-    [...bySource].map(([source, seen]) =>
-      deps.store.recordFreshness(source, {
-        newestEventAt: new Date(seen.newestEventAt).toISOString(),
-        appliedAt: new Date(appliedAt).toISOString(),
-        lagSeconds: Math.max(0, Math.round((appliedAt - seen.newestEnteredAt) / 10) / 100),
-      }),
-    ),
-  );
-  return bySource.size * 2;
-}
-
-function unitsByItem(fold: LaneFold): Map<string, SequencedCounters[]> {
-  const byItem = new Map<string, SequencedCounters[]>();
-  for (const { seq, deltas } of fold.units) {
-    for (const [key, counters] of deltas) {
-      const units = byItem.get(key) ?? [];
-      units.push({ seq, counters });
-      byItem.set(key, units);
+/**
+ * The day's peak, per hour: recorded when this write changed the hour's highest active total
+ * (or when a retry cannot tell, because it found its write already made), with the version of
+ * the hour it saw, so an older view never overwrites a newer one.
+ */
+async function recordPeaks(deps: AggregatorDeps, hours: readonly ActiveHour[]): Promise<void> {
+  const timeZone = deps.context.timeZone;
+  for (const hour of hours) {
+    const before = hour.previous && peaksOfHour(hour.hour, hour.previous, timeZone);
+    for (const [date, peak] of peaksOfHour(hour.hour, hour.entries, timeZone)) {
+      if (before?.get(date) === peak) continue;
+      await deps.store.recordPeak(date, hour.hour, hour.version, peak);
     }
   }
-  return byItem;
 }
+
+/** Per source in the batch: the newest event time applied, and how long the newest record waited (Lambda's iterator age). */
+function freshnessStamps<E>(lane: string, records: readonly ShardRecord<E>[], appliedAt: number): FreshnessStamp[] {
+  const bySource = new Map<FreshnessSource, FreshnessStamp>();
+  for (const record of records) {
+    const occurredAt = Date.parse((record.event as { occurredAt: string }).occurredAt);
+    const seen = bySource.get(record.source);
+    bySource.set(record.source, {
+      source: record.source,
+      lane,
+      newestEventAt: Math.max(seen?.newestEventAt ?? Number.NEGATIVE_INFINITY, occurredAt),
+      appliedAt,
+      lagMs: Math.max(0, Math.min(seen?.lagMs ?? Number.POSITIVE_INFINITY, appliedAt - record.enteredAt)),
+    });
+  }
+  return [...bySource.values()];
+}
+
+/**
+ * A batch that could not commit holds its lane back: the marker lets the document measure lag
+ * from its oldest uncommitted record (as Lambda's IteratorAge does), not from the last commit.
+ */
+async function failed<E>(
+  deps: AggregatorDeps,
+  lane: string,
+  records: readonly ShardRecord<E>[],
+  failedFromSeq: string,
+  errors: unknown[],
+): Promise<BatchOutcome> {
+  const held = records.filter((record) => compareSequences(record.seq, failedFromSeq) >= 0);
+  const failedAt = deps.now();
+  try {
+    await Promise.all(
+      sourcesOf(held).map((source) =>
+        deps.store.markStuck({ source, lane, oldestEnteredAt: Math.min(...held.filter((r) => r.source === source).map((r) => r.enteredAt)), failedAt }),
+      ),
+    );
+  } catch (error) {
+    errors.push(error); // the table itself may be what fails: the batch still reports its own error first
+  }
+  return { failedFromSeq, errors };
+}
+
+const sourcesOf = <E>(records: readonly ShardRecord<E>[]): FreshnessSource[] => [...new Set(records.map((record) => record.source))];
 
 /** Runs tasks with bounded parallelism; returns the errors, never throws. */
 async function runAll(tasks: readonly (() => Promise<unknown>)[], concurrency: number): Promise<unknown[]> {

@@ -1,6 +1,5 @@
 import { ALERT_RULES, type AlertRule, type AlertThresholds, FRESHNESS_SOURCES } from '../schemas/alert-rules';
 import type { Alert, RealTimeMetrics } from '../schemas/realtime-metrics';
-import type { StoredItem } from '../store/metrics-store';
 
 export interface AlertSettings {
   thresholds: AlertThresholds;
@@ -32,20 +31,20 @@ export function watchedValue(rule: AlertRule, document: Omit<RealTimeMetrics, 'a
 
 /**
  * The rules firing at `atMs`. "Since when" comes from the alert state the 1-minute tick keeps
- * (`since:<id>`); a rule the tick has not seen firing yet is reported as firing since now.
+ * (by rule id); a rule the tick has not seen firing yet is reported as firing since now.
  */
-export function firingAlerts(document: Omit<RealTimeMetrics, 'alerts'>, state: StoredItem | undefined, atMs: number, settings: AlertSettings): Alert[] {
+export function firingAlerts(document: Omit<RealTimeMetrics, 'alerts'>, since: ReadonlyMap<string, number>, atMs: number, settings: AlertSettings): Alert[] {
   const alerts: Alert[] = [];
   for (const rule of ALERT_RULES) {
     const value = watchedValue(rule, document);
     const threshold = settings.thresholds[rule.threshold];
     if (value === null || !(value > threshold)) continue;
-    const since = state?.[`since:${rule.id}`];
+    const firingSince = since.get(rule.id);
     alerts.push({
       id: rule.id,
       severity: rule.severity,
       message: `${rule.description}: ${value} > ${threshold}`,
-      timestamp: new Date(typeof since === 'number' && since <= atMs ? since : atMs).toISOString(),
+      timestamp: new Date(firingSince !== undefined && firingSince <= atMs ? firingSince : atMs).toISOString(),
       resolved: false,
     });
   }

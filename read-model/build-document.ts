@@ -1,10 +1,30 @@
-import { ALERT_STATE_KEY, Counter, CounterPrefix, dayKey, ESCALATION_GAUGES_KEY, freshnessKey, minuteKey } from '../aggregators/metrics-items';
+import {
+  type CounterKey,
+  GaugeName,
+  gaugeCounter,
+  MINUTE_PREFIX,
+  MinuteName,
+  minuteCounter,
+  PERFORMANCE_PREFIX,
+  PerformanceName,
+  performanceCounter,
+  SERIES_BLOCK_MINUTES,
+  type SeriesName,
+  seriesCounter,
+  WINDOW_BLOCK_MINUTES,
+  WINDOW_PREFIX,
+  WindowName,
+  windowCounter,
+  dayCounter,
+  type DayName,
+} from '../aggregators/counters';
+import { blockStartOf } from '../aggregators/coverage';
 import { quantile } from '../aggregators/quantile-sketch';
-import { localDateOf, minuteOf, minuteStartMs, tenSecondsOf, windowMinutes } from '../aggregators/time';
+import { localDateOf, localDateOfMinute, minuteOf, minuteStartMs, tenSecondsOf, windowMinutes } from '../aggregators/time';
 import { FRESHNESS_SOURCES } from '../schemas/alert-rules';
 import type { Freshness, RealTimeMetrics } from '../schemas/realtime-metrics';
-import type { StoredItem } from '../store/metrics-store';
-import { firingAlerts, type AlertSettings } from './alerts';
+import type { Snapshot } from '../store/metrics-store';
+import { type AlertSettings, firingAlerts } from './alerts';
 
 export interface ReadModelSettings extends AlertSettings {
   timeZone: string;
@@ -17,149 +37,232 @@ const round2 = (value: number): number => Math.round(value * 100) / 100;
 const meanOrZero = (sum: number, n: number): number => (n > 0 ? round2(sum / n) : 0);
 const meanOrNull = (sum: number, n: number): number | null => (n > 0 ? round2(sum / n) : null);
 
-/** Reads counters out of the fetched items; a missing item or counter is 0. */
-class Items {
-  constructor(private readonly items: ReadonlyMap<string, StoredItem>) {}
+/** Reads domain counters out of a snapshot; a missing counter is 0. */
+class Counters {
+  constructor(private readonly counters: ReadonlyMap<CounterKey, number>) {}
 
-  counter(key: string, counter: string): number {
-    const value = this.items.get(key)?.[counter];
-    return typeof value === 'number' ? value : 0;
+  get(counter: CounterKey): number {
+    return this.counters.get(counter) ?? 0;
   }
 
-  sum(keys: readonly string[], counter: string): number {
-    return keys.reduce((total, key) => total + this.counter(key, counter), 0);
+  minutes(minutes: readonly number[], name: string): number {
+    return minutes.reduce((total, minute) => total + this.get(minuteCounter(minute, name)), 0);
   }
 
-  /** Counters of the given items whose names start with `prefix`, summed by the rest of the name. */
-  byPrefix(keys: readonly string[], prefix: string): Map<string, number> {
+  performance(minutes: readonly number[], name: string): number {
+    return minutes.reduce((total, minute) => total + this.get(performanceCounter(minute, name)), 0);
+  }
+
+  /** Facts of a family (`m|`, `p|`) whose names start with `prefix`, summed over `minutes` by the rest of the name. */
+  minutesByPrefix(minutes: readonly number[], prefix: string, family: 'm|' | 'p|' = 'm|'): Map<string, number> {
+    const wanted = new Set(minutes.map(String));
     const totals = new Map<string, number>();
-    for (const key of keys) {
-      for (const [name, value] of Object.entries(this.items.get(key) ?? {})) {
-        if (name.startsWith(prefix) && typeof value === 'number') {
-          const rest = name.slice(prefix.length);
-          totals.set(rest, (totals.get(rest) ?? 0) + value);
-        }
-      }
+    for (const [counter, value] of this.counters) {
+      if (!counter.startsWith(family)) continue;
+      const bar = counter.indexOf('|', 2);
+      if (!wanted.has(counter.slice(2, bar)) || !counter.startsWith(prefix, bar + 1)) continue;
+      const rest = counter.slice(bar + 1 + prefix.length);
+      totals.set(rest, (totals.get(rest) ?? 0) + value);
     }
     return totals;
   }
 
-  item(key: string): StoredItem | undefined {
-    return this.items.get(key);
+  /** A windowed count at `minute`: the difference-array entries from the start of its block. */
+  window(minute: number, name: string): number {
+    let total = 0;
+    for (let m = blockStartOf(minute, WINDOW_BLOCK_MINUTES); m <= minute; m++) total += this.get(windowCounter(m, name));
+    return total;
+  }
+
+  /** Windowed counts at `minute` of every label of a family (`lv:`, `ar:`). */
+  windowByLabel(minute: number, prefix: string): Map<string, number> {
+    const from = blockStartOf(minute, WINDOW_BLOCK_MINUTES);
+    const totals = new Map<string, number>();
+    for (const [counter, value] of this.counters) {
+      if (!counter.startsWith('w|')) continue;
+      const bar = counter.indexOf('|', 2);
+      const at = Number(counter.slice(2, bar));
+      if (at < from || at > minute || !counter.startsWith(prefix, bar + 1)) continue;
+      const label = counter.slice(bar + 1 + prefix.length);
+      totals.set(label, (totals.get(label) ?? 0) + value);
+    }
+    return totals;
+  }
+
+  /** A series total (live, active) at every minute of `minute`'s hour up to it, oldest first. */
+  seriesUpTo(minute: number, name: SeriesName): number[] {
+    const values: number[] = [];
+    let total = 0;
+    for (let m = blockStartOf(minute, SERIES_BLOCK_MINUTES); m <= minute; m++) {
+      total += this.get(seriesCounter(m, name));
+      values.push(total);
+    }
+    return values;
+  }
+
+  day(date: string, name: DayName): number {
+    return this.get(dayCounter(date, name));
+  }
+
+  /** Creation times of the pending escalations fetched from the queue. */
+  pendingCreations(): number[] {
+    const created: number[] = [];
+    for (const [counter, value] of this.counters) {
+      if (counter.startsWith('q|') && value > 0) created.push(Number(counter.split('|')[2]));
+    }
+    return created;
   }
 }
 
 const positive = (entries: Map<string, number>): Record<string, number> =>
   Object.fromEntries([...entries].filter(([, n]) => n > 0).sort(([a], [b]) => a.localeCompare(b)));
 
-/** Builds the `RealTimeMetrics` document at `atMs` from the items of `snapshotKeys(atMs)`. Pure. */
-export function buildDocument(fetched: ReadonlyMap<string, StoredItem>, atMs: number, settings: ReadModelSettings): RealTimeMetrics {
-  const items = new Items(fetched);
-  const lastHour = windowMinutes(atMs, 60).map(minuteKey);
+/** Builds the `RealTimeMetrics` document at `atMs` from the store's snapshot. Pure. */
+export function buildDocument(snapshot: Snapshot, atMs: number, settings: ReadModelSettings): RealTimeMetrics {
+  const counters = new Counters(snapshot.counters);
+  const lastHour = windowMinutes(atMs, 60);
   const last5 = lastHour.slice(-5);
-  const now = minuteKey(minuteOf(atMs));
-  const today = dayKey(localDateOf(atMs, settings.timeZone));
+  const now = minuteOf(atMs);
+  const today = localDateOf(atMs, settings.timeZone);
 
-  const liveByLanguage = positive(items.byPrefix([now], CounterPrefix.liveByLanguage));
-  const samples = items.sum(last5, Counter.samples);
-  const cpuUsage = meanOrNull(items.sum(last5, Counter.cpuMilli) / 1000, samples);
-  const requests = items.sum(last5, Counter.requests);
-  const bins = items.byPrefix(last5, CounterPrefix.responseBin);
+  const samples = counters.performance(last5, PerformanceName.samples);
+  const cpuUsage = meanOrNull(counters.performance(last5, PerformanceName.cpuMilli) / 1000, samples);
+  const requests = counters.performance(last5, PerformanceName.requests);
+  const bins = counters.minutesByPrefix(last5, MINUTE_PREFIX.responseBin);
   const p50 = quantile(bins, 0.5);
-  const secondsOfWindow = (atMs - minuteStartMs(minuteOf(atMs) - 4)) / 1000;
-  const activeTotal = items.counter(now, Counter.active);
+  const secondsOfWindow = (atMs - minuteStartMs(now - 4)) / 1000;
+  const activeThisHour = counters.seriesUpTo(now, 'act');
+  const activeTotal = activeThisHour[activeThisHour.length - 1] ?? 0;
+  const liveTotal = counters.seriesUpTo(now, 'live').pop() ?? 0;
 
-  const peakConcurrent = Math.max(
-    0,
-    ...[...items.byPrefix([today], CounterPrefix.activeInMinute)].filter(([minute]) => Number(minute) <= minuteOf(atMs)).map(([, n]) => n),
-  );
-
-  const pendingByCreation = [...items.byPrefix([ESCALATION_GAUGES_KEY], CounterPrefix.pendingCreatedAt)].filter(([, n]) => n > 0);
-  const oldestPending = Math.min(...pendingByCreation.map(([createdAt]) => Number(createdAt)));
+  const pendingCreations = counters.pendingCreations();
+  const oldestPending = pendingCreations.length > 0 ? Math.min(...pendingCreations) : undefined;
 
   const tenSecondBuckets = Array.from({ length: 6 }, (_, i) => tenSecondsOf(atMs) - 5 + i);
   const newInLastMinute = tenSecondBuckets.reduce((total, bucket) => {
     const minute = Math.floor(bucket / 6);
-    return total + items.counter(minuteKey(minute), Counter.startsInTenSeconds(bucket - minute * 6));
+    return total + counters.get(minuteCounter(minute, MinuteName.startsInTenSeconds(bucket - minute * 6)));
   }, 0);
 
   const document: Omit<RealTimeMetrics, 'alerts'> = {
     timestamp: new Date(atMs).toISOString(),
     activeConnections: activeTotal,
-    messagesLastHour: items.sum(lastHour, Counter.messages),
-    escalationsToday: items.counter(today, Counter.escalationsCreated),
+    messagesLastHour: counters.minutes(lastHour, MinuteName.messages),
+    escalationsToday: counters.day(today, 'created'),
     systemLoad: cpuUsage === null ? 0 : round2(cpuUsage / 100),
-    responseTime: meanOrZero(items.sum(last5, Counter.botProcessingMilli) / 1000, items.sum(last5, Counter.botMessagesTimed)),
+    responseTime: meanOrZero(counters.minutes(last5, MinuteName.botProcessingMilli) / 1000, counters.minutes(last5, MinuteName.botMessagesTimed)),
     liveConversations: {
-      total: items.counter(now, Counter.live),
-      byLanguage: { en: 0, es: 0, ...liveByLanguage },
-      averageDuration: meanOrZero(items.sum(lastHour, Counter.endedDurationMs) / 1000, items.sum(lastHour, Counter.endedConversations)),
+      total: liveTotal,
+      byLanguage: { en: 0, es: 0, ...positive(counters.windowByLabel(now, WINDOW_PREFIX.liveByLanguage)) },
+      averageDuration: meanOrZero(counters.minutes(lastHour, MinuteName.endedDurationMs) / 1000, counters.minutes(lastHour, MinuteName.endedConversations)),
       newInLastMinute,
     },
     activeUsers: {
       total: activeTotal,
-      unique: items.counter(now, Counter.uniqueUsers),
-      returning: items.counter(now, Counter.returningUsers),
-      byRegion: positive(items.byPrefix([now], CounterPrefix.activeByRegion)),
-      peakConcurrent,
+      unique: counters.window(now, WindowName.uniqueUsers),
+      returning: counters.window(now, WindowName.returningUsers),
+      byRegion: positive(counters.windowByLabel(now, WINDOW_PREFIX.activeByRegion)),
+      peakConcurrent: peakToday(snapshot.hourPeaks, activeThisHour, now, today, settings.timeZone),
     },
     realTimeEscalations: {
-      pending: items.counter(ESCALATION_GAUGES_KEY, Counter.pending),
-      inProgress: items.counter(ESCALATION_GAUGES_KEY, Counter.inProgress),
-      resolved: items.counter(today, Counter.escalationsResolved),
-      averageWaitTime: meanOrZero(items.counter(today, Counter.waitMs) / 1000, items.counter(today, Counter.escalationsServed)),
-      criticalCount: items.counter(ESCALATION_GAUGES_KEY, Counter.criticalOpen),
-      oldestPendingAge: Number.isFinite(oldestPending) ? Math.max(0, Math.floor((atMs - oldestPending) / 1000)) : 0,
+      pending: counters.get(gaugeCounter(GaugeName.pending)),
+      inProgress: counters.get(gaugeCounter(GaugeName.inProgress)),
+      resolved: counters.day(today, 'resolved'),
+      averageWaitTime: meanOrZero(counters.day(today, 'waitMs') / 1000, counters.day(today, 'servedN')),
+      criticalCount: counters.get(gaugeCounter(GaugeName.criticalOpen)),
+      oldestPendingAge: oldestPending === undefined ? 0 : Math.max(0, Math.floor((atMs - oldestPending) / 1000)),
     },
     systemPerformance: {
       responseTime: p50 === null ? null : { p50: round2(p50), p95: round2(quantile(bins, 0.95)!), p99: round2(quantile(bins, 0.99)!) },
       cpuUsage,
-      memoryUsage: meanOrNull(items.sum(last5, Counter.memoryMilli) / 1000, samples),
-      diskUsage: meanOrNull(items.sum(last5, Counter.diskMilli) / 1000, samples),
-      networkLatency: meanOrNull(items.sum(last5, Counter.latencyMilli) / 1000, items.sum(last5, Counter.latencySamples)),
-      errorRate: requests > 0 ? round2(items.sum(last5, Counter.serverErrors) / requests) : 0,
+      memoryUsage: meanOrNull(counters.performance(last5, PerformanceName.memoryMilli) / 1000, samples),
+      diskUsage: meanOrNull(counters.performance(last5, PerformanceName.diskMilli) / 1000, samples),
+      networkLatency: meanOrNull(counters.performance(last5, PerformanceName.latencyMilli) / 1000, counters.performance(last5, PerformanceName.latencySamples)),
+      errorRate: requests > 0 ? round2(counters.performance(last5, PerformanceName.serverErrors) / requests) : 0,
       throughput: round2(requests / secondsOfWindow),
-      lambdaMetrics: lambdaMetrics(items, last5),
-      dynamoDbMetrics: dynamoDbMetrics(items, last5, secondsOfWindow, settings),
+      lambdaMetrics: lambdaMetrics(counters, last5),
+      dynamoDbMetrics: dynamoDbMetrics(counters, last5, secondsOfWindow, settings),
     },
-    freshness: freshness(items),
+    freshness: freshness(snapshot, atMs),
   };
-  return { ...document, alerts: firingAlerts(document, items.item(ALERT_STATE_KEY), atMs, settings) };
+  return { ...document, alerts: firingAlerts(document, snapshot.alertSince, atMs, settings) };
 }
 
-function lambdaMetrics(items: Items, last5: readonly string[]): RealTimeMetrics['systemPerformance']['lambdaMetrics'] {
-  const counters = items.byPrefix(last5, CounterPrefix.function);
-  const names = new Set([...counters.keys()].map((name) => name.slice(0, name.lastIndexOf(':'))));
+/**
+ * The day's peak: the recorded maximum of each earlier hour of today, and this hour's minutes up
+ * to now, read from this hour's series itself (the recorded maximum of this hour may include
+ * minutes after now, which windows ending in the future reach).
+ */
+function peakToday(hourPeaks: ReadonlyMap<number, number>, activeThisHour: readonly number[], now: number, today: string, timeZone: string): number {
+  const thisHour = Math.floor(now / SERIES_BLOCK_MINUTES);
+  let peak = 0;
+  for (const [hour, value] of hourPeaks) if (hour < thisHour) peak = Math.max(peak, value);
+  const hourStart = thisHour * SERIES_BLOCK_MINUTES;
+  activeThisHour.forEach((value, i) => {
+    if (localDateOfMinute(hourStart + i, timeZone) === today) peak = Math.max(peak, value);
+  });
+  return peak;
+}
+
+function lambdaMetrics(counters: Counters, last5: readonly number[]): RealTimeMetrics['systemPerformance']['lambdaMetrics'] {
+  const totals = counters.minutesByPrefix(last5, PERFORMANCE_PREFIX.function, 'p|');
+  const names = new Set([...totals.keys()].map((name) => name.slice(0, name.lastIndexOf(':'))));
   const result: RealTimeMetrics['systemPerformance']['lambdaMetrics'] = {};
   for (const name of [...names].sort()) {
-    const invocations = counters.get(`${name}:n`) ?? 0;
+    const invocations = totals.get(`${name}:n`) ?? 0;
     if (invocations <= 0) continue;
     result[name] = {
       invocations,
-      errors: counters.get(`${name}:e`) ?? 0,
-      duration: meanOrZero((counters.get(`${name}:d`) ?? 0) / 1000, invocations),
-      throttles: counters.get(`${name}:t`) ?? 0,
+      errors: totals.get(`${name}:e`) ?? 0,
+      duration: meanOrZero((totals.get(`${name}:d`) ?? 0) / 1000, invocations),
+      throttles: totals.get(`${name}:t`) ?? 0,
     };
   }
   return result;
 }
 
-function dynamoDbMetrics(items: Items, last5: readonly string[], seconds: number, settings: ReadModelSettings) {
+function dynamoDbMetrics(counters: Counters, last5: readonly number[], seconds: number, settings: ReadModelSettings) {
   const perSecond = (milliUnits: number) => milliUnits / 1000 / seconds;
   return {
-    readCapacityUtilization: round2(perSecond(items.sum(last5, Counter.storeReadMilliUnits)) / settings.readCapacityBudget),
-    writeCapacityUtilization: round2(perSecond(items.sum(last5, Counter.storeWriteMilliUnits)) / settings.writeCapacityBudget),
-    throttledRequests: items.sum(last5, Counter.storeThrottled),
-    successfulRequests: items.sum(last5, Counter.storeSucceeded),
+    readCapacityUtilization: round2(perSecond(counters.performance(last5, PerformanceName.storeReadMilliUnits)) / settings.readCapacityBudget),
+    writeCapacityUtilization: round2(perSecond(counters.performance(last5, PerformanceName.storeWriteMilliUnits)) / settings.writeCapacityBudget),
+    throttledRequests: counters.performance(last5, PerformanceName.storeThrottled),
+    successfulRequests: counters.performance(last5, PerformanceName.storeSucceeded),
   };
 }
 
-function freshness(items: Items): Freshness {
+/**
+ * Per source: the newest stamp of the last hour (the tick's record of it when no lane committed
+ * for an hour), and a lag that keeps growing while a lane is held back by a batch it cannot
+ * commit: measured from that lane's oldest uncommitted record, as Lambda's IteratorAge is.
+ */
+function freshness(snapshot: Snapshot, atMs: number): Freshness {
   const entries = FRESHNESS_SOURCES.map((source) => {
-    const item = items.item(freshnessKey(source));
-    const text = (name: string) => (typeof item?.[name] === 'string' ? (item[name] as string) : null);
-    const lag = item?.lagSeconds;
-    return [source, { newestEventAt: text('newestEventAt'), lastAppliedAt: text('lastAppliedAt'), lagSeconds: typeof lag === 'number' ? lag : null }];
+    const stamps = snapshot.freshness.filter((stamp) => stamp.source === source);
+    const latest = stamps.reduce<(typeof stamps)[number] | undefined>((best, stamp) => (best && best.appliedAt >= stamp.appliedAt ? best : stamp), undefined);
+    const known = snapshot.lastKnownFreshness.get(source);
+    const newest = stamps.length > 0 ? Math.max(...stamps.map((stamp) => stamp.newestEventAt)) : undefined;
+    const heldBack = snapshot.stuck
+      .filter((marker) => marker.source === source)
+      .filter((marker) => !stamps.some((stamp) => stamp.lane === marker.lane && stamp.appliedAt > marker.failedAt))
+      .map((marker) => Math.max(0, atMs - marker.oldestEnteredAt) / 1000);
+    const lastLag = latest ? latest.lagMs / 1000 : (known?.lagSeconds ?? null);
+    const lag = heldBack.length > 0 ? Math.max(lastLag ?? 0, ...heldBack) : lastLag;
+    return [
+      source,
+      {
+        newestEventAt: newestOf(newest, known?.newestEventAt ?? null),
+        lastAppliedAt: latest ? new Date(latest.appliedAt).toISOString() : (known?.lastAppliedAt ?? null),
+        lagSeconds: lag === null ? null : round2(lag),
+      },
+    ];
   });
   return Object.fromEntries(entries) as Freshness;
+}
+
+/** The newest event time seen: of the last hour's stamps, or of what the tick recorded, whichever is later. */
+function newestOf(stamped: number | undefined, known: string | null): string | null {
+  const knownMs = known === null ? Number.NEGATIVE_INFINITY : Date.parse(known);
+  const newest = Math.max(stamped ?? Number.NEGATIVE_INFINITY, knownMs);
+  return newest === Number.NEGATIVE_INFINITY ? null : new Date(newest).toISOString();
 }

@@ -1,57 +1,103 @@
 import {
   BatchGetItemCommand,
   type BatchGetItemCommandOutput,
-  type KeysAndAttributes,
   ConditionalCheckFailedException,
   type ConsumedCapacity,
+  DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
+  type KeysAndAttributes,
   PutItemCommand,
   type PutItemCommandInput,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { expiresAtOf } from '../aggregators/expiry';
-import type { EntityWrite, StoredEntity } from '../aggregators/fold-lane';
-import {
-  ALERT_STATE_KEY,
-  CounterPrefix,
-  counterGroupOf,
-  counterItemExpiresAt,
-  freshnessKey,
-  KEY_ATTRIBUTE,
-  laneWatermarkAttribute,
-  TTL_ATTRIBUTE,
-} from '../aggregators/metrics-items';
+import { type CounterKey, GaugeName, PENDING_IN_HOUR_PREFIX } from '../aggregators/counters';
+import type { CounterUnit, EntityWrite, StoredEntity } from '../aggregators/fold-lane';
+import { localDateOf, minuteOf } from '../aggregators/time';
 import { ExpressionTooLargeError, LaneConflictError } from '../errors';
-import type { MetricsStore, SequencedCounters, SourceFreshnessUpdate, StoredItem, StoreUsage } from './metrics-store';
-import { padSequence, sequenceOfWatermark, watermarkValue } from '../aggregators/sequence';
-import { UpdateBuilder } from './update-builder';
+import { FRESHNESS_SOURCES } from '../schemas/alert-rules';
 import { parseEntityState } from '../schemas/entity-states';
+import { entityExpiresAt } from './entity-expiry';
+import {
+  ALERT_STATE_ITEM,
+  countersOf,
+  counterItemExpiresAt,
+  dayItem,
+  freshnessAttribute,
+  freshnessOf,
+  freshnessValue,
+  GAUGES_ITEM,
+  hourItem,
+  isWatermark,
+  KEY_ATTRIBUTE,
+  minuteItem,
+  performanceItem,
+  PEAK_PREFIX,
+  peakAttributes,
+  pendingItem,
+  placementOf,
+  STUCK_PREFIX,
+  sourceItem,
+  stuckAttribute,
+  TTL_ATTRIBUTE,
+  VERSION_ATTRIBUTE,
+  watermarkAttribute,
+  watermarkOf,
+  watermarkSequence,
+  watermarkValue,
+  watermarkWrittenAt,
+} from './layout';
+import type { ActiveHour, FreshnessStamp, MetricsStore, Snapshot, StoreUsage, StuckLane } from './metrics-store';
+import { UpdateBuilder } from './update-builder';
 
 const BATCH_GET_LIMIT = 100;
 const MAX_LANE_ATTEMPTS = 5;
+/** Counters per update: DynamoDB caps an update expression at 4 KB, about 12 characters a counter. */
+const MAX_COUNTERS_PER_UPDATE = 250;
+const WRITE_CONCURRENCY = 16;
+/** Measurements that found no counter write to ride on within this long are written on their own. */
+const MEASUREMENT_PATIENCE_MS = 60_000;
 const THROTTLE_ERRORS = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']);
 
 export interface DynamoDbMetricsStoreOptions {
   client: DynamoDBClient;
   tableName: string;
-  /** Seconds since the epoch; injected so tests can freeze it. */
-  nowSeconds?: () => number;
+  /** Milliseconds since the epoch; injected so tests can freeze it. */
+  now?: () => number;
 }
+
+/** One record's counters of one item, as attribute → amount. */
+interface ItemUnit {
+  seq: string;
+  watermark: string;
+  counters: Map<string, number>;
+}
+
+/** Sets and adds that ride along on an item's first successful counter update (or are written alone). */
+interface RideAlong {
+  sets: Map<string, string>;
+  adds: Map<string, number>;
+}
+
+type StoredItem = Record<string, unknown>;
 
 /** The only code that speaks DynamoDB for the metrics table. */
 export class DynamoDbMetricsStore implements MetricsStore {
   readonly usage: StoreUsage = { readUnits: 0, writeUnits: 0, throttled: 0, succeeded: 0, requests: 0 };
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
-  private readonly nowSeconds: () => number;
+  private readonly now: () => number;
+  /** Own-function measurements waiting for a write to ride on, by minute. */
+  private readonly measurements = new Map<number, { counters: Map<string, number>; since: number }>();
 
   constructor(options: DynamoDbMetricsStoreOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
-    this.nowSeconds = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
+    this.now = options.now ?? Date.now;
   }
+
+  // ── entities ──
 
   async getEntities(keys: readonly string[], lane: string): Promise<Map<string, StoredEntity>> {
     const items = await this.getItems(keys);
@@ -66,10 +112,9 @@ export class DynamoDbMetricsStore implements MetricsStore {
   }
 
   async putEntity(write: EntityWrite, lane: string): Promise<void> {
-    const expiresAt = expiresAtOf(write.state);
+    const expiresAt = entityExpiresAt(write.state);
     const item = {
       [KEY_ATTRIBUTE]: write.key,
-      kind: write.state.kind,
       // One JSON attribute: the state is only ever read and written whole, by its one writer.
       state: JSON.stringify(write.state),
       lane,
@@ -89,137 +134,288 @@ export class DynamoDbMetricsStore implements MetricsStore {
             ExpressionAttributeValues: marshall({ ':lane': lane, ':seq': write.expectedSeq }),
           };
     await this.track('write', () =>
-      this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: marshall(item),
-          ...guard,
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      ),
+      this.client.send(new PutItemCommand({ TableName: this.tableName, Item: marshall(item), ...guard, ReturnConsumedCapacity: 'TOTAL' })),
     );
   }
 
-  async applyCounters(lane: string, key: string, units: readonly SequencedCounters[]): Promise<void> {
-    const byGroup = new Map<string, { seq: string; counters: Map<string, number> }[]>();
-    for (const unit of [...units].sort((a, b) => compare(padSequence(a.seq), padSequence(b.seq)))) {
-      const grouped = new Map<string, Map<string, number>>();
-      for (const [counter, amount] of unit.counters) {
-        const group = counterGroupOf(counter);
-        const counters = grouped.get(group) ?? new Map<string, number>();
-        counters.set(counter, amount);
-        grouped.set(group, counters);
+  // ── counters ──
+
+  async applyCounters(lane: string, units: readonly CounterUnit[], stamps: readonly FreshnessStamp[]): Promise<ActiveHour[]> {
+    const watermark = watermarkAttribute(lane);
+    const byItem = new Map<string, ItemUnit[]>();
+    for (const unit of [...units].sort((a, b) => compare(watermarkOf(a.seq), watermarkOf(b.seq)))) {
+      const perItem = new Map<string, Map<string, number>>();
+      for (const [counter, amount] of unit.deltas) {
+        const { key, attribute } = placementOf(counter, unit.minute);
+        const counters = perItem.get(key) ?? new Map<string, number>();
+        counters.set(attribute, (counters.get(attribute) ?? 0) + amount);
+        perItem.set(key, counters);
       }
-      for (const [group, counters] of grouped) {
-        const list = byGroup.get(group) ?? [];
-        list.push({ seq: padSequence(unit.seq), counters });
-        byGroup.set(group, list);
+      for (const [key, counters] of perItem) {
+        const list = byItem.get(key) ?? [];
+        list.push({ seq: unit.seq, watermark: watermarkOf(unit.seq), counters });
+        byItem.set(key, list);
       }
     }
-    await Promise.all([...byGroup].map(([group, groupUnits]) => this.applyGroup(key, laneWatermarkAttribute(lane, group), groupUnits)));
+
+    const rideAlongs = new Map<string, RideAlong>();
+    const rideOn = (key: string) => {
+      const ride = rideAlongs.get(key) ?? { sets: new Map(), adds: new Map() };
+      rideAlongs.set(key, ride);
+      return ride;
+    };
+    for (const stamp of stamps) {
+      // On the minute item the batch writes: the facts' (entity lanes) or the performance one (telemetry lanes).
+      const minute = stampMinute(stamp);
+      const key = byItem.has(minuteItem(minute)) || !byItem.has(performanceItem(minute)) ? minuteItem(minute) : performanceItem(minute);
+      rideOn(key).sets.set(freshnessAttribute(stamp.source, stamp.lane), freshnessValue(stamp));
+    }
+    const measured = [...this.measurements].filter(([minute]) => byItem.has(performanceItem(minute)) || rideAlongs.has(performanceItem(minute)));
+    for (const [minute, { counters }] of measured) for (const [name, amount] of counters) rideOn(performanceItem(minute)).adds.set(name, amount);
+    for (const [minute] of measured) this.measurements.delete(minute);
+
+    const hours: ActiveHour[] = [];
+    const keys = new Set([...byItem.keys(), ...rideAlongs.keys()]);
+    const errors = await runAll(
+      [...keys].map((key) => async () => {
+        const hour = await this.applyItem(key, watermark, byItem.get(key) ?? [], rideAlongs.get(key));
+        if (hour) hours.push(hour);
+      }),
+      WRITE_CONCURRENCY,
+    );
+    if (errors.length > 0) {
+      // Measurements that did not land wait for the next write.
+      for (const [minute, entry] of measured) this.addPending(minute, entry.counters, entry.since);
+      throw errors[0];
+    }
+    await this.flushMeasurements(this.now() - MEASUREMENT_PATIENCE_MS);
+    return hours;
   }
 
   /**
-   * One conditional update per group: it adds the units and moves the watermark past them, but
-   * only if the watermark is still below the first of them. If it is not (a redelivery, or a
-   * retry that overlaps what an earlier attempt wrote), we read the watermark, keep the units
-   * above it, and try again conditioned on the exact watermark we read.
+   * The units of one item in chunks that fit an update, each conditioned on the lane's watermark
+   * still being below its first unit, and moving it to its last. If the condition fails (a
+   * redelivery, or a retry that overlaps what an earlier attempt wrote), we read the watermark,
+   * keep the units above it, and try again conditioned on the exact value we read.
    */
-  private async applyGroup(key: string, watermark: string, units: { seq: string; counters: Map<string, number> }[]): Promise<void> {
-    const first = units[0];
-    if (!first) return;
-    try {
-      await this.updateCounters(key, watermark, units, { below: first.seq });
-      return;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-    for (let attempt = 0; attempt < MAX_LANE_ATTEMPTS; attempt++) {
-      const item = await this.getItem(key);
-      const seen = typeof item?.[watermark] === 'string' ? (item[watermark] as string) : undefined;
-      const applied = seen === undefined ? '' : sequenceOfWatermark(seen);
-      const remaining = units.filter((unit) => unit.seq > applied);
-      if (remaining.length === 0) return;
-      try {
-        await this.updateCounters(key, watermark, remaining, seen === undefined ? { absent: true } : { equals: seen });
-        return;
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  private async applyItem(key: string, watermark: string, units: ItemUnit[], rideAlong: RideAlong | undefined): Promise<ActiveHour | undefined> {
+    let pendingRide = rideAlong;
+    let latest: StoredItem | undefined;
+    /** What this call added to the item, to tell the hour as it was before; unknown once a unit was found applied already. */
+    const added = new Map<string, number>();
+    let foundApplied = false;
+    for (const chunk of chunksOf(units)) {
+      let guard: Guard = { below: chunk[0]!.watermark };
+      let remaining = chunk;
+      for (let attempt = 0; ; attempt++) {
+        if (attempt > MAX_LANE_ATTEMPTS) throw new LaneConflictError(`watermark ${watermark} of ${key} kept moving`);
+        try {
+          latest = await this.updateCounters(key, watermark, remaining, guard, pendingRide);
+          pendingRide = undefined;
+          for (const unit of remaining) for (const [name, amount] of unit.counters) added.set(name, (added.get(name) ?? 0) + amount);
+          break;
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+        foundApplied = true;
+        const item = await this.getItem(key);
+        latest = item;
+        const seen = typeof item?.[watermark] === 'string' ? (item[watermark] as string) : undefined;
+        const appliedThrough = seen === undefined ? '' : watermarkSequence(seen);
+        remaining = remaining.filter((unit) => unit.watermark > appliedThrough);
+        if (remaining.length === 0) break;
+        guard = seen === undefined ? { absent: true } : { equals: seen };
       }
     }
-    throw new LaneConflictError(`watermark ${watermark} of ${key} kept moving`);
+    if (pendingRide && (pendingRide.sets.size > 0 || pendingRide.adds.size > 0)) {
+      latest = await this.updateCounters(key, watermark, [], { none: true }, pendingRide);
+    }
+    if (!key.startsWith('H#') || !latest) return undefined;
+    const hour = activeHourOf(key, latest);
+    if (foundApplied) return hour;
+    const before = { ...latest };
+    for (const [name, amount] of added) before[name] = (typeof before[name] === 'number' ? (before[name] as number) : 0) - amount;
+    return { ...hour, previous: activeHourOf(key, before).entries };
   }
 
   private async updateCounters(
     key: string,
     watermark: string,
-    units: { seq: string; counters: Map<string, number> }[],
-    guard: { below: string } | { equals: string } | { absent: true },
-  ): Promise<void> {
-    const totals = new Map<string, number>();
+    units: readonly ItemUnit[],
+    guard: Guard,
+    rideAlong: RideAlong | undefined,
+  ): Promise<StoredItem> {
+    const totals = new Map<string, number>(rideAlong?.adds);
     for (const unit of units) {
       for (const [counter, amount] of unit.counters) totals.set(counter, (totals.get(counter) ?? 0) + amount);
     }
-    const last = units[units.length - 1]!.seq;
     const update = new UpdateBuilder();
-    update.set(watermark, watermarkValue(last, this.nowSeconds()));
+    const last = units[units.length - 1];
+    if (last) update.set(watermark, watermarkValue(key, last.seq, Math.floor(this.now() / 1000)));
+    for (const [name, value] of rideAlong?.sets ?? []) update.set(name, value);
     const expiresAt = counterItemExpiresAt(key);
     if (expiresAt !== undefined) update.setIfAbsent(TTL_ATTRIBUTE, expiresAt);
     for (const [counter, amount] of totals) if (amount !== 0) update.add(counter, amount);
-    const wm = update.name(watermark);
-    if ('below' in guard) update.condition(`attribute_not_exists(${wm}) OR ${wm} < ${update.value(guard.below)}`);
-    else if ('equals' in guard) update.condition(`${wm} = ${update.value(guard.equals)}`);
-    else update.condition(`attribute_not_exists(${wm})`);
-    const built = update.build();
-    if (built.UpdateExpression.length > 4000) {
-      throw new ExpressionTooLargeError(`${totals.size} counters of ${key} do not fit one update`);
+    const isHour = key.startsWith('H#');
+    if (isHour && units.length > 0) update.add(VERSION_ATTRIBUTE, 1);
+    if (!('none' in guard)) {
+      const wm = update.name(watermark);
+      if ('below' in guard) update.condition(`attribute_not_exists(${wm}) OR ${wm} < ${update.value(guard.below)}`);
+      else if ('equals' in guard) update.condition(`${wm} = ${update.value(guard.equals)}`);
+      else update.condition(`attribute_not_exists(${wm})`);
     }
+    const built = update.build();
+    if (built.UpdateExpression.length > 4000) throw new ExpressionTooLargeError(`${totals.size} counters of ${key} do not fit one update`);
+    const output = await this.track('write', () =>
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: this.key(key),
+          ...built,
+          ReturnConsumedCapacity: 'TOTAL',
+          // An hour of the active total comes back whole, for the day's peak; nothing else needs an answer.
+          ...(isHour && { ReturnValues: 'ALL_NEW' }),
+        }),
+      ),
+    );
+    return output.Attributes ? unmarshall(output.Attributes) : {};
+  }
+
+  async recordPeak(localDate: string, hour: number, version: number, peak: number): Promise<void> {
+    const { peak: peakName, version: versionName } = peakAttributes(hour);
+    const update = new UpdateBuilder().set(peakName, peak).set(versionName, version);
+    const expiresAt = counterItemExpiresAt(dayItem(localDate));
+    if (expiresAt !== undefined) update.setIfAbsent(TTL_ATTRIBUTE, expiresAt);
+    const v = update.name(versionName);
+    update.condition(`attribute_not_exists(${v}) OR ${v} < ${update.value(version)}`);
+    try {
+      await this.track('write', () =>
+        this.client.send(
+          new UpdateItemCommand({ TableName: this.tableName, Key: this.key(dayItem(localDate)), ...update.build(), ReturnConsumedCapacity: 'TOTAL' }),
+        ),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error; // a later version of the hour was recorded already
+    }
+  }
+
+  // ── stuck lanes ──
+
+  async markStuck(stuck: StuckLane): Promise<void> {
+    const update = new UpdateBuilder().set(stuckAttribute(stuck.lane), `${stuck.oldestEnteredAt}|${stuck.failedAt}`);
     await this.track('write', () =>
-      this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key(key), ...built, ReturnConsumedCapacity: 'TOTAL' })),
+      this.client.send(
+        new UpdateItemCommand({ TableName: this.tableName, Key: this.key(sourceItem(stuck.source)), ...update.build(), ReturnConsumedCapacity: 'TOTAL' }),
+      ),
     );
   }
 
-  async recordFreshness(source: string, update: SourceFreshnessUpdate): Promise<void> {
-    const key = this.key(freshnessKey(source));
-    const applied = new UpdateBuilder().set('lastAppliedAt', update.appliedAt).set('lagSeconds', update.lagSeconds).build();
-    await this.track('write', () => this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: key, ...applied })));
-    const newest = new UpdateBuilder().set('newestEventAt', update.newestEventAt);
-    newest.condition(`attribute_not_exists(${newest.name('newestEventAt')}) OR ${newest.name('newestEventAt')} < ${newest.value(update.newestEventAt)}`);
+  async clearStuck(stuck: StuckLane): Promise<void> {
+    const name = `${STUCK_PREFIX}${stuck.lane}`;
+    const update = new UpdateBuilder().remove(name);
+    update.condition(`${update.name(name)} = ${update.value(`${stuck.oldestEnteredAt}|${stuck.failedAt}`)}`);
     try {
-      await this.track('write', () => this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: key, ...newest.build() })));
+      await this.track('write', () =>
+        this.client.send(
+          new UpdateItemCommand({ TableName: this.tableName, Key: this.key(sourceItem(stuck.source)), ...update.build(), ReturnConsumedCapacity: 'TOTAL' }),
+        ),
+      );
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error; // an older batch: the newest stays
+      if (!(error instanceof ConditionalCheckFailedException)) throw error; // it failed again meanwhile: the marker stays
     }
   }
 
-  async addMeasurements(key: string, counters: ReadonlyMap<string, number>): Promise<void> {
-    if (counters.size === 0) return;
-    const update = new UpdateBuilder();
-    const expiresAt = counterItemExpiresAt(key);
-    if (expiresAt !== undefined) update.setIfAbsent(TTL_ATTRIBUTE, expiresAt);
-    for (const [counter, amount] of counters) update.add(counter, amount);
-    await this.track('write', () => this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key(key), ...update.build() })));
+  // ── own measurements ──
+
+  async addMeasurements(minute: number, counters: ReadonlyMap<string, number>): Promise<void> {
+    this.addPending(minute, counters, this.now());
+    await this.flushMeasurements(this.now() - MEASUREMENT_PATIENCE_MS);
   }
 
+  private addPending(minute: number, counters: ReadonlyMap<string, number>, since: number): void {
+    const entry = this.measurements.get(minute) ?? { counters: new Map<string, number>(), since };
+    for (const [name, amount] of counters) if (amount !== 0) entry.counters.set(name, (entry.counters.get(name) ?? 0) + amount);
+    entry.since = Math.min(entry.since, since);
+    this.measurements.set(minute, entry);
+  }
+
+  async flushMeasurements(waitingSince = Number.POSITIVE_INFINITY): Promise<void> {
+    const due = [...this.measurements].filter(([, entry]) => entry.since <= waitingSince);
+    for (const [minute, entry] of due) {
+      this.measurements.delete(minute);
+      if (entry.counters.size === 0) continue;
+      const update = new UpdateBuilder();
+      const key = performanceItem(minute);
+      const expiresAt = counterItemExpiresAt(key);
+      if (expiresAt !== undefined) update.setIfAbsent(TTL_ATTRIBUTE, expiresAt);
+      for (const [name, amount] of entry.counters) update.add(name, amount);
+      try {
+        await this.track('write', () =>
+          this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key(key), ...update.build(), ReturnConsumedCapacity: 'TOTAL' })),
+        );
+      } catch (error) {
+        this.addPending(minute, entry.counters, entry.since);
+        throw error;
+      }
+    }
+  }
+
+  // ── the tick's bookkeeping ──
+
   async recordAlertState(firingIds: readonly string[], atMs: number): Promise<void> {
-    const key = this.key(ALERT_STATE_KEY);
-    const current = (await this.getItem(ALERT_STATE_KEY)) ?? {};
+    const current = (await this.getItem(ALERT_STATE_ITEM)) ?? {};
     const update = new UpdateBuilder();
     for (const id of firingIds) update.setIfAbsent(`since:${id}`, atMs);
     const stopped = Object.keys(current).filter((name) => name.startsWith('since:') && !firingIds.includes(name.slice('since:'.length)));
     for (const name of stopped) update.remove(name);
     if (firingIds.length === 0 && stopped.length === 0) return;
-    await this.track('write', () => this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: key, ...update.build() })));
+    await this.track('write', () => this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key(ALERT_STATE_ITEM), ...update.build() })));
   }
 
-  async compactGauges(key: string, beforeSeconds: number): Promise<number> {
-    const item = await this.getItem(key);
-    // Lane watermarks no shard can need any more, and pending counters of creation instants
-    // that have no pending escalation left: both would otherwise pile up on a long-lived item.
-    const removable = Object.entries(item ?? {}).filter(
+  async recordKnownFreshness(
+    source: string,
+    freshness: { newestEventAt: string | null; lastAppliedAt: string | null; lagSeconds: number | null },
+  ): Promise<void> {
+    const update = new UpdateBuilder();
+    for (const [name, value] of Object.entries(freshness)) if (value !== null) update.set(name, value);
+    if (update.isEmpty()) return;
+    await this.track('write', () =>
+      this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key(sourceItem(source)), ...update.build() })),
+    );
+  }
+
+  async compactGauges(beforeSeconds: number): Promise<number> {
+    const gauges = (await this.getItem(GAUGES_ITEM)) ?? {};
+    const emptyHours = Object.entries(gauges)
+      .filter(([name, value]) => name.startsWith(PENDING_IN_HOUR_PREFIX) && value === 0)
+      .map(([name]) => Number(name.slice(PENDING_IN_HOUR_PREFIX.length)));
+    const removed = await this.removeStale(GAUGES_ITEM, gauges, beforeSeconds);
+    let total = removed;
+    for (const hour of emptyHours) {
+      // The queue of an hour with nothing pending goes, unless an escalation of that hour came in meanwhile.
+      const update = new UpdateBuilder().remove(GaugeName.pendingInHour(hour));
+      update.condition(`${update.name(GaugeName.pendingInHour(hour))} = ${update.value(0)}`);
+      try {
+        await this.track('write', () => this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key(GAUGES_ITEM), ...update.build() })));
+        await this.track('write', () => this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: this.key(pendingItem(hour)) })));
+        total++;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
+    const activeHours = Object.entries(gauges)
+      .filter(([name, value]) => name.startsWith(PENDING_IN_HOUR_PREFIX) && typeof value === 'number' && value > 0)
+      .map(([name]) => pendingItem(Number(name.slice(PENDING_IN_HOUR_PREFIX.length))));
+    for (const [key, item] of await this.getItems(activeHours)) total += await this.removeStale(key, item, beforeSeconds);
+    return total;
+  }
+
+  /** Removes drained lanes' watermarks and counters back at zero, each only if unchanged since read. */
+  private async removeStale(key: string, item: StoredItem, beforeSeconds: number): Promise<number> {
+    const removable = Object.entries(item).filter(
       ([name, value]) =>
-        (name.startsWith(CounterPrefix.laneWatermark) && typeof value === 'string' && Number(value.split('@')[1]) < beforeSeconds) ||
-        (name.startsWith(CounterPrefix.pendingCreatedAt) && value === 0),
+        (isWatermark(name) && typeof value === 'string' && watermarkWrittenAt(value) < beforeSeconds) ||
+        (value === 0 && !name.startsWith(PENDING_IN_HOUR_PREFIX)),
     );
     for (const [name, value] of removable) {
       const update = new UpdateBuilder().remove(name);
@@ -233,7 +429,68 @@ export class DynamoDbMetricsStore implements MetricsStore {
     return removable.length;
   }
 
-  async getItems(keys: readonly string[]): Promise<Map<string, StoredItem>> {
+  // ── the read ──
+
+  async readSnapshot(atMs: number, timeZone: string): Promise<Snapshot> {
+    const minute = minuteOf(atMs);
+    const minutes = Array.from({ length: 60 }, (_, i) => minuteItem(minute - 59 + i));
+    const performance = Array.from({ length: 5 }, (_, i) => performanceItem(minute - 4 + i));
+    const today = dayItem(localDateOf(atMs, timeZone));
+    const sources = FRESHNESS_SOURCES.map(sourceItem);
+    const keys = [...minutes, ...performance, hourItem(Math.floor(minute / 60)), today, GAUGES_ITEM, ...sources, ALERT_STATE_ITEM];
+    const items = await this.getItems(keys);
+
+    const counters = new Map<CounterKey, number>();
+    for (const [key, item] of items) if (!key.startsWith('S#') && key !== ALERT_STATE_ITEM) countersOf(key, item, counters);
+
+    // The oldest pending escalations: the queue of the oldest hours that still hold any (a second request, only then).
+    const pendingHours = [...counters]
+      .filter(([counter, n]) => counter.startsWith(`g|${PENDING_IN_HOUR_PREFIX}`) && n > 0)
+      .map(([counter, n]) => ({ hour: Number(counter.slice(2 + PENDING_IN_HOUR_PREFIX.length)), n }))
+      .sort((a, b) => a.hour - b.hour);
+    const queueKeys: string[] = [];
+    for (let held = 0, i = 0; i < pendingHours.length && held < OLDEST_PENDING_SHOWN; i++) {
+      queueKeys.push(pendingItem(pendingHours[i]!.hour));
+      held += pendingHours[i]!.n;
+    }
+    for (const [key, item] of await this.getItems(queueKeys)) countersOf(key, item, counters);
+
+    const hourPeaks = new Map<number, number>();
+    for (const [name, value] of Object.entries(items.get(today) ?? {})) {
+      if (name.startsWith(PEAK_PREFIX) && typeof value === 'number') hourPeaks.set(Number(name.slice(PEAK_PREFIX.length)), value);
+    }
+
+    const newestByLane = new Map<string, FreshnessStamp>();
+    for (const key of [...minutes, ...performance]) {
+      for (const stamp of freshnessOf(items.get(key) ?? {})) {
+        const id = `${stamp.source}:${stamp.lane}`;
+        if ((newestByLane.get(id)?.appliedAt ?? Number.NEGATIVE_INFINITY) < stamp.appliedAt) newestByLane.set(id, stamp);
+      }
+    }
+
+    const lastKnownFreshness = new Map<string, { newestEventAt: string | null; lastAppliedAt: string | null; lagSeconds: number | null }>();
+    const stuck: StuckLane[] = [];
+    for (const source of FRESHNESS_SOURCES) {
+      const item = items.get(sourceItem(source)) ?? {};
+      const text = (name: string) => (typeof item[name] === 'string' ? (item[name] as string) : null);
+      lastKnownFreshness.set(source, {
+        newestEventAt: text('newestEventAt'),
+        lastAppliedAt: text('lastAppliedAt'),
+        lagSeconds: typeof item.lagSeconds === 'number' ? item.lagSeconds : null,
+      });
+      stuck.push(...stuckOf(source, item));
+    }
+
+    const alertSince = new Map<string, number>();
+    for (const [name, value] of Object.entries(items.get(ALERT_STATE_ITEM) ?? {})) {
+      if (name.startsWith('since:') && typeof value === 'number') alertSince.set(name.slice('since:'.length), value);
+    }
+    return { atMs, counters, hourPeaks, freshness: [...newestByLane.values()], lastKnownFreshness, stuck, alertSince };
+  }
+
+  // ── plumbing ──
+
+  private async getItems(keys: readonly string[]): Promise<Map<string, StoredItem>> {
     const items = new Map<string, StoredItem>();
     for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
       let pending: Record<string, KeysAndAttributes> | undefined = {
@@ -286,6 +543,75 @@ export class DynamoDbMetricsStore implements MetricsStore {
       throw error;
     }
   }
+}
+
+/**
+ * Where a freshness stamp rides: the minute of the batch's newest event (the item the batch
+ * writes anyway), kept within the hour before the commit, which every read of now fetches.
+ */
+const stampMinute = (stamp: FreshnessStamp): number => {
+  const applied = minuteOf(stamp.appliedAt);
+  return Math.min(applied, Math.max(applied - 59, minuteOf(stamp.newestEventAt)));
+};
+
+/** How many pending escalations the read fetches the queue for: the oldest one, and the drill-down's five. */
+const OLDEST_PENDING_SHOWN = 5;
+
+type Guard = { below: string } | { equals: string } | { absent: true } | { none: true };
+
+/** Consecutive units whose distinct counters fit one update (a unit alone always does). */
+function chunksOf(units: readonly ItemUnit[]): ItemUnit[][] {
+  const chunks: ItemUnit[][] = [];
+  let current: ItemUnit[] = [];
+  let names = new Set<string>();
+  for (const unit of units) {
+    const added = [...unit.counters.keys()].filter((name) => !names.has(name));
+    if (current.length > 0 && names.size + added.length > MAX_COUNTERS_PER_UPDATE) {
+      chunks.push(current);
+      current = [];
+      names = new Set();
+    }
+    current.push(unit);
+    for (const name of unit.counters.keys()) names.add(name);
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+function activeHourOf(key: string, item: StoredItem): ActiveHour {
+  const hour = Number(key.slice(2));
+  const counters = new Map<CounterKey, number>();
+  countersOf(key, item, counters);
+  const entries = new Map<number, number>();
+  for (const [counter, n] of counters) if (counter.endsWith('|act') && n !== 0) entries.set(Number(counter.split('|')[1]), n);
+  return { hour, version: typeof item[VERSION_ATTRIBUTE] === 'number' ? item[VERSION_ATTRIBUTE] : 0, entries };
+}
+
+function stuckOf(source: string, item: StoredItem): StuckLane[] {
+  return Object.entries(item)
+    .filter(([name, value]) => name.startsWith(STUCK_PREFIX) && typeof value === 'string')
+    .map(([name, value]) => {
+      const [oldestEnteredAt, failedAt] = String(value).split('|').map(Number);
+      return { source, lane: name.slice(STUCK_PREFIX.length), oldestEnteredAt: oldestEnteredAt ?? 0, failedAt: failedAt ?? 0 };
+    });
+}
+
+/** Runs tasks with bounded parallelism; returns the errors, never throws. */
+async function runAll(tasks: readonly (() => Promise<unknown>)[], concurrency: number): Promise<unknown[]> {
+  const errors: unknown[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const task = tasks[next++]!;
+      try {
+        await task();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, tasks.length) }, worker));
+  return errors;
 }
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -1,13 +1,56 @@
-import type { EntityWrite, StoredEntity } from '../aggregators/fold-lane';
+import type { CounterKey } from '../aggregators/counters';
+import type { CounterUnit, EntityWrite, StoredEntity } from '../aggregators/fold-lane';
 
-/** Counter deltas of one item that came from one delivery unit. */
-export interface SequencedCounters {
-  seq: string;
-  counters: ReadonlyMap<string, number>;
+/** What a batch says of its source when it commits: folded into a counter write the batch makes anyway. */
+export interface FreshnessStamp {
+  source: string;
+  lane: string;
+  /** Newest `occurredAt` applied (epoch ms). */
+  newestEventAt: number;
+  appliedAt: number;
+  /** How long the batch's newest record waited between entering the transport and being committed. */
+  lagMs: number;
 }
 
-/** A stored item, as plain JS values. */
-export type StoredItem = Record<string, unknown>;
+/**
+ * A lane whose batch failed: the oldest record it holds back, and when it last failed. Given to
+ * the store with the full lane; the store hands markers back with its own short id of the lane,
+ * the same id that the snapshot's freshness stamps carry.
+ */
+export interface StuckLane {
+  source: string;
+  lane: string;
+  oldestEnteredAt: number;
+  failedAt: number;
+}
+
+/** One hour of the active total after a write: its per-minute entries and the version that wrote them. */
+export interface ActiveHour {
+  hour: number;
+  version: number;
+  /** Difference-array entries of the active total, by minute (aggregators/coverage.ts). */
+  entries: ReadonlyMap<number, number>;
+  /**
+   * The entries just before this write, when this write changed them; absent when it found its
+   * units already applied (a retry), so the caller cannot tell what changed and must record anew.
+   */
+  previous?: ReadonlyMap<number, number>;
+}
+
+/** Everything the document at `atMs` needs, fetched with a fixed number of key look-ups. */
+export interface Snapshot {
+  atMs: number;
+  /** Counters of the last hour's minutes, this hour's series, today, the gauges and the oldest pending escalations. */
+  counters: ReadonlyMap<CounterKey, number>;
+  /** Today's highest active total per UTC hour (for the day's peak), as writers last recorded them. */
+  hourPeaks: ReadonlyMap<number, number>;
+  /** The newest stamp of every lane that committed in the last hour (lanes by the store's short id). */
+  freshness: readonly FreshnessStamp[];
+  /** What the tick last recorded per source: used when no lane committed in the last hour. */
+  lastKnownFreshness: ReadonlyMap<string, { newestEventAt: string | null; lastAppliedAt: string | null; lagSeconds: number | null }>;
+  stuck: readonly StuckLane[];
+  alertSince: ReadonlyMap<string, number>;
+}
 
 /**
  * The metrics table, as the rest of Clara Pulse sees it. Every write is idempotent on its own,
@@ -21,29 +64,37 @@ export interface MetricsStore {
   /** Replaces an entity's state, provided `lane` is still where the batch found it. */
   putEntity(write: EntityWrite, lane: string): Promise<void>;
   /**
-   * Adds the counters of each unit to one item, skipping units that this lane already applied
-   * to that item (the item keeps the lane's highest applied sequence number).
+   * Adds each unit's counters to the items they live in, one conditional update per item, and
+   * skips the units this lane already applied to an item (each item keeps the lane's highest
+   * applied sequence number). The stamps ride along on the current minute's item. Returns every
+   * hour of the active total the batch touched, as it stands after the write.
    */
-  applyCounters(lane: string, key: string, units: readonly SequencedCounters[]): Promise<void>;
-  /** Moves a source's freshness forward (the newest event time only ever grows). */
-  recordFreshness(source: string, freshness: SourceFreshnessUpdate): Promise<void>;
-  /** Adds measurements of Clara Pulse's own functions and calls to a minute bucket (plain sums: each invocation is one). */
-  addMeasurements(key: string, counters: ReadonlyMap<string, number>): Promise<void>;
+  applyCounters(lane: string, units: readonly CounterUnit[], stamps: readonly FreshnessStamp[]): Promise<ActiveHour[]>;
+  /** Records an hour's highest active total for a local date, unless a later version already did. */
+  recordPeak(localDate: string, hour: number, version: number, peak: number): Promise<void>;
+  /** Says that a lane is held back, so lag is measured from its oldest uncommitted record. */
+  markStuck(lane: StuckLane): Promise<void>;
+  /** Forgets a marker, unless the lane failed again since it was read (the tick clears markers of lanes that committed since). */
+  clearStuck(lane: StuckLane): Promise<void>;
+  /**
+   * Counts measurements of Clara Pulse's own functions into a minute. They are kept in memory and
+   * ride along on the next counter write to that minute; whatever waits longer than a minute is
+   * written on its own. Each invocation is one measurement: no watermark.
+   */
+  addMeasurements(minute: number, counters: ReadonlyMap<string, number>): Promise<void>;
+  /** Writes the measurements still waiting (an invocation that is about to freeze, or a tick). */
+  flushMeasurements(): Promise<void>;
   /** Remembers since when each firing alert fires; forgets the ones that stopped. */
   recordAlertState(firingIds: readonly string[], atMs: number): Promise<void>;
+  /** Keeps what the tick saw of each source, for the document to show when nothing committed for an hour. */
+  recordKnownFreshness(source: string, freshness: { newestEventAt: string | null; lastAppliedAt: string | null; lagSeconds: number | null }): Promise<void>;
   /**
-   * Keeps a long-lived gauge item small: removes lane watermarks last written before
-   * `beforeSeconds` (their shards are long drained) and pending counters back at zero.
+   * Keeps the long-lived items small: removes lane watermarks last written before `beforeSeconds`
+   * (their shards are long drained), pending counters back at zero, and empty hours of the queue.
    */
-  compactGauges(key: string, beforeSeconds: number): Promise<number>;
-  /** Fetches items by key, in as few requests as the engine allows (one for ≤ 100 keys). */
-  getItems(keys: readonly string[]): Promise<Map<string, StoredItem>>;
-}
-
-export interface SourceFreshnessUpdate {
-  newestEventAt: string;
-  appliedAt: string;
-  lagSeconds: number;
+  compactGauges(beforeSeconds: number): Promise<number>;
+  /** The document's items at `atMs`: one BatchGetItem, and one more only when escalations are pending. */
+  readSnapshot(atMs: number, timeZone: string): Promise<Snapshot>;
 }
 
 /** What the store's own DynamoDB calls cost, for `systemPerformance.dynamoDbMetrics`. */

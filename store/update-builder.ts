@@ -49,6 +49,10 @@ export class UpdateBuilder {
     return this;
   }
 
+  isEmpty(): boolean {
+    return this.sets.length + this.adds.length + this.removes.length === 0;
+  }
+
   condition(expression: string): this {
     this.conditionExpression = expression;
     return this;

@@ -1,8 +1,18 @@
-// Clara Pulse dashboard: reads GET /admin/realtime every 2 s and shows the document as it is.
-// A null in the document is shown as "no data" — this page never invents or fills in a number.
+// Clara Pulse dashboard: the server pushes each new document (at most one a second) on one event
+// stream, and the page shows it as it is. It never polls: however many pages are open, the
+// server reads the document once per push. A null in the document is shown as "no data" — this
+// page never invents or fills in a number.
 
-const REFRESH_MS = 2000;
+const STREAM_PATH = '/admin/realtime/stream';
+// Reconnecting: the first retry soon, then doubling up to 30 s, each wait drawn at random below
+// that ceiling ("full jitter"), so a room of pages that lost the server together comes back spread out.
+const RECONNECT_FIRST_MS = 500;
+const RECONNECT_MAX_MS = 30_000;
+// The server writes at least a heartbeat every 15 s: a stream silent for longer is dead, whatever TCP says.
+const SILENCE_MS = 30_000;
 const HOUR_MS = 3600 * 1000;
+// Documents arrive every second; a point every 5 s is plenty for an hour's line and keeps localStorage small.
+const SPARK_SPACING_MS = 5000;
 const TOKEN_KEY = 'clara-pulse-token';
 const SPARK_KEY = `clara-pulse-messages:${location.origin}`;
 const SOURCES = ['dynamodb-streams', 'eventbridge', 'kinesis'];
@@ -154,7 +164,7 @@ function renderFunctions(doc) {
   }
 }
 
-// ---- the sparkline: messagesLastHour as it was read, over the last hour of reads ----
+// ---- the sparkline: messagesLastHour as it was pushed, over the last hour ----
 function loadSpark() {
   try {
     return JSON.parse(localStorage.getItem(SPARK_KEY) || '[]');
@@ -165,57 +175,105 @@ function loadSpark() {
 
 function renderSparkline(doc) {
   const t = Date.parse(doc.timestamp);
-  const points = loadSpark().filter(([at]) => at > t - HOUR_MS && at < t);
-  points.push([t, doc.messagesLastHour]);
-  localStorage.setItem(SPARK_KEY, JSON.stringify(points));
+  const kept = loadSpark().filter(([at]) => at > t - HOUR_MS && at < t);
+  const last = kept[kept.length - 1];
+  if (!last || t - last[0] >= SPARK_SPACING_MS) {
+    kept.push([t, doc.messagesLastHour]);
+    localStorage.setItem(SPARK_KEY, JSON.stringify(kept));
+  }
+  const points = [...kept.filter(([at]) => at < t), [t, doc.messagesLastHour]];
   const values = points.map(([, v]) => v);
   const min = Math.min(...values);
   const max = Math.max(...values);
   const span = max - min || 1;
-  // Until an hour of reads is collected, the line spans what there is rather than a sliver at the right.
+  // Until an hour of points is collected, the line spans what there is rather than a sliver at the right.
   const from = points[0][0];
   const x = (at) => (t === from ? 300 : ((at - from) / (t - from)) * 300);
   const y = (v) => 44 - ((v - min) / span) * 40;
   document.getElementById('sparkline-line').setAttribute('points', points.map(([at, v]) => `${x(at).toFixed(1)},${y(v).toFixed(1)}`).join(' '));
   const minutes = Math.round((t - from) / 60000);
-  setText(document.getElementById('sparkline-caption'), `${points.length} reads over ${minutes} min · ${integer.format(min)}–${integer.format(max)}`);
+  setText(document.getElementById('sparkline-caption'), `${points.length} points over ${minutes} min · ${integer.format(min)}–${integer.format(max)}`);
 }
 
-// ---- the loop ----
+// ---- pushed documents: one event stream, reconnected with back-off ----
 function setStatus(text, state) {
   document.getElementById('status').textContent = text;
   document.getElementById('status-dot').className = `pulse-dot ${state}`;
 }
 
-let lastSuccess = 0;
+let lastUpdate = 0;
 
-async function refresh(token) {
-  const started = performance.now();
-  try {
-    const response = await fetch('/admin/realtime', { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
-    if (response.status === 401) {
-      sessionStorage.removeItem(TOKEN_KEY);
-      askForToken('That token was not accepted.');
-      return false;
-    }
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    const doc = await response.json();
-    renderFields(doc);
-    renderRegions(doc);
-    renderQueueBar(doc);
-    renderAlerts(doc);
-    renderFreshness(doc);
-    renderFunctions(doc);
-    renderSparkline(doc);
-    lastSuccess = Date.now();
-    document.body.dataset.timestamp = doc.timestamp;
-    setStatus(`updated ${new Date(doc.timestamp).toLocaleTimeString()} · read in ${Math.round(performance.now() - started)} ms`, 'ok');
-  } catch (error) {
-    const age = lastSuccess ? `last update ${duration((Date.now() - lastSuccess) / 1000)} ago` : 'no update yet';
-    setStatus(`cannot read the metrics (${error.message}); ${age}`, 'error');
-  }
-  return true;
+function render(doc) {
+  renderFields(doc);
+  renderRegions(doc);
+  renderQueueBar(doc);
+  renderAlerts(doc);
+  renderFreshness(doc);
+  renderFunctions(doc);
+  renderSparkline(doc);
+  lastUpdate = Date.now();
+  document.body.dataset.timestamp = doc.timestamp;
+  setStatus(`live · updated ${new Date(doc.timestamp).toLocaleTimeString()}`, 'ok');
 }
+
+/** One Server-Sent Events frame: its `event:` name and its `data:` lines joined. */
+function parseFrame(frame) {
+  let type = 'message';
+  const data = [];
+  for (const line of frame.split('\n')) {
+    if (line.startsWith(':')) continue; // a comment: the connection note, heartbeats
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+    if (field === 'event') type = value;
+    else if (field === 'data') data.push(value);
+  }
+  return { type, data: data.join('\n') };
+}
+
+/**
+ * Follows the stream until it ends. Read with fetch rather than EventSource: fetch sends the token
+ * in the Authorization header (EventSource cannot) and tells a refusal (401) from a lost connection.
+ * Resolves to `refused`, or to why the stream ended.
+ */
+async function follow(token, onDocument) {
+  const controller = new AbortController();
+  let silence;
+  const heard = () => {
+    clearTimeout(silence);
+    silence = setTimeout(() => controller.abort(new Error('the stream went silent')), SILENCE_MS);
+  };
+  try {
+    heard(); // also bounds the wait for an answer
+    const response = await fetch(STREAM_PATH, {
+      headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' },
+      cache: 'no-store',
+      signal: controller.signal,
+    });
+    if (response.status === 401) return 'refused';
+    if (!response.ok || !response.body) return `HTTP ${response.status}`;
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return 'the server ended the stream';
+      heard();
+      buffer += value;
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+        const event = parseFrame(buffer.slice(0, end));
+        buffer = buffer.slice(end + 2);
+        if (event.type === 'document') onDocument(JSON.parse(event.data));
+      }
+    }
+  } catch (error) {
+    return controller.signal.aborted ? String(controller.signal.reason?.message ?? 'aborted') : error.message;
+  } finally {
+    clearTimeout(silence);
+  }
+}
+
+const reconnectDelay = (attempt) => Math.random() * Math.min(RECONNECT_MAX_MS, RECONNECT_FIRST_MS * 2 ** attempt);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function askForToken(reason) {
   const form = document.getElementById('token-form');
@@ -231,15 +289,27 @@ function askForToken(reason) {
   };
 }
 
-let timer;
 async function start() {
-  clearTimeout(timer);
   const token = takeToken();
   if (!token) return askForToken('An admin token is needed.');
-  const tick = async () => {
-    if (await refresh(token)) timer = setTimeout(tick, REFRESH_MS);
-  };
-  await tick();
+  setStatus('connecting…', '');
+  for (let attempt = 0; ; attempt++) {
+    let received = false;
+    const ended = await follow(token, (doc) => {
+      received = true;
+      render(doc);
+    });
+    if (ended === 'refused') {
+      // A wrong or expired token does not get better by retrying: ask for another one.
+      sessionStorage.removeItem(TOKEN_KEY);
+      return askForToken('That token was not accepted.');
+    }
+    if (received) attempt = 0; // the stream worked: a fresh series of retries
+    const delay = reconnectDelay(attempt);
+    const age = lastUpdate ? `last update ${duration((Date.now() - lastUpdate) / 1000)} ago` : 'no update yet';
+    setStatus(`stream lost (${ended}); ${age}; reconnecting in ${Math.ceil(delay / 1000)} s`, 'error');
+    await sleep(delay);
+  }
 }
 
 start();

@@ -5,16 +5,24 @@ import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { apiGatewayEvent } from './api-gateway-event';
 import { closeServer, listenLocal, sendJson } from './http-util';
+import type { ViewerStreams } from './viewer-streams';
 
 export interface ApiServerOptions {
   port: number;
   /** The bearer token `/admin/*` requires (the authorizer's job on AWS). */
   adminToken: string;
   read: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+  /** `GET /openapi.json`, open to anyone as on AWS (a route without the authorizer). */
+  describe: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+  /** `GET /admin/realtime/stream`: pushed documents, behind the same token (API Gateway's WebSocket API on AWS). */
+  streams: ViewerStreams;
   health: () => unknown;
   dashboardDir: string;
   log: (line: string) => void;
 }
+
+/** Where a dashboard holds its event stream open. */
+export const STREAM_PATH = '/admin/realtime/stream';
 
 const STATIC_FILES: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
@@ -46,7 +54,14 @@ function hostOf(request: IncomingMessage): string | undefined {
   }
 }
 
-/** The local HTTP API: the read behind a bearer token, the dashboard, and the stack's health. */
+/** Writes what a function answered, as API Gateway does with a payload 2.0 result. */
+function sendResult(response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
+  const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]));
+  response.writeHead(result.statusCode ?? 200, headers);
+  response.end(result.body ?? '');
+}
+
+/** The local HTTP API: the read behind a bearer token, its description, the dashboard, and the stack's health. */
 export async function startApi(options: ApiServerOptions): Promise<{ endpoint: string; close(): Promise<void> }> {
   const serveStatic = async (response: ServerResponse, path: string) => {
     const entry = STATIC_FILES[path]!;
@@ -69,11 +84,13 @@ export async function startApi(options: ApiServerOptions): Promise<{ endpoint: s
           { 'www-authenticate': 'Bearer' },
         );
       }
-      const result = await options.read(apiGatewayEvent(request, url));
-      const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]));
-      response.writeHead(result.statusCode ?? 200, headers);
-      return response.end(result.body ?? '');
+      if (url.pathname === STREAM_PATH) {
+        if (request.method !== 'GET') return sendJson(response, 405, { message: 'only GET is allowed' }, { allow: 'GET' });
+        return options.streams.attach(response);
+      }
+      return sendResult(response, await options.read(apiGatewayEvent(request, url)));
     }
+    if (url.pathname === '/openapi.json') return sendResult(response, await options.describe(apiGatewayEvent(request, url)));
     if (request.method === 'GET' && url.pathname === '/health') return sendJson(response, 200, options.health(), { 'cache-control': 'no-store' });
     if (request.method === 'GET' && url.pathname in STATIC_FILES) return serveStatic(response, url.pathname);
     sendJson(response, 404, { message: 'not found' });
@@ -87,5 +104,12 @@ export async function startApi(options: ApiServerOptions): Promise<{ endpoint: s
     });
   });
   const port = await listenLocal(server, options.port, 'HTTP API', '--port');
-  return { endpoint: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: async () => {
+      // Open streams would keep the server from closing: end them first (the pages reconnect to whatever comes next).
+      options.streams.closeAll();
+      await closeServer(server);
+    },
+  };
 }

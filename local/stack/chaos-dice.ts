@@ -24,7 +24,7 @@ export class ChaosDice {
     return this.rates.crash > 0 || this.rates.throttle > 0 || this.rates.duplicate > 0;
   }
 
-  /** For one invocation's CrashingStore: asked before each write until it says yes. */
+  /** For one invocation (local/chaos.ts runWithCrashes): asked before each of its DynamoDB writes until it says yes. */
   midWriteCrash(): () => boolean {
     const doomed = this.roll(this.rates.crash / 2);
     return () => {

@@ -7,7 +7,9 @@ import type { EventSources } from './event-sources';
 import type { LocalFunctions } from './local-functions';
 import type { Persistence } from './persistence';
 import type { Recovery } from './recovery';
+import type { Pusher } from './pusher';
 import type { Ticker } from './ticker';
+import type { ViewerStreams } from './viewer-streams';
 
 export interface HealthInputs {
   startedAt: number;
@@ -21,6 +23,7 @@ export interface HealthInputs {
   dice: ChaosDice | undefined;
   seed: number;
   ticker: Ticker;
+  viewers: { streams: ViewerStreams; pusher: Pusher };
   simulator: Simulator | undefined;
 }
 
@@ -41,6 +44,7 @@ export function healthReport(inputs: HealthInputs) {
     ...(lost.journalLinesUnreadable + lost.writesUndetermined.length > 0 || lost.unknownCount
       ? ['the last run ended without a clean stop and lost records: see recovery']
       : []),
+    ...(inputs.viewers.pusher.lastError ? [`pusher: ${inputs.viewers.pusher.lastError}`] : []),
   ];
   return {
     status: problems.length === 0 ? 'ok' : 'degraded',
@@ -60,8 +64,11 @@ export function healthReport(inputs: HealthInputs) {
     },
     eventBridge: { ...inputs.eventBridge.stats, asyncPending: sources.eventBridge.pending, async: sources.eventBridge.stats },
     functions: inputs.functions.stats,
+    /** Per function, what its calls to the metrics table cost so far (requests as the store counts them). */
+    metricsTable: inputs.functions.metricsTableUsage(),
     deadLetters: { count: deadLetters.count, thisRun: deadLetters.added, file: deadLetters.path, last: deadLetters.last ?? null },
     lastTick: inputs.ticker.last ?? null,
+    viewers: { watching: inputs.viewers.streams.count, lastPushRun: inputs.viewers.pusher.last ?? null },
     chaos: inputs.dice ? { rates: inputs.dice.rates, seed: inputs.seed, injected: inputs.dice.tally } : null,
     simulator: inputs.simulator?.stats ?? null,
   };

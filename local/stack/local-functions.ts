@@ -2,18 +2,21 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent, EventBridgeEvent, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import type { Settings } from '../../config/settings';
+import { createApiDescription } from '../../functions/api-description';
 import { createDynamoDbStreamIngest } from '../../functions/dynamodb-stream-ingest';
 import { createEventBridgeIngest } from '../../functions/eventbridge-ingest';
 import { createKinesisIngest } from '../../functions/kinesis-ingest';
 import { createPulseAggregator } from '../../functions/pulse-aggregator';
+import { createRealtimePusher, type PushRun } from '../../functions/realtime-pusher';
 import { createRealtimeRead } from '../../functions/realtime-read';
 import type { Runtime } from '../../functions/runtime';
 import { createTick, type DeadLetterCounter, type OnCallPublisher } from '../../functions/tick';
 import type { RealTimeMetrics } from '../../schemas/realtime-metrics';
 import { DynamoDbMetricsStore } from '../../store/dynamodb-metrics-store';
+import type { ViewerChannel } from '../../push/viewer-channel';
 import type { DeadLetterSink } from '../../streams/dead-letters';
 import { KinesisEventForwarder } from '../../streams/kinesis-event-forwarder';
-import { CrashingStore, crashingAfterWork, InjectedCrash } from '../chaos';
+import { armCrashes, crashingAfterWork, InjectedCrash, runWithCrashes } from '../chaos';
 import type { ChaosDice } from './chaos-dice';
 import { FUNCTION_NAMES } from './names';
 import { recordInvocation } from './self-measurement';
@@ -28,6 +31,12 @@ export interface LocalFunctionDeps {
   log: (line: string) => void;
 }
 
+export interface MetricsTableUsage {
+  requests: number;
+  readUnits: number;
+  writeUnits: number;
+}
+
 export interface FunctionStats {
   invocations: number;
   errors: number;
@@ -37,12 +46,19 @@ export interface FunctionStats {
 }
 
 /**
- * The Clara Pulse functions, called as Lambda calls their handlers. Each invocation gets a
- * fresh runtime — a process of its own, as concurrent Lambda invocations are — which under
- * --chaos may die part-way through its store writes or after its work, before returning.
+ * The Clara Pulse functions, called as Lambda calls their handlers: one warm container (store)
+ * per function, a fresh runtime per invocation, which under --chaos may die before any of its
+ * DynamoDB writes or after its work, before returning.
  */
 export function localFunctions(deps: LocalFunctionDeps) {
   const stats: Record<string, FunctionStats> = {};
+  // What each function's calls to the metrics table cost so far, as its store counts them (the
+  // pusher's invocation lasts a minute: its store counts while it runs).
+  const stores: Record<string, DynamoDbMetricsStore> = {};
+  const metricsTableUsage = (): Record<string, MetricsTableUsage> =>
+    Object.fromEntries(
+      Object.entries(stores).map(([name, { usage }]) => [name, { requests: usage.requests, readUnits: usage.readUnits, writeUnits: usage.writeUnits }]),
+    );
   const quietUntil = new Map<string, number>();
 
   /** One line per kind of error per 10 s, not one per retry; injected crashes are counted in /health, not logged. */
@@ -65,13 +81,16 @@ export function localFunctions(deps: LocalFunctionDeps) {
     stats[name] = { invocations: 0, errors: 0, meanMs: 0 };
     // The read writes nothing, so there is no commit for a crash to cut short.
     const chaos = writes ? deps.chaos : undefined;
+    // One store per function, as one warm Lambda container keeps it: own measurements wait in it for a write to ride on.
+    const store = new DynamoDbMetricsStore({ client: deps.dynamo, tableName: deps.settings.metricsTable });
+    stores[name] = store;
+    if (chaos) armCrashes(deps.dynamo);
     return async (event: E): Promise<R> => {
       const started = Date.now();
-      const store = new DynamoDbMetricsStore({ client: deps.dynamo, tableName: deps.settings.metricsTable });
-      const crashing = chaos ? new CrashingStore(store, chaos.midWriteCrash()) : undefined;
+      const usageBefore = { ...store.usage };
       const runtime: Runtime = {
         settings: deps.settings,
-        store: crashing ?? store,
+        store,
         forwarder: new KinesisEventForwarder(deps.kinesis, deps.settings.pulseStream),
         deadLetters: deps.deadLetters,
         now: Date.now,
@@ -80,8 +99,7 @@ export function localFunctions(deps: LocalFunctionDeps) {
       stats[name]!.invocations++;
       let error: unknown;
       try {
-        const result = await fn(event);
-        if (crashing?.endInvocation()) throw new InjectedCrash('process died during the commit');
+        const result = chaos ? await runWithCrashes(chaos.midWriteCrash(), () => fn(event)) : await fn(event);
         error = failed(result);
         return result;
       } catch (thrown) {
@@ -94,7 +112,7 @@ export function localFunctions(deps: LocalFunctionDeps) {
           stats[name]!.errors++;
           report(name, error);
         }
-        await recordInvocation(store, name, started, error !== undefined);
+        await recordInvocation(store, name, started, error !== undefined, usageBefore);
       }
     };
   };
@@ -104,6 +122,7 @@ export function localFunctions(deps: LocalFunctionDeps) {
   const pulseAggregator = asLambda(FUNCTION_NAMES.pulseAggregator, createPulseAggregator, (r) => r.outcome.errors[0]);
   return {
     stats,
+    metricsTableUsage,
     dynamodbStreamIngest: async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => (await dynamodbStreamIngest(event)).response,
     eventBridgeIngest: asLambda(FUNCTION_NAMES.eventBridgeIngest, createEventBridgeIngest) as (event: EventBridgeEvent<string, unknown>) => Promise<unknown>,
     kinesisIngest: async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => (await kinesisIngest(event)).response,
@@ -111,6 +130,22 @@ export function localFunctions(deps: LocalFunctionDeps) {
     realtimeRead: asLambda(
       FUNCTION_NAMES.realtimeRead,
       (runtime) => createRealtimeRead(runtime, (error) => report(FUNCTION_NAMES.realtimeRead, error)),
+      () => undefined,
+      false,
+    ),
+    /** One invocation pushes until `untilMs` (a minute, as the schedule on AWS), or until `signal` aborts. */
+    realtimePusher: (channel: ViewerChannel, intervalMs: number) =>
+      asLambda(
+        FUNCTION_NAMES.realtimePusher,
+        (runtime) =>
+          (event: { untilMs: number; signal: AbortSignal }): Promise<PushRun> =>
+            createRealtimePusher(runtime, channel, { intervalMs })(event.untilMs, event.signal),
+        () => undefined,
+        false,
+      ),
+    apiDescription: asLambda(
+      FUNCTION_NAMES.apiDescription,
+      () => createApiDescription(),
       () => undefined,
       false,
     ),

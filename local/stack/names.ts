@@ -1,4 +1,5 @@
 import type { Settings } from '../../config/settings';
+import { DEFAULT_LABEL_POLICY } from '../../aggregators/labels';
 import { DEFAULT_ALERT_THRESHOLDS } from '../../schemas/alert-rules';
 
 /** The account and region every local ARN and envelope carries; nothing here ever reaches AWS. */
@@ -24,6 +25,8 @@ export const FUNCTION_NAMES = {
   pulseAggregator: 'clara-pulse-local-pulseAggregator',
   realtimeRead: 'clara-pulse-local-realtimeRead',
   tick: 'clara-pulse-local-tick',
+  apiDescription: 'clara-pulse-local-apiDescription',
+  realtimePusher: 'clara-pulse-local-realtimePusher',
 } as const;
 
 export const LOCAL_FUNCTION_NAMES: readonly string[] = Object.values(FUNCTION_NAMES);
@@ -39,5 +42,6 @@ export function localSettings(timeZone: string): Settings {
     readCapacityBudget: 100,
     writeCapacityBudget: 100,
     thresholds: DEFAULT_ALERT_THRESHOLDS,
+    labels: DEFAULT_LABEL_POLICY,
   };
 }

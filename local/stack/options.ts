@@ -39,11 +39,22 @@ export interface StackTiming {
   /** Delays before the two retries of a failed asynchronous (EventBridge) invocation. */
   asyncRetryDelaysMs: readonly [number, number];
   tickIntervalMs: number;
+  /** Pushed documents: at most one read of the document per interval, whatever the number of viewers. */
+  pushIntervalMs: number;
+  /** How long a viewer's stream may stay open before the server ends it (API Gateway: 2 h); the page reconnects. */
+  maxViewerStreamMs: number;
 }
 
 export const DEFAULT_DRAIN_SECONDS = 30;
 
-export const DEFAULT_TIMING: StackTiming = { pollIntervalMs: 1000, batchingWindowMs: 20, asyncRetryDelaysMs: [1000, 2000], tickIntervalMs: 60_000 };
+export const DEFAULT_TIMING: StackTiming = {
+  pollIntervalMs: 1000,
+  batchingWindowMs: 20,
+  asyncRetryDelaysMs: [1000, 2000],
+  tickIntervalMs: 60_000,
+  pushIntervalMs: 1000,
+  maxViewerStreamMs: 2 * 3600 * 1000,
+};
 
 export const USAGE = `Usage: npm start -- [options]
 

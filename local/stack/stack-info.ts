@@ -52,6 +52,8 @@ export function banner(info: StackInfo, notes: readonly string[]): string {
     'Clara Pulse — local stack on 127.0.0.1',
     `  dashboard    ${info.dashboard}`,
     `  read API     GET ${info.api}/admin/realtime   (Authorization: Bearer ${info.adminToken})`,
+    `  pushed       GET ${info.api}/admin/realtime/stream   (Server-Sent Events, same token; a document a second)`,
+    `  description  ${info.api}/openapi.json`,
     `  health       ${info.api}/health`,
     `  DynamoDB     ${info.dynamodb}   tables ${info.tables.chatSessions}, ${info.tables.messages}, ${info.tables.escalations}`,
     `  Kinesis      ${info.kinesis}   stream ${info.telemetryStream}`,

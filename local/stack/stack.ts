@@ -26,6 +26,8 @@ import { startEngines } from './start-engines';
 import { lockStateDir } from './state-lock';
 import { TableStream } from './table-stream';
 import { startTicking } from './ticker';
+import { startPushing } from './pusher';
+import { ViewerStreams } from './viewer-streams';
 
 export interface StopOptions {
   /** How long the pipeline may take to drain before the stop goes on without it (default: the stack's `drainSeconds`). */
@@ -61,6 +63,8 @@ interface Step {
 }
 
 const STREAM_SHARDS_PER_TABLE = 2;
+/** Well inside the page's 30 s of tolerated silence. */
+const VIEWER_HEARTBEAT_MS = 15_000;
 
 /**
  * Starts the whole pipeline on 127.0.0.1 and returns once it accepts writes and reads. A start
@@ -196,12 +200,31 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     const adminToken = randomBytes(24).toString('base64url');
     let simulator: Simulator | undefined;
+    const streams = new ViewerStreams({ maxStreamMs: options.timing.maxViewerStreamMs, heartbeatMs: VIEWER_HEARTBEAT_MS });
+    const pusher = startPushing(functions, streams, options.timing.pushIntervalMs);
+    steps.push({ name: 'stopping the pusher', run: () => pusher.stop() });
     const health = () =>
-      healthReport({ startedAt, persistence, recovery, sources, proxy, eventBridge, functions, deadLetters, dice, seed: options.seed, ticker, simulator });
+      healthReport({
+        startedAt,
+        persistence,
+        recovery,
+        sources,
+        proxy,
+        eventBridge,
+        functions,
+        deadLetters,
+        dice,
+        seed: options.seed,
+        ticker,
+        viewers: { streams, pusher },
+        simulator,
+      });
     const api = await startApi({
       port: options.apiPort,
       adminToken,
       read: functions.realtimeRead,
+      describe: functions.apiDescription,
+      streams,
       health,
       dashboardDir: join(__dirname, '..', 'dashboard'),
       log: options.log,

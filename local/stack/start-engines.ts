@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { KEY_ATTRIBUTE } from '../../aggregators/metrics-items';
+import { KEY_ATTRIBUTE } from '../../store/layout';
 import { PRODUCER_TABLE_KEYS } from '../../schemas/producer-items';
 import { createStream, createTable, localDynamoClient, localKinesisClient, type Engine } from '../engines';
 import { startEngineChild } from './engine-child';

@@ -5,7 +5,7 @@ import type { BatchOutcome, ShardRecord } from '../../pipeline/aggregate-batch';
 import type { CanonicalEventInput } from '../../schemas/canonical-events';
 import { MemoryDeadLetters } from '../../streams/dead-letters';
 import { testClients } from '../support/engines';
-import { NEVER_COMMITS, refuseWritesMentioning } from './poison';
+import { NEVER_COMMITS, NEVER_COMMITS_FUNCTION, refuseWritesMentioning } from './poison';
 
 const T = Date.parse('2026-05-04T10:00:00Z');
 
@@ -29,8 +29,8 @@ describe('a record that can never commit', () => {
     const deadLetters = new MemoryDeadLetters();
     // Lambda's own retries are not what moves the shard on here: the function must, in the first invocation.
     const pipeline = await LocalPipeline.create({ dynamo, kinesis: testClients().kinesis, telemetryShards: 1, deadLetters, now: () => T, faults: noFaults(0) });
-    const good = Array.from({ length: 29 }, (_, n) => invocation('checkout', n));
-    const events = [...good.slice(0, 14), invocation(`${NEVER_COMMITS}x`, 0), ...good.slice(14)];
+    const good = Array.from({ length: 29 }, (_, n) => invocation('ada-clara-chat', n));
+    const events = [...good.slice(0, 14), invocation(NEVER_COMMITS_FUNCTION, 0), ...good.slice(14)];
 
     // Act
     await pipeline.publish(events);
@@ -38,8 +38,8 @@ describe('a record that can never commit', () => {
 
     // Assess
     const document = await pipeline.read(T);
-    expect(document.systemPerformance.lambdaMetrics.checkout?.invocations).toBe(29);
-    expect(Object.keys(document.systemPerformance.lambdaMetrics)).not.toContain(`${NEVER_COMMITS}x`);
+    expect(document.systemPerformance.lambdaMetrics['ada-clara-chat']?.invocations).toBe(29);
+    expect(Object.keys(document.systemPerformance.lambdaMetrics)).not.toContain(NEVER_COMMITS_FUNCTION);
     expect(deadLetters.letters.map((letter) => [letter.origin, letter.reason])).toEqual([
       ['kinesis-ingest', 'can never commit: ValidationException: Item size to update has exceeded the maximum allowed size (injected)'],
     ]);
@@ -53,9 +53,9 @@ describe('a record that can never commit', () => {
     const aggregate = async (part: ShardRecord<number>[]): Promise<BatchOutcome> => {
       attempts.push(part.length);
       const first = part[0]!.seq;
-      if (part.some((r) => r.seq === '37')) return { failedFromSeq: first, errors: [refused('ValidationException')], writes: 1 };
-      if (part.some((r) => r.seq === '90')) return { failedFromSeq: first, errors: [refused('ProvisionedThroughputExceededException')], writes: 1 };
-      return { errors: [], writes: 1 };
+      if (part.some((r) => r.seq === '37')) return { failedFromSeq: first, errors: [refused('ValidationException')] };
+      if (part.some((r) => r.seq === '90')) return { failedFromSeq: first, errors: [refused('ProvisionedThroughputExceededException')] };
+      return { errors: [] };
     };
 
     const { outcome, setAside } = await commitIsolatingNeverCommits(records, aggregate);

@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PerformanceName } from '../../aggregators/counters';
 import type { DynamoDBRecord, EventBridgeEvent } from 'aws-lambda';
 import { dynamodbRecord, eventBridgeEvent } from '../support/records';
 
@@ -29,7 +30,7 @@ export const kinesisPoisons = (atMs: number, n: number) => {
           eventId: marker,
           type: 'function.invocation',
           occurredAt: new Date(atMs).toISOString(),
-          functionName: `${NEVER_COMMITS}${marker}`,
+          functionName: NEVER_COMMITS_FUNCTION,
           durationMs: 1,
           error: false,
           throttled: false,
@@ -39,8 +40,14 @@ export const kinesisPoisons = (atMs: number, n: number) => {
   ];
 };
 
-/** Marks the records whose writes DynamoDB refuses for good in the harness. */
-export const NEVER_COMMITS = 'never-commits-';
+/**
+ * The function name of the records whose writes DynamoDB refuses for good in the harness: on
+ * the allow-list (so it gets counters of its own, not `other`) and used by no generated history,
+ * so the counters named after it are the poison's alone.
+ */
+export const NEVER_COMMITS_FUNCTION = 'ada-clara-rag-query';
+/** What every write holding such a record's counters mentions: its counters' names. */
+export const NEVER_COMMITS = PerformanceName.functionInvocations(NEVER_COMMITS_FUNCTION).replace(/n$/, '');
 
 /**
  * DynamoDB refusing, every time, any write that holds a marked record's counters — as it refuses

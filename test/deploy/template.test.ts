@@ -5,9 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { KEY_ATTRIBUTE, TTL_ATTRIBUTE } from '../../aggregators/metrics-items';
-import { ON_CALL_METRICS, ON_CALL_NAMESPACE, OnCallMetric } from '../../config/on-call-metrics';
-import { parseSettings, type Environment } from '../../config/settings';
+import { KEY_ATTRIBUTE, TTL_ATTRIBUTE } from '../../store/layout';
+import { VIEWER_CONNECTION_KEY, VIEWER_CONNECTION_TTL } from '../../push/dynamodb-viewer-registry';
+import { ANOMALY_METRICS, ON_CALL_METRICS, ON_CALL_NAMESPACE, OnCallMetric } from '../../config/on-call-metrics';
+import { type Environment, parsePusherSettings, parseSettings, parseViewerConnectionSettings, type ViewerPushEnvironment } from '../../config/settings';
 import { onCallValues, type OnCallValue } from '../../functions/tick';
 import { buildDocument } from '../../read-model/build-document';
 import { FRESHNESS_SOURCES } from '../../schemas/alert-rules';
@@ -32,14 +33,25 @@ import {
 } from './template';
 
 /**
- * Wildcards that AWS leaves no narrower choice for. None today: every action is named and every
+ * Wildcards that AWS leaves no narrower choice for. Every action is named and every other
  * resource is a table, stream, queue or log group of this stack (DynamoDB's ListStreams is
  * scoped to the stream ARNs, as in AWS's own example for stream triggers). Add an entry here,
  * with the reason, and a comment in serverless.yml, before adding a `*` anywhere.
  */
-const WILDCARD_EXCEPTIONS: { owner: string; sid: string; why: string }[] = [];
+const WILDCARD_EXCEPTIONS: { owner: string; sid: string; why: string }[] = [
+  {
+    owner: 'RealtimePusherRole',
+    sid: 'PushToViewers',
+    why: 'API Gateway makes up a connection id at each $connect; the grant names the API, the stage and POST/DELETE @connections, the id alone is a wildcard',
+  },
+];
 
-const STANDALONE = { service: 'clara-pulse-ci', issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_ci0000000', audience: 'ci-dashboard-client' };
+const STANDALONE = {
+  service: 'clara-pulse-ci',
+  issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_ci0000000',
+  audience: 'ci-dashboard-client',
+  adminOrigin: 'https://admin.ci.example.org',
+};
 const SHARED_ARNS = {
   chatSessionsStreamArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/chat-sessions/stream/2026-01-01T00:00:00.000',
   messagesStreamArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/messages/stream/2026-01-01T00:00:00.000',
@@ -47,7 +59,13 @@ const SHARED_ARNS = {
 };
 
 /** Every key of config/settings.ts; the compiler keeps this list complete and exact. */
-const SETTINGS_KEYS: Record<keyof Environment, true> = {
+const SETTINGS_KEYS: Record<keyof Environment | keyof ViewerPushEnvironment, true> = {
+  VIEWER_CONNECTIONS_TABLE: true,
+  VIEWER_TOKEN_ISSUER: true,
+  VIEWER_TOKEN_AUDIENCE: true,
+  ADMIN_ORIGINS: true,
+  WEBSOCKET_MANAGEMENT_ENDPOINT: true,
+  PUSH_INTERVAL_MS: true,
   METRICS_TABLE: true,
   PULSE_STREAM: true,
   METRICS_TIME_ZONE: true,
@@ -56,6 +74,9 @@ const SETTINGS_KEYS: Record<keyof Environment, true> = {
   CHAT_SESSIONS_TABLE: true,
   MESSAGES_TABLE: true,
   ESCALATIONS_TABLE: true,
+  METRIC_LANGUAGES: true,
+  METRIC_REGIONS: true,
+  METRIC_FUNCTION_NAMES: true,
   READ_CAPACITY_BUDGET: true,
   WRITE_CAPACITY_BUDGET: true,
   ALERT_PENDING_ESCALATIONS: true,
@@ -97,6 +118,47 @@ interface AlarmProps {
   TreatMissingData: string;
   AlarmActions: Json[];
 }
+interface MetricStat {
+  Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: string }[] };
+  Period: number;
+  Stat: string;
+}
+interface MetricQuery {
+  Id: string;
+  MetricStat?: MetricStat;
+  Expression?: string;
+  ReturnData: boolean;
+}
+interface AnomalyAlarmProps {
+  Metrics: MetricQuery[];
+  ThresholdMetricId: string;
+  ComparisonOperator: string;
+  EvaluationPeriods: number;
+  DatapointsToAlarm: number;
+  TreatMissingData: string;
+  AlarmActions: Json[];
+}
+
+/** Alarms on a fixed threshold: one metric, named at the top. */
+const thresholdAlarms = (t: Template) =>
+  ofType(t, 'AWS::CloudWatch::Alarm')
+    .map(([, resource]) => props<AlarmProps>(resource))
+    .filter((alarm) => alarm.MetricName !== undefined);
+
+/** Anomaly detection alarms: metric data queries, the band among them. */
+const anomalyAlarms = (t: Template) =>
+  ofType(t, 'AWS::CloudWatch::Alarm')
+    .map(([id, resource]) => ({ id, alarm: props<AnomalyAlarmProps>(resource), dependsOn: asArray(resource.DependsOn) }))
+    .filter(({ alarm }) => alarm.Metrics !== undefined);
+
+/** What every alarm of a template watches: namespace, metric name and dimensions. */
+const watchedMetrics = (t: Template) => [
+  ...thresholdAlarms(t).map((alarm) => ({ namespace: alarm.Namespace, name: alarm.MetricName, dimensions: alarm.Dimensions })),
+  ...anomalyAlarms(t).flatMap(({ alarm }) =>
+    alarm.Metrics.flatMap((query) => (query.MetricStat ? [{ namespace: query.MetricStat.Metric.Namespace, ...metricOf(query.MetricStat) }] : [])),
+  ),
+];
+const metricOf = (stat: MetricStat) => ({ name: stat.Metric.MetricName, dimensions: stat.Metric.Dimensions });
 
 /** A function with what belongs to it in the template. */
 interface DeployedFunction {
@@ -137,7 +199,9 @@ const granted = (template: Template, roleId: string, action: string, resource: J
 /** The on-call metrics the code emits: the tick's values for a document where every number is known (dead letters waiting too), and the parked count. */
 function emittedByTheCode(): { name: string; dimensions: Record<string, string> }[] {
   const settings = parseSettings({ METRICS_TABLE: 'unused', PULSE_STREAM: 'unused' });
-  const empty = buildDocument(new Map(), Date.parse('2026-01-01T12:00:00Z'), settings);
+  const at = Date.parse('2026-01-01T12:00:00Z');
+  const nothing = { atMs: at, counters: new Map(), hourPeaks: new Map(), freshness: [], lastKnownFreshness: new Map(), stuck: [], alertSince: new Map() };
+  const empty = buildDocument(nothing, at, settings);
   const lag = { newestEventAt: null, lastAppliedAt: null, lagSeconds: 1 };
   const known = {
     ...empty,
@@ -236,7 +300,12 @@ beforeAll(() => {
   // The shared stage first: any package run clears .serverless/, which then holds `npm run package`'s output.
   const dir = mkdtempSync(path.join(tmpdir(), 'clara-pulse-shared-'));
   try {
-    shared = packageStage('shared', dir, { cognitoIssuerUrl: STANDALONE.issuer, cognitoAudience: STANDALONE.audience, ...SHARED_ARNS });
+    shared = packageStage('shared', dir, {
+      cognitoIssuerUrl: STANDALONE.issuer,
+      cognitoAudience: STANDALONE.audience,
+      adminOrigin: 'https://admin.example.org,http://localhost:5173',
+      ...SHARED_ARNS,
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -359,31 +428,35 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
       expect(ingest.destinations).toEqual(['FailedBatchesQueue']);
     });
 
-    it('runs the tick every minute', () => {
+    it('runs the tick and the pusher every minute', () => {
       const schedules = ofType(template, 'AWS::Events::Rule')
         .map(([, rule]) => props<{ ScheduleExpression?: string; Targets: { Arn: Json }[] }>(rule))
         .filter((rule) => rule.ScheduleExpression !== undefined);
 
-      expect(schedules.map((rule) => [rule.ScheduleExpression, logicalIdOf(rule.Targets[0]!.Arn)])).toEqual([['rate(1 minute)', 'TickLambdaFunction']]);
+      expect(schedules.map((rule) => [rule.ScheduleExpression, logicalIdOf(rule.Targets[0]!.Arn)]).sort()).toEqual([
+        ['rate(1 minute)', 'RealtimePusherLambdaFunction'],
+        ['rate(1 minute)', 'TickLambdaFunction'],
+      ]);
     });
   });
 
   describe('alarms', () => {
-    const alarms = () => ofType(template, 'AWS::CloudWatch::Alarm').map(([, resource]) => props<AlarmProps>(resource));
     const key = (name: string, dimensions: Record<string, string>) => `${name} ${JSON.stringify(Object.entries(dimensions).sort())}`;
+    const keyOf = (metric: { name: string; dimensions: { Name: string; Value: string }[] }) =>
+      key(metric.name, Object.fromEntries(metric.dimensions.map((d) => [d.Name, d.Value])));
 
     it('watch exactly the on-call metrics the code emits, with the service dimension Powertools adds', () => {
       const serviceName = STANDALONE.service;
       const expected = emittedByTheCode().map(({ name, dimensions }) => key(name, { service: serviceName, ...dimensions }));
-      const watched = alarms().map((alarm) => key(alarm.MetricName, Object.fromEntries(alarm.Dimensions.map((d) => [d.Name, d.Value]))));
+      const watched = watchedMetrics(template);
 
-      expect(watched.sort()).toEqual(expected.sort());
-      for (const alarm of alarms()) expect(alarm.Namespace).toBe(ON_CALL_NAMESPACE);
+      expect(watched.map(keyOf).sort()).toEqual(expected.sort());
+      for (const metric of watched) expect(metric.namespace).toBe(ON_CALL_NAMESPACE);
     });
 
     it('cover every metric of config/on-call-metrics.json with its statistic and threshold, checked every minute', () => {
       for (const metric of ON_CALL_METRICS) {
-        const mine = alarms().filter((alarm) => alarm.MetricName === metric.name);
+        const mine = thresholdAlarms(template).filter((alarm) => alarm.MetricName === metric.name);
 
         expect(mine.length).toBe(Math.max(1, ...metric.dimensions.map((d) => d.values.length)));
         for (const alarm of mine) {
@@ -391,6 +464,36 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
           expect(alarm.AlarmActions.map(logicalIdOf)).toEqual(['AlarmTopic']);
         }
       }
+    });
+
+    it('watch the message rate and the escalation rate against a learned band, not a fixed threshold, in the time zone of the desk', () => {
+      const byMetric = new Map(
+        anomalyAlarms(template).map((entry) => [entry.alarm.Metrics.find((query) => query.MetricStat)?.MetricStat?.Metric.MetricName, entry]),
+      );
+
+      expect([...byMetric.keys()].sort()).toEqual([OnCallMetric.escalationsCreatedToday, OnCallMetric.messagesLastHour].sort());
+      for (const metric of ANOMALY_METRICS) {
+        const { alarm, dependsOn } = byMetric.get(metric.name)!;
+        const band = alarm.Metrics.find((query) => query.Id === alarm.ThresholdMetricId)!;
+        const published = alarm.Metrics.find((query) => query.MetricStat)!;
+        const watched = alarm.Metrics.find((query) => query.ReturnData && query.Id !== band.Id)!;
+        const detector = props<{ Configuration: { MetricTimeZone: string } }>(template.Resources[dependsOn[0] ?? '']!);
+
+        expect(band.Expression).toBe(`ANOMALY_DETECTION_BAND(${watched.Id}, ${metric.band})`);
+        expect(published.MetricStat).toMatchObject({ Period: metric.period, Stat: metric.statistic });
+        expect(watched.Expression).toBe('expression' in metric ? metric.expression : undefined);
+        expect(alarm).toMatchObject({
+          ComparisonOperator: metric.comparison,
+          EvaluationPeriods: metric.evaluationPeriods,
+          TreatMissingData: metric.treatMissingData,
+        });
+        expect(alarm.AlarmActions.map(logicalIdOf)).toEqual(['AlarmTopic']);
+        expect(template.Resources[dependsOn[0] ?? '']?.Type).toBe('AWS::CloudWatch::AnomalyDetector');
+        expect(detector.Configuration.MetricTimeZone).toBe('UTC');
+      }
+      // "Traffic fell to zero at 3 am": the message rate alarms below its band; escalations on both sides.
+      expect(byMetric.get(OnCallMetric.messagesLastHour)?.alarm.ComparisonOperator).toBe('LessThanLowerThreshold');
+      expect(byMetric.get(OnCallMetric.escalationsCreatedToday)?.alarm.ComparisonOperator).toBe('LessThanLowerOrGreaterThanUpperThreshold');
     });
 
     it('match what the packaged tick really prints as EMF: namespace, names, the service and Source dimensions', async () => {
@@ -401,7 +504,7 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
       // A lag known for every source, so the tick publishes SourceLagSeconds for each.
       const store = new DynamoDbMetricsStore({ client: dynamo, tableName });
       const now = new Date().toISOString();
-      for (const source of FRESHNESS_SOURCES) await store.recordFreshness(source, { newestEventAt: now, appliedAt: now, lagSeconds: 1 });
+      for (const source of FRESHNESS_SOURCES) await store.recordKnownFreshness(source, { newestEventAt: now, lastAppliedAt: now, lagSeconds: 1 });
       const dir = mkdtempSync(path.join(tmpdir(), 'clara-pulse-tick-'));
       // Two queues, each with 2 letters waiting and 1 being looked at.
       const sqs = await sqsStub(2, 1);
@@ -416,10 +519,8 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
         sqs.server.close();
       }
 
-      const alarmed = new Set(
-        alarms().map((alarm) => `${alarm.Namespace} ${key(alarm.MetricName, Object.fromEntries(alarm.Dimensions.map((d) => [d.Name, d.Value])))}`),
-      );
-      const onCall = printed.filter((metric) => ON_CALL_METRICS.some((m) => m.name === metric.name));
+      const alarmed = new Set(watchedMetrics(template).map((metric) => `${metric.namespace} ${keyOf(metric)}`));
+      const onCall = printed.filter((metric) => [...ON_CALL_METRICS, ...ANOMALY_METRICS].some((m) => m.name === metric.name));
       expect(onCall.map((metric) => metric.name).sort()).toEqual(
         [
           'PendingEscalations',
@@ -427,6 +528,8 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
           'CriticalOpenEscalations',
           'ErrorRate',
           'DeadLettersWaiting',
+          'MessagesLastHour',
+          'EscalationsCreatedToday',
           ...FRESHNESS_SOURCES.map(() => 'SourceLagSeconds'),
         ].sort(),
       );
@@ -435,16 +538,125 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
     });
   });
 
-  describe('the read route', () => {
-    it('is the only route, and sits behind the Cognito JWT authorizer', () => {
-      const routes = ofType(template, 'AWS::ApiGatewayV2::Route').map(([, route]) =>
-        props<{ RouteKey: string; AuthorizationType: string; AuthorizerId: Json }>(route),
-      );
-      const [authorizerId] = routes.map((route) => logicalIdOf(route.AuthorizerId));
+  describe('the HTTP API', () => {
+    const httpRoutes = () =>
+      ofType(template, 'AWS::ApiGatewayV2::Route')
+        .map(([, route]) => props<{ ApiId: Json; RouteKey: string; AuthorizationType?: string; AuthorizerId?: Json }>(route))
+        .filter((route) => logicalIdOf(route.ApiId) === 'HttpApi');
+
+    it('puts the read behind the Cognito JWT authorizer and leaves only its description open', () => {
+      const routes = httpRoutes();
+      const [authorizerId] = routes.flatMap((route) => asArray(logicalIdOf(route.AuthorizerId)));
       const authorizer = props<{ AuthorizerType: string; JwtConfiguration: { Issuer: string; Audience: string[] } }>(template.Resources[authorizerId ?? '']!);
 
-      expect(routes.map((route) => [route.RouteKey, route.AuthorizationType])).toEqual([['GET /admin/realtime', 'JWT']]);
+      expect(routes.map((route) => [route.RouteKey, route.AuthorizationType ?? 'NONE']).sort()).toEqual([
+        ['GET /admin/realtime', 'JWT'],
+        ['GET /openapi.json', 'NONE'],
+      ]);
       expect(authorizer).toMatchObject({ AuthorizerType: 'JWT', JwtConfiguration: { Issuer: STANDALONE.issuer, Audience: [STANDALONE.audience] } });
+    });
+
+    it("allows cross-origin reads from the admin front end's origin only (the adminOrigin parameter), with the bearer header", () => {
+      const cors = props<{ CorsConfiguration: { AllowOrigins: string[]; AllowHeaders: string[]; AllowMethods: string[] } }>(
+        template.Resources.HttpApi!,
+      ).CorsConfiguration;
+
+      expect(cors.AllowOrigins).toEqual([STANDALONE.adminOrigin]);
+      expect(cors.AllowHeaders).toContain('Authorization');
+      expect(cors.AllowMethods).toEqual(['GET', 'OPTIONS']);
+    });
+  });
+
+  describe('the viewer WebSocket API (pushed documents)', () => {
+    const fn = (key: string) => deployedFunctions(template).find((f) => f.key === key)!;
+    const resolvedEnvironment = (f: DeployedFunction) =>
+      Object.fromEntries(
+        Object.entries(f.fn.Environment.Variables).map(([name, value]) => [
+          name,
+          typeof value === 'string'
+            ? value
+            : name === 'WEBSOCKET_MANAGEMENT_ENDPOINT'
+              ? 'https://abc123.execute-api.us-east-1.amazonaws.com/ci'
+              : `resolved-${logicalIdOf(value)}`,
+        ]),
+      );
+
+    it('routes $connect and $disconnect to viewerConnections, which checks the token itself, and nothing else', () => {
+      const routes = ofType(template, 'AWS::ApiGatewayV2::Route')
+        .map(([, route]) => props<{ ApiId: Json; RouteKey: string; Target: Json }>(route))
+        .filter((route) => logicalIdOf(route.ApiId) === 'WebsocketsApi');
+      const integrations = new Set(
+        ofType(template, 'AWS::ApiGatewayV2::Integration')
+          .filter(([, integration]) => logicalIdOf(props<{ ApiId: Json }>(integration).ApiId) === 'WebsocketsApi')
+          .map(([, integration]) => JSON.stringify(props<{ IntegrationUri: Json }>(integration).IntegrationUri)),
+      );
+
+      expect(routes.map((route) => route.RouteKey).sort()).toEqual(['$connect', '$disconnect']);
+      expect([...integrations].every((uri) => uri.includes('ViewerConnectionsLambdaFunction'))).toBe(true);
+    });
+
+    it('checks tokens against the issuer and audience of the read route, and origins against its CORS', () => {
+      const settings = parseViewerConnectionSettings(resolvedEnvironment(fn('ViewerConnections')));
+
+      expect(settings).toMatchObject({ tokenIssuer: STANDALONE.issuer, tokenAudience: STANDALONE.audience, adminOrigins: [STANDALONE.adminOrigin] });
+      expect(logicalIdOf(fn('ViewerConnections').fn.Environment.Variables.VIEWER_CONNECTIONS_TABLE)).toBe('ViewerConnectionsTable');
+    });
+
+    it('has one producer: the pusher runs alone (reserved concurrency 1), every minute, for less than its timeout, reading at most once a second', () => {
+      const pusher = template.Resources.RealtimePusherLambdaFunction!;
+      const invokeConfig = ofType(template, 'AWS::Lambda::EventInvokeConfig')
+        .map(([, config]) => props<{ FunctionName: Json; MaximumRetryAttempts: number; MaximumEventAgeInSeconds: number }>(config))
+        .find((config) => logicalIdOf(config.FunctionName) === 'RealtimePusherLambdaFunction');
+      const settings = parsePusherSettings(resolvedEnvironment(fn('RealtimePusher')));
+
+      expect(pusher.Properties.ReservedConcurrentExecutions).toBe(1);
+      expect(pusher.Properties.Timeout).toBeGreaterThanOrEqual(65); // a run lasts 59 s and the last round's interval
+      expect(invokeConfig).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
+      expect(settings.intervalMs).toBe(1000);
+      expect(fn('RealtimePusher').fn.Environment.Variables.WEBSOCKET_MANAGEMENT_ENDPOINT).toEqual({
+        'Fn::Sub': `https://\${WebsocketsApi}.execute-api.\${AWS::Region}.amazonaws.com/ci`,
+      });
+    });
+
+    it('grants the pusher the management calls of this API and stage only, and each function only its own table calls', () => {
+      const actionsOn = (roleId: string, resource: string) =>
+        statementsOf(template, roleId)
+          .filter((statement) => asArray(statement.Resource as Json | Json[]).some((r) => logicalIdOf(r) === resource))
+          .flatMap((statement) => asArray(statement.Action))
+          .sort();
+      const management = statementsOf(template, 'RealtimePusherRole').find((statement) => statement.Sid === 'PushToViewers')!;
+
+      expect(asArray(management.Action)).toEqual(['execute-api:ManageConnections']);
+      expect(asArray(management.Resource as Json | Json[])).toEqual(
+        ['POST', 'DELETE'].map((method) => ({
+          'Fn::Sub': `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${WebsocketsApi}/ci/${method}/@connections/*`,
+        })),
+      );
+      expect(actionsOn('RealtimePusherRole', 'ViewerConnectionsTable')).toEqual(['dynamodb:DeleteItem', 'dynamodb:Scan']);
+      expect(actionsOn('RealtimePusherRole', 'MetricsTable')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:UpdateItem']);
+      expect(actionsOn('ViewerConnectionsRole', 'ViewerConnectionsTable')).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem']);
+      expect(actionsOn('ViewerConnectionsRole', 'MetricsTable')).toEqual(['dynamodb:UpdateItem']);
+    });
+
+    it('keeps connections in a table of their own, keyed and expired as the registry writes them', () => {
+      const table = props<{ KeySchema: { AttributeName: string }[]; TimeToLiveSpecification: { AttributeName: string; Enabled: boolean } }>(
+        template.Resources.ViewerConnectionsTable!,
+      );
+
+      expect(table.KeySchema.map((key) => key.AttributeName)).toEqual([VIEWER_CONNECTION_KEY]);
+      expect(table.TimeToLiveSpecification).toEqual({ AttributeName: VIEWER_CONNECTION_TTL, Enabled: true });
+    });
+
+    it('lets only its own event sources invoke each function: every permission for an AWS service names its source', () => {
+      const permissions = ofType(template, 'AWS::Lambda::Permission').map(([id, permission]) => ({
+        id,
+        ...props<{ Principal: string; SourceArn?: Json }>(permission),
+      }));
+
+      expect(permissions.filter((permission) => permission.Principal.endsWith('.amazonaws.com') && permission.SourceArn === undefined)).toEqual([]);
+      expect(JSON.stringify(permissions.find((permission) => permission.id === 'ViewerConnectionsLambdaPermissionWebsockets')?.SourceArn)).toContain(
+        'WebsocketsApi',
+      );
     });
   });
 
@@ -537,6 +749,11 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
           METRICS_TABLE: 't',
           PULSE_STREAM: 's',
           DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/q',
+          VIEWER_CONNECTIONS_TABLE: 'v',
+          VIEWER_TOKEN_ISSUER: STANDALONE.issuer,
+          VIEWER_TOKEN_AUDIENCE: STANDALONE.audience,
+          ADMIN_ORIGINS: STANDALONE.adminOrigin,
+          WEBSOCKET_MANAGEMENT_ENDPOINT: 'https://abc123.execute-api.us-east-1.amazonaws.com/ci',
         };
 
         const type = execFileSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(bundle)})[${JSON.stringify(exported)}])`], {
@@ -559,7 +776,7 @@ describe('the packaged template of a shared stage (producer stream ARNs as param
     const tables = ofType(shared, 'AWS::DynamoDB::Table').map(([id]) => id);
     const sources = ofType(shared, 'AWS::Lambda::EventSourceMapping').map(([, esm]) => props<EsmProps>(esm).EventSourceArn);
 
-    expect(tables).toEqual(['MetricsTable']);
+    expect(tables.sort()).toEqual(['MetricsTable', 'ViewerConnectionsTable']); // Clara Pulse's own, no producer table
     expect(sources).toEqual(expect.arrayContaining(sharedArns));
   });
 
@@ -573,7 +790,7 @@ describe('the packaged template of a shared stage (producer stream ARNs as param
   });
 
   it('names its alarms and metrics dimension after its own stage', () => {
-    const dimensions = ofType(shared, 'AWS::CloudWatch::Alarm').map(([, alarm]) => props<AlarmProps>(alarm).Dimensions[0]);
+    const dimensions = watchedMetrics(shared).map((metric) => metric.dimensions[0]);
 
     for (const dimension of dimensions) expect(dimension).toEqual({ Name: 'service', Value: 'clara-pulse-shared' });
   });

@@ -5,7 +5,7 @@ import { startTestStack, type TestStack } from './stack-harness';
 
 const field = (page: Page, path: string) => page.locator(`[data-field="${path}"]`).first();
 
-/** Waits until the page shows `expected` for a document field (the page refreshes every 2 s). */
+/** Waits until the page shows `expected` for a document field (the server pushes a document every second). */
 async function textBecomes(page: Page, path: string, expected: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let shown: string | null = null;

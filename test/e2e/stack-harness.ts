@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NO_CHAOS, type ChaosRates } from '../../local/chaos';
-import { DEFAULT_TIMING } from '../../local/stack/options';
+import { DEFAULT_TIMING, type StackTiming } from '../../local/stack/options';
 import { startStack, type Stack } from '../../local/stack/stack';
 import { realTimeMetricsSchema, type RealTimeMetrics } from '../../schemas/realtime-metrics';
 
@@ -15,7 +15,7 @@ export interface TestStack {
 }
 
 /** The whole local stack in this process: in memory, simulator off, every port chosen by the OS. */
-export async function startTestStack(chaos: ChaosRates = NO_CHAOS, seed = 20260310): Promise<TestStack> {
+export async function startTestStack(chaos: ChaosRates = NO_CHAOS, seed = 20260310, timing: Partial<StackTiming> = {}): Promise<TestStack> {
   const stateDir = await mkdtemp(join(tmpdir(), 'clara-pulse-e2e-'));
   const logs: string[] = [];
   const stack = await startStack({
@@ -30,7 +30,7 @@ export async function startTestStack(chaos: ChaosRates = NO_CHAOS, seed = 202603
     chaos,
     seed,
     timeZone: 'UTC',
-    timing: DEFAULT_TIMING,
+    timing: { ...DEFAULT_TIMING, ...timing },
     log: (line) => logs.push(line),
   });
   return {

@@ -1,4 +1,4 @@
-import { parseSettings } from '../../config/settings';
+import { parsePusherSettings, parseSettings, parseViewerConnectionSettings } from '../../config/settings';
 import { ConfigurationError } from '../../errors';
 
 describe('configuration', () => {
@@ -17,5 +17,35 @@ describe('configuration', () => {
     const settings = parseSettings({ ...complete, ALERT_PENDING_ESCALATIONS: '25' });
     expect(settings.thresholds.pendingEscalations).toBe(25);
     expect(settings.timeZone).toBe('UTC');
+  });
+});
+
+describe('configuration of the viewer WebSocket API', () => {
+  const connections = {
+    VIEWER_CONNECTIONS_TABLE: 'viewers',
+    VIEWER_TOKEN_ISSUER: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_X',
+    VIEWER_TOKEN_AUDIENCE: 'client',
+    ADMIN_ORIGINS: 'https://admin.example.org, http://localhost:5173',
+  };
+
+  it('reads the issuer, the audience and the admin origins of $connect', () => {
+    expect(parseViewerConnectionSettings(connections)).toEqual({
+      connectionsTable: 'viewers',
+      tokenIssuer: connections.VIEWER_TOKEN_ISSUER,
+      tokenAudience: 'client',
+      adminOrigins: ['https://admin.example.org', 'http://localhost:5173'],
+    });
+    expect(() => parseViewerConnectionSettings({ ...connections, VIEWER_TOKEN_ISSUER: 'cognito' })).toThrow(/VIEWER_TOKEN_ISSUER/);
+  });
+
+  it('holds the pusher to at most one read a second', () => {
+    const pusher = { VIEWER_CONNECTIONS_TABLE: 'viewers', WEBSOCKET_MANAGEMENT_ENDPOINT: 'https://abc.execute-api.us-east-1.amazonaws.com/prod/' };
+    expect(parsePusherSettings(pusher)).toEqual({
+      connectionsTable: 'viewers',
+      managementEndpoint: 'https://abc.execute-api.us-east-1.amazonaws.com/prod',
+      intervalMs: 1000,
+    });
+    expect(() => parsePusherSettings({ ...pusher, PUSH_INTERVAL_MS: '200' })).toThrow(/PUSH_INTERVAL_MS/);
+    expect(() => parsePusherSettings({ ...pusher, WEBSOCKET_MANAGEMENT_ENDPOINT: 'http://abc.example.org/prod' })).toThrow(/WEBSOCKET_MANAGEMENT_ENDPOINT/);
   });
 });

@@ -198,8 +198,9 @@ export const isoWithOffset = (ms: number, offsetMinutes: number): string => {
 type Draft = { ms: number; offset: number; input: DistributiveOmit<CanonicalEventInput, 'eventId' | 'occurredAt'> };
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-const LANGUAGES = fc.oneof(w(5, fc.constant('en')), w(4, fc.constant('es')), w(1, fc.constantFrom('fr', 'pt', 'zh')));
-const REGIONS = fc.constantFrom('US-TX', 'US-CA', 'US-FL', 'US-NY', 'PR');
+// A few labels outside the default allow-lists (config/label-lists.ts): they must count as `other`.
+const LANGUAGES = fc.oneof(w(5, fc.constant('en')), w(4, fc.constant('es')), w(1, fc.constantFrom('fr', 'pt', 'zh', 'xx', 'tlh')));
+const REGIONS = fc.constantFrom('US-TX', 'US-CA', 'US-FL', 'US-NY', 'PR', 'Mars-1', 'EU-DE');
 
 const processingTimeArb = fc.oneof(w(6, quarters(40, 2500)), w(1, quarters(2500, 9000)));
 
@@ -351,7 +352,7 @@ const telemetryArb = (f: Frame, o: Required<Omit<HistoryOptions, 'timeZones'>>):
     }));
   const invocation = fc.record({
     type: fc.constant('function.invocation' as const),
-    functionName: fc.constantFrom('ada-clara-chat', 'ada-clara-escalation', 'ada-clara-ingest'),
+    functionName: fc.constantFrom('ada-clara-chat', 'ada-clara-escalation', 'ada-clara-ingest', 'someone-elses-function'),
     durationMs: quarters(1, 6000),
     error: bool(1, 6),
     throttled: bool(1, 8),

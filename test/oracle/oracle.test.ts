@@ -9,7 +9,8 @@ import { ALERT_IDS, ALERT_RULES, alertRuleById, DEFAULT_ALERT_THRESHOLDS, FRESHN
 import { realTimeMetricsSchema, type RealTimeMetrics } from '../../schemas/realtime-metrics';
 import { firingAlertIds, type AlertInputs } from './alerts';
 import { historyArb, historyWithRedeliveryArb, isoWithOffset, LARGE_HISTORY, SMALL_HISTORY } from './histories';
-import { computeOracle, dedupeByEventId, localDate, localDayStartMs, minuteOf, nearestRank, round2, type OracleMetrics } from './oracle';
+import { DEFAULT_LABEL_LISTS } from '../../config/label-lists';
+import { computeOracle, dedupeByEventId, localDate, localDayStartMs, minuteOf, nearestRank, type OracleLabels, type OracleMetrics, round2 } from './oracle';
 
 // ───────────────────────────── helpers ─────────────────────────────
 
@@ -50,7 +51,8 @@ const sample = (at: string, cpuPercent: number, memoryPercent: number, diskPerce
 const invocation = (at: string, functionName: string, durationMs: number, error = false, throttled = false) =>
   ev(at, { type: 'function.invocation', functionName, durationMs, error, throttled });
 
-const oracle = (events: CanonicalEvent[], at: string, timeZone = 'UTC'): OracleMetrics => computeOracle(events, new Date(at), timeZone);
+const oracle = (events: CanonicalEvent[], at: string, timeZone = 'UTC', labels: OracleLabels = DEFAULT_LABEL_LISTS): OracleMetrics =>
+  computeOracle(events, new Date(at), timeZone, labels);
 
 /** The oracle's numbers completed into a whole document with made-up non-event parts. */
 const asDocument = (m: OracleMetrics, lagSeconds: number | null = 3): RealTimeMetrics => {
@@ -225,6 +227,27 @@ describe('oracle: starts, ends and activity', () => {
     ];
     const m = oracle(events, '2025-05-05T15:00:05.000Z');
     expect(m.activeUsers).toMatchObject({ total: 4, unique: 3, returning: 0, byRegion: { 'US-TX': 2, PR: 1, unknown: 1 } });
+  });
+});
+
+describe('oracle: labels outside the allow-lists', () => {
+  it('counts languages, regions and function names it does not list as other, keeping the totals', () => {
+    const T = '2025-05-05T15:00:05.000Z';
+    const events = [
+      start('2025-05-05T14:59:00.000Z', 'a', { language: 'xx', region: 'Mars-1' }),
+      start('2025-05-05T14:58:00.000Z', 'b', { language: 'yy', region: 'Mars-2' }),
+      start('2025-05-05T14:57:00.000Z', 'c', { language: 'en', region: 'US-TX' }),
+      invocation('2025-05-05T14:59:30.000Z', 'ada-clara-chat', 10),
+      invocation('2025-05-05T14:59:31.000Z', 'rogue-1', 20),
+      invocation('2025-05-05T14:59:32.000Z', 'rogue-2', 30),
+    ];
+    const m = oracle(events, T);
+    expect(m.liveConversations).toMatchObject({ total: 3, byLanguage: { en: 1, es: 0, other: 2 } });
+    expect(m.activeUsers.byRegion).toEqual({ other: 2, 'US-TX': 1 });
+    expect(m.systemPerformance.lambdaMetrics).toEqual({
+      'ada-clara-chat': { invocations: 1, errors: 0, duration: 10, throttles: 0 },
+      other: { invocations: 2, errors: 0, duration: 25, throttles: 0 },
+    });
   });
 });
 
@@ -468,6 +491,8 @@ describe('oracle: telemetry', () => {
         invocation('2025-03-10T11:00:00.000Z', 'f2', 10), //             outside W_5: f2 absent
       ],
       T,
+      'UTC',
+      { ...DEFAULT_LABEL_LISTS, functionNames: ['f1', 'f2'] },
     );
     // f1 durations 100, 200, 301 → 200.333… → 200.33
     expect(m.systemPerformance.lambdaMetrics).toEqual({ f1: { invocations: 3, errors: 1, duration: 200.33, throttles: 1 } });

@@ -12,6 +12,7 @@
  * applied, whatever its time (docs: "State is the state after every applied event"); a caller
  * that wants "what did the dashboard say at T" passes only the events with `occurredAt ≤ T`.
  */
+import { DEFAULT_LABEL_LISTS, NO_REGION, OVERFLOW_LABEL } from '../../config/label-lists';
 import type { CanonicalEvent, EventOf, Priority } from '../../schemas/canonical-events';
 import type { RealTimeMetrics } from '../../schemas/realtime-metrics';
 
@@ -176,7 +177,7 @@ interface Conversation {
   activityMs: number[];
 }
 
-const conversationsOf = (events: readonly CanonicalEvent[]): Conversation[] => {
+const conversationsOf = (events: readonly CanonicalEvent[], labels: OracleLabels): Conversation[] => {
   const starts = ofType(events, 'conversation.started');
   const ids = distinct(starts.map((s) => s.conversationId));
   return ids.map((id): Conversation => {
@@ -198,8 +199,8 @@ const conversationsOf = (events: readonly CanonicalEvent[]): Conversation[] => {
       startMs,
       endMs,
       user: first.userId ?? id,
-      language: first.language,
-      region: first.region ?? 'unknown',
+      language: allowed(labels.languages, first.language),
+      region: first.region === undefined ? NO_REGION : allowed(labels.regions, first.region),
       activityMs: [startMs, ...messageMs, ...activityEventMs],
     };
   });
@@ -249,7 +250,16 @@ const escalationsOf = (events: readonly CanonicalEvent[]): Escalation[] => {
 
 // ─────────────────────────── the oracle ───────────────────────────
 
-export function computeOracle(events: readonly CanonicalEvent[], at: Date, timeZone: string): OracleMetrics {
+/** Which labels get their own key (configuration); any other value is reported as `other`. */
+export interface OracleLabels {
+  languages: readonly string[];
+  regions: readonly string[];
+  functionNames: readonly string[];
+}
+
+const allowed = (list: readonly string[], value: string): string => (list.includes(value) ? value : OVERFLOW_LABEL);
+
+export function computeOracle(events: readonly CanonicalEvent[], at: Date, timeZone: string, labels: OracleLabels = DEFAULT_LABEL_LISTS): OracleMetrics {
   const facts = dedupeByEventId(events);
   const T = at.getTime();
   if (Number.isNaN(T)) throw new Error('oracle: invalid read time');
@@ -259,7 +269,7 @@ export function computeOracle(events: readonly CanonicalEvent[], at: Date, timeZ
   const inW = (ms: number, n: number): boolean => inLastMinutes(ms, n, T);
 
   // ── conversations ──
-  const conversations = conversationsOf(facts);
+  const conversations = conversationsOf(facts, labels);
 
   const live = conversations.filter((c) => c.endMs === null && activeInMinutes(c, 30, mT));
   const byLanguage: Record<string, number> & { en: number; es: number } = { en: 0, es: 0 };
@@ -311,8 +321,9 @@ export function computeOracle(events: readonly CanonicalEvent[], at: Date, timeZ
   const startOfW5 = (mT - 4) * MINUTE_MS;
   const invocationsW5 = ofType(facts, 'function.invocation').filter((f) => inW(epochMs(f.occurredAt), 5));
   const lambdaMetrics: SystemPerformance['lambdaMetrics'] = {};
-  for (const name of distinctSorted(invocationsW5.map((f) => f.functionName))) {
-    const mine = invocationsW5.filter((f) => f.functionName === name);
+  const functionOf = (f: EventOf<'function.invocation'>): string => allowed(labels.functionNames, f.functionName);
+  for (const name of distinctSorted(invocationsW5.map(functionOf))) {
+    const mine = invocationsW5.filter((f) => functionOf(f) === name);
     lambdaMetrics[name] = {
       invocations: mine.length,
       errors: mine.filter((f) => f.error).length,

@@ -58,7 +58,7 @@ describe('a stop whose drain cannot finish', () => {
     const stateDir = await mkdtemp(join(tmpdir(), 'clara-pulse-deadline-'));
     try {
       const stuck = await start(stateDir, { ...NO_CHAOS, throttle: 1 });
-      await when_kinesis_acknowledges(stuck, 'probe-deadline', 50);
+      await when_kinesis_acknowledges(stuck, 'ada-clara-rag-query', 50);
 
       // Act
       const said: string[] = [];
@@ -72,7 +72,7 @@ describe('a stop whose drain cannot finish', () => {
 
       const restarted = await start(stateDir, NO_CHAOS);
       try {
-        expect(await countOnceSettled(restarted.info, invocationsOf('probe-deadline'), 50)).toBe(50);
+        expect(await countOnceSettled(restarted.info, invocationsOf('ada-clara-rag-query'), 50)).toBe(50);
       } finally {
         expect(await restarted.stop()).toEqual({ drained: true, left: [], kept: true });
       }

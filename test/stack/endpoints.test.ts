@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { PortInUseError } from '../../errors';
 import { startApi } from '../../local/stack/api-server';
+import { ViewerStreams } from '../../local/stack/viewer-streams';
 import { startEngineChild } from '../../local/stack/engine-child';
 import { startEventBridge } from '../../local/stack/eventbridge-endpoint';
 
@@ -14,6 +15,8 @@ async function given_a_busy_port(): Promise<{ port: number; server: Server }> {
   await once(server, 'listening');
   return { port: (server.address() as AddressInfo).port, server };
 }
+
+const noViewers = () => new ViewerStreams({ maxStreamMs: 60_000, heartbeatMs: 15_000 });
 
 /** One raw HTTP/1.1 request, so headers no client library would send can be sent. */
 async function rawRequest(port: number, text: string): Promise<string> {
@@ -32,6 +35,8 @@ describe('the local HTTP API', () => {
       port: 0,
       adminToken: 't',
       read: async () => ({ statusCode: 200, body: '{}' }),
+      describe: async () => ({ statusCode: 200, body: '{}' }),
+      streams: noViewers(),
       health: () => ({ status: 'ok' }),
       dashboardDir: __dirname,
       log: (line) => logs.push(line),
@@ -56,7 +61,16 @@ describe('the local HTTP API', () => {
 
   it('names the --port flag when its port is taken', async () => {
     const busy = await given_a_busy_port();
-    const starting = startApi({ port: busy.port, adminToken: 't', read: async () => ({}), health: () => ({}), dashboardDir: __dirname, log: () => {} });
+    const starting = startApi({
+      port: busy.port,
+      adminToken: 't',
+      read: async () => ({}),
+      describe: async () => ({}),
+      streams: noViewers(),
+      health: () => ({}),
+      dashboardDir: __dirname,
+      log: () => {},
+    });
     await expect(starting).rejects.toThrow(new PortInUseError('HTTP API', busy.port, '--port'));
     await expect(starting).rejects.toThrow(/choose another with --port N/);
     busy.server.close();

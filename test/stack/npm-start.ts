@@ -161,4 +161,9 @@ export async function countOnceSettled(info: StackInfo, count: (document: RealTi
   return seen;
 }
 
+/**
+ * Invocations of one function in the document. The probes use names on the label allow-list
+ * that the simulator does not use (`ada-clara-rag-query`, `ada-clara-ingest`), so the count is
+ * theirs alone and not folded into `other`.
+ */
 export const invocationsOf = (functionName: string) => (document: RealTimeMetrics) => document.systemPerformance.lambdaMetrics[functionName]?.invocations ?? 0;

@@ -47,12 +47,12 @@ describe('npm start, stopped under load, loses nothing it accepted', () => {
   it('counts every acknowledged Kinesis record after SIGTERM to the npm start process alone', async () => {
     // Prepare: the stack under simulated load, a burst of telemetry acknowledged.
     running = await given_npm_start(stateDir, '--rate', '300', '--seed', '1');
-    const acknowledged = await when_kinesis_acknowledges(running.info, 'probe-sigterm', 2000);
+    const acknowledged = await when_kinesis_acknowledges(running.info, 'ada-clara-rag-query', 2000);
 
     // Act: SIGTERM to npm only, as `kill PID` or a service manager sends it; then a restart on the same state.
     const printed = await when_it_is_stopped(running, 'npm alone', 'SIGTERM');
     running = await given_npm_start(stateDir, '--rate', '300', '--seed', '2');
-    const counted = await countOnceSettled(running.info, invocationsOf('probe-sigterm'), acknowledged);
+    const counted = await countOnceSettled(running.info, invocationsOf('ada-clara-rag-query'), acknowledged);
 
     // Assess
     say(`SIGTERM to npm alone under load: ${counted} of ${acknowledged} acknowledged records counted after the restart`);
@@ -63,12 +63,12 @@ describe('npm start, stopped under load, loses nothing it accepted', () => {
   it('counts every acknowledged Kinesis record after SIGINT to the process group, as a terminal sends Ctrl-C', async () => {
     // Prepare: the stack the last test restarted is still running, under load.
     running = running?.child.exitCode === null ? running : await given_npm_start(stateDir, '--rate', '300');
-    const acknowledged = await when_kinesis_acknowledges(running.info, 'probe-sigint', 2000);
+    const acknowledged = await when_kinesis_acknowledges(running.info, 'ada-clara-ingest', 2000);
 
     // Act
     const printed = await when_it_is_stopped(running, 'the process group', 'SIGINT');
     running = await given_npm_start(stateDir, '--no-simulate');
-    const counted = await countOnceSettled(running.info, invocationsOf('probe-sigint'), acknowledged);
+    const counted = await countOnceSettled(running.info, invocationsOf('ada-clara-ingest'), acknowledged);
 
     // Assess
     say(`SIGINT to the process group under load: ${counted} of ${acknowledged} acknowledged records counted after the restart`);
@@ -86,8 +86,8 @@ describe('npm start, stopped under load, loses nothing it accepted', () => {
       const before = (await readDocument(running.info)).messagesLastHour;
       const [messages, events, records] = await Promise.all([
         when_the_messages_table_acknowledges(running.info, 'kill-9', 600),
-        when_eventbridge_accepts(running.info, 'probe-kill-eventbridge', 300),
-        when_kinesis_acknowledges(running.info, 'probe-kill-kinesis', 2000),
+        when_eventbridge_accepts(running.info, 'ada-clara-ingest', 300),
+        when_kinesis_acknowledges(running.info, 'ada-clara-rag-query', 2000),
       ]);
 
       // Act: no stop at all — the whole group killed the moment the last write was acknowledged.
@@ -96,8 +96,8 @@ describe('npm start, stopped under load, loses nothing it accepted', () => {
       running = await given_npm_start(killDir, '--no-simulate');
       const counted = {
         messages: await countOnceSettled(running.info, (d) => d.messagesLastHour - before, messages),
-        events: await countOnceSettled(running.info, invocationsOf('probe-kill-eventbridge'), events),
-        records: await countOnceSettled(running.info, invocationsOf('probe-kill-kinesis'), records),
+        events: await countOnceSettled(running.info, invocationsOf('ada-clara-ingest'), events),
+        records: await countOnceSettled(running.info, invocationsOf('ada-clara-rag-query'), records),
       };
       const recovery = ((await (await fetch(`${running.info.api}/health`)).json()) as { recovery: unknown }).recovery;
 

@@ -1,55 +1,188 @@
-import { Counter, minuteKey } from '../../aggregators/metrics-items';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import {
+  type CounterKey,
+  GaugeName,
+  gaugeCounter,
+  MinuteName,
+  minuteCounter,
+  PerformanceName,
+  performanceCounter,
+  pendingEntryCounter,
+  seriesCounter,
+  WindowName,
+  windowCounter,
+} from '../../aggregators/counters';
+import type { CounterUnit } from '../../aggregators/fold-lane';
+import { DEFAULT_LABEL_LISTS, OVERFLOW_LABEL } from '../../config/label-lists';
+import { binOf } from '../../aggregators/quantile-sketch';
 import { createTable } from '../../local/engines';
 import { DynamoDbMetricsStore } from '../../store/dynamodb-metrics-store';
+import { hourItem, minuteItem } from '../../store/layout';
 import { testClients } from '../support/engines';
 
 const { dynamo } = testClients();
+const AT = Date.parse('2026-03-10T10:30:20Z');
+const MINUTE = Math.floor(AT / 60_000);
+const MESSAGES = minuteCounter(MINUTE, MinuteName.messages);
 
-async function freshStore(): Promise<DynamoDbMetricsStore> {
+async function freshStore(): Promise<{ store: DynamoDbMetricsStore; tableName: string }> {
   const tableName = `store-test-${Math.random().toString(36).slice(2, 10)}`;
   await createTable(dynamo, tableName);
-  return new DynamoDbMetricsStore({ client: dynamo, tableName });
+  return { store: new DynamoDbMetricsStore({ client: dynamo, tableName, now: () => AT }), tableName };
 }
 
-const unit = (seq: string, amount: number) => ({ seq, counters: new Map([[Counter.messages, amount]]) });
-const KEY = minuteKey(29_000_000);
+const unit = (seq: string, deltas: [CounterKey, number][], minute = MINUTE): CounterUnit => ({ seq, minute, deltas: new Map(deltas) });
+const messages = (seq: string, amount: number) => unit(seq, [[MESSAGES, amount]]);
+const counter = async (store: DynamoDbMetricsStore, key: CounterKey) => (await store.readSnapshot(AT, 'UTC')).counters.get(key) ?? 0;
+
+async function itemBytes(tableName: string, key: string): Promise<number> {
+  const item = (await dynamo.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: key } }, ConsistentRead: true }))).Item;
+  return item ? JSON.stringify(unmarshall(item)).length : 0;
+}
 
 describe('DynamoDbMetricsStore.applyCounters', () => {
   it('adds each unit of a lane once, however the retries overlap', async () => {
-    // Prepare
-    const store = await freshStore();
+    const { store } = await freshStore();
 
-    // Act: a batch, the same batch again, a bisected half of it, then a retry that overlaps and goes further.
-    await store.applyCounters('lane-a', KEY, [unit('10', 1), unit('11', 2)]);
-    await store.applyCounters('lane-a', KEY, [unit('10', 1), unit('11', 2)]);
-    await store.applyCounters('lane-a', KEY, [unit('10', 1)]);
-    await store.applyCounters('lane-a', KEY, [unit('11', 2), unit('12', 4)]);
+    // A batch, the same batch again, a bisected half of it, then a retry that overlaps and goes further.
+    await store.applyCounters('pulse/shardId-1', [messages('10', 1), messages('11', 2)], []);
+    await store.applyCounters('pulse/shardId-1', [messages('10', 1), messages('11', 2)], []);
+    await store.applyCounters('pulse/shardId-1', [messages('10', 1)], []);
+    await store.applyCounters('pulse/shardId-1', [messages('11', 2), messages('12', 4)], []);
 
-    // Assess
-    const item = (await store.getItems([KEY])).get(KEY);
-    expect(item?.[Counter.messages]).toBe(7);
+    expect(await counter(store, MESSAGES)).toBe(7);
   });
 
   it('keeps lanes apart: another shard at a lower sequence number still counts', async () => {
-    const store = await freshStore();
-    await store.applyCounters('lane-a', KEY, [unit('900', 1)]);
-    await store.applyCounters('lane-b', KEY, [unit('5', 10)]);
-    expect((await store.getItems([KEY])).get(KEY)?.[Counter.messages]).toBe(11);
+    const { store } = await freshStore();
+    await store.applyCounters('pulse/shardId-1', [messages('900', 1)], []);
+    await store.applyCounters('pulse/shardId-2', [messages('5', 10)], []);
+    await store.applyCounters('telemetry/shardId-1', [messages('5', 100)], []);
+    expect(await counter(store, MESSAGES)).toBe(111);
   });
 
   it('compares sequence numbers longer than a double can hold', async () => {
-    const store = await freshStore();
+    const { store } = await freshStore();
     const low = '49545115243490985018280067714973144582180062593244200961';
     const high = '49545115243490985018280067714973144582180062593244200962';
-    await store.applyCounters('lane-a', KEY, [unit(low, 1)]);
-    await store.applyCounters('lane-a', KEY, [unit(low, 1), unit(high, 1)]);
-    expect((await store.getItems([KEY])).get(KEY)?.[Counter.messages]).toBe(2);
+    await store.applyCounters('pulse/shardId-1', [messages(low, 1)], []);
+    await store.applyCounters('pulse/shardId-1', [messages(low, 1), messages(high, 1)], []);
+    expect(await counter(store, MESSAGES)).toBe(2);
   });
 
-  it('fetches the 66 keys of a read in one request', async () => {
-    const store = await freshStore();
+  it('keeps the window entries of a quiet batch in the minute it writes anyway', async () => {
+    const { store, tableName } = await freshStore();
+    // A conversation active again this minute moves the end of its live and active runs.
+    const later = unit('1', [
+      [windowCounter(MINUTE + 29, WindowName.liveByLanguage('en')), 1],
+      [windowCounter(MINUTE + 30, WindowName.liveByLanguage('en')), -1],
+      [windowCounter(MINUTE + 4, WindowName.activeByRegion('US-TX')), 1],
+      [windowCounter(MINUTE + 5, WindowName.activeByRegion('US-TX')), -1],
+      [MESSAGES, 1],
+    ]);
     const before = store.usage.requests;
-    await store.getItems(Array.from({ length: 66 }, (_, i) => minuteKey(i)));
+    await store.applyCounters('pulse/shardId-1', [later], []);
     expect(store.usage.requests - before).toBe(1);
+    expect(await itemBytes(tableName, minuteItem(MINUTE))).toBeGreaterThan(0);
+    expect(await itemBytes(tableName, minuteItem(MINUTE + 30))).toBe(0);
+  });
+
+  it('hands back the whole hour of the active total after writing it, with a version that grows', async () => {
+    const { store } = await freshStore();
+    const first = await store.applyCounters('pulse/shardId-1', [unit('1', [[seriesCounter(MINUTE, 'act'), 1]])], []);
+    const second = await store.applyCounters('pulse/shardId-2', [unit('1', [[seriesCounter(MINUTE + 5, 'act'), -1]])], []);
+    expect(first).toEqual([{ hour: Math.floor(MINUTE / 60), version: 1, entries: new Map([[MINUTE, 1]]), previous: new Map() }]);
+    expect(second[0]!.version).toBe(2);
+    expect(second[0]!.previous).toEqual(new Map([[MINUTE, 1]]));
+    expect([...second[0]!.entries]).toEqual([
+      [MINUTE, 1],
+      [MINUTE + 5, -1],
+    ]);
+  });
+
+  it('lets the freshness of a batch ride on the minute item it writes', async () => {
+    const { store } = await freshStore();
+    const before = store.usage.requests;
+    await store.applyCounters(
+      'pulse/shardId-1',
+      [messages('1', 1)],
+      [{ source: 'kinesis', lane: 'pulse/shardId-1', newestEventAt: AT - 5000, appliedAt: AT, lagMs: 1200 }],
+    );
+    expect(store.usage.requests - before).toBe(1);
+    const snapshot = await store.readSnapshot(AT, 'UTC');
+    expect(snapshot.freshness).toEqual([expect.objectContaining({ source: 'kinesis', newestEventAt: AT - 5000, appliedAt: AT, lagMs: 1200 })]);
+  });
+});
+
+describe('DynamoDbMetricsStore.readSnapshot', () => {
+  it('reads the document in one request, and one more only while escalations are pending', async () => {
+    const { store } = await freshStore();
+    let before = store.usage.requests;
+    await store.readSnapshot(AT, 'UTC');
+    expect(store.usage.requests - before).toBe(1);
+
+    const created = AT - 3_600_000;
+    await store.applyCounters(
+      'pulse/shardId-1',
+      [
+        unit('1', [
+          [gaugeCounter(GaugeName.pending), 1],
+          [gaugeCounter(GaugeName.pendingInHour(Math.floor(created / 3_600_000))), 1],
+          [pendingEntryCounter(created, 'high', 'esc-1'), 1],
+        ]),
+      ],
+      [],
+    );
+    before = store.usage.requests;
+    const snapshot = await store.readSnapshot(AT, 'UTC');
+    expect(store.usage.requests - before).toBe(2);
+    expect(snapshot.counters.get(pendingEntryCounter(created, 'high', 'esc-1'))).toBe(1);
+  });
+});
+
+describe('item sizes on the hot path', () => {
+  it('keeps a minute item far below 400 KB when every bounded label and sketch bin is in use', async () => {
+    const { store, tableName } = await freshStore();
+    const labels = (list: readonly string[]) => [...list, OVERFLOW_LABEL, 'unknown'];
+    const deltas: [CounterKey, number][] = [];
+    for (let offset = 0; offset <= 30; offset++) {
+      for (const language of labels(DEFAULT_LABEL_LISTS.languages)) deltas.push([windowCounter(MINUTE + offset, WindowName.liveByLanguage(language)), 1]);
+      for (const region of labels(DEFAULT_LABEL_LISTS.regions)) deltas.push([windowCounter(MINUTE + offset, WindowName.activeByRegion(region)), 1]);
+      deltas.push([windowCounter(MINUTE + offset, WindowName.uniqueUsers), 1], [windowCounter(MINUTE + offset, WindowName.returningUsers), 1]);
+    }
+    for (const name of labels(DEFAULT_LABEL_LISTS.functionNames)) {
+      for (const make of [
+        PerformanceName.functionInvocations,
+        PerformanceName.functionErrors,
+        PerformanceName.functionThrottles,
+        PerformanceName.functionDurationMilli,
+      ]) {
+        deltas.push([performanceCounter(MINUTE, make(name)), 1]);
+      }
+    }
+    // Every bin the sketch has: from 0.1 ms to an hour.
+    for (const bin of new Set(Array.from({ length: 2400 }, (_, i) => binOf(0.05 * 1.0075 ** i))))
+      deltas.push([minuteCounter(MINUTE, MinuteName.responseBin(bin)), 1]);
+    const units = deltas.map((delta, i) => unit(String(i + 1), [delta]));
+    await store.applyCounters('pulse/shardId-1', units, []);
+
+    const bytes = await itemBytes(tableName, minuteItem(MINUTE));
+    expect(bytes).toBeGreaterThan(20_000);
+    expect(bytes).toBeLessThan(200_000);
+    expect(await itemBytes(tableName, hourItem(Math.floor(MINUTE / 60)))).toBe(0);
+  });
+
+  it('keeps an hour of the series to two counters a minute', async () => {
+    const { store, tableName } = await freshStore();
+    const hourStart = Math.floor(MINUTE / 60) * 60;
+    const units = Array.from({ length: 60 }, (_, i) =>
+      unit(String(i + 1), [
+        [seriesCounter(hourStart + i, 'live'), 1],
+        [seriesCounter(hourStart + i, 'act'), 1],
+      ]),
+    );
+    await store.applyCounters('pulse/shardId-1', units, []);
+    expect(await itemBytes(tableName, hourItem(Math.floor(MINUTE / 60)))).toBeLessThan(1500);
   });
 });

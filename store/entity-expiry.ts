@@ -1,7 +1,11 @@
-import type { EntityState } from './entity-state';
-import { BUCKET_RETENTION_SECONDS, CONVERSATION_RETENTION_SECONDS, FACT_RETENTION_SECONDS, USER_RETENTION_SECONDS } from './metrics-items';
-import { epochMsOf, MINUTE_MS } from './time';
-import { statusOf } from './entity-contributions';
+import { statusOf } from '../aggregators/entity-contributions';
+import type { EntityState } from '../aggregators/entity-state';
+import { epochMsOf, MINUTE_MS } from '../aggregators/time';
+import { BUCKET_RETENTION_SECONDS } from './layout';
+
+const CONVERSATION_RETENTION_SECONDS = 14 * 86400;
+const USER_RETENTION_SECONDS = 400 * 86400;
+const FACT_RETENTION_SECONDS = 3 * 86400;
 
 const seconds = (epochMs: number) => Math.floor(epochMs / 1000);
 const lastOf = (values: readonly number[]) => values[values.length - 1] ?? 0;
@@ -10,7 +14,7 @@ const lastOf = (values: readonly number[]) => values[values.length - 1] ?? 0;
  * When an entity item may be deleted by TTL, or undefined to keep it. Open escalations are
  * kept for good: their gauges must never lose the item that explains them.
  */
-export function expiresAtOf(state: EntityState): number | undefined {
+export function entityExpiresAt(state: EntityState): number | undefined {
   switch (state.kind) {
     case 'conversation':
       return seconds(Math.max(lastOf(state.activity) * MINUTE_MS, lastOf(state.ends))) + CONVERSATION_RETENTION_SECONDS;

@@ -1,0 +1,101 @@
+/**
+ * The domain counters every fold produces and the read model consumes. A counter is named by
+ * what it counts and where on the time line it sits, never by where it is stored: the store
+ * (store/layout.ts) alone decides items and attribute names.
+ *
+ *   m|<minute>|<name>      a fact of one minute read over the last hour: messages, sketch bins,
+ *                          starts per 10 s, ended conversations
+ *   p|<minute>|<name>      a performance fact of one minute, read over the last 5 minutes only:
+ *                          requests, system samples, function invocations, Clara Pulse's own calls
+ *   w|<minute>|<name>      a difference-array entry of a windowed distinct count (by label, users);
+ *                          the count at minute q is the sum of entries from the start of q's
+ *                          30-minute block up to q (runs are cut at block starts)
+ *   s|<minute>|<name>      the same for the totals kept as a per-minute series (live, active);
+ *                          blocks are UTC hours, so one hour's entries give every minute of it
+ *   d|<local date>|<name>  a count of one day in METRICS_TIME_ZONE
+ *   g|<name>               an open-escalation gauge; `ph:<hour>` counts pending ones by creation hour
+ *   q|<hour>|<entry>       one pending escalation created in that hour: `<createdAt ms>|<priority>|<id>`
+ */
+export type CounterKey = string;
+
+export const WINDOW_BLOCK_MINUTES = 30;
+export const SERIES_BLOCK_MINUTES = 60;
+
+export const minuteCounter = (minute: number, name: string): CounterKey => `m|${minute}|${name}`;
+export const performanceCounter = (minute: number, name: string): CounterKey => `p|${minute}|${name}`;
+export const windowCounter = (minute: number, name: string): CounterKey => `w|${minute}|${name}`;
+export const seriesCounter = (minute: number, name: SeriesName): CounterKey => `s|${minute}|${name}`;
+export const dayCounter = (localDate: string, name: DayName): CounterKey => `d|${localDate}|${name}`;
+export const gaugeCounter = (name: string): CounterKey => `g|${name}`;
+export const pendingEntryCounter = (createdAtMs: number, priority: string, escalationId: string): CounterKey =>
+  `q|${Math.floor(createdAtMs / 3_600_000)}|${createdAtMs}|${priority}|${escalationId}`;
+
+/** Names of the facts counted per minute. Sums of decimals are kept in thousandths, so adding them is exact. */
+export const MinuteName = {
+  messages: 'msg',
+  botMessagesTimed: 'botN',
+  botProcessingMilli: 'botSum',
+  responseBin: (bin: string) => `h:${bin}`,
+  startsInTenSeconds: (slot: number) => `s10:${slot}`,
+  endedConversations: 'endN',
+  endedDurationMs: 'durMs',
+} as const;
+
+/** Names of the performance facts counted per minute (read over W_5 only). */
+export const PerformanceName = {
+  requests: 'req',
+  serverErrors: 'req5xx',
+  samples: 'smp',
+  cpuMilli: 'cpu',
+  memoryMilli: 'mem',
+  diskMilli: 'disk',
+  latencySamples: 'netN',
+  latencyMilli: 'net',
+  functionInvocations: (name: string) => `fn:${name}:n`,
+  functionErrors: (name: string) => `fn:${name}:e`,
+  functionThrottles: (name: string) => `fn:${name}:t`,
+  functionDurationMilli: (name: string) => `fn:${name}:d`,
+  storeReadMilliUnits: 'ddb:r',
+  storeWriteMilliUnits: 'ddb:w',
+  storeThrottled: 'ddb:thr',
+  storeSucceeded: 'ddb:ok',
+} as const;
+
+/** Windowed distinct counts read at one minute only (the document's `T`). */
+export const WindowName = {
+  liveByLanguage: (language: string) => `lv:${language}`,
+  activeByRegion: (region: string) => `ar:${region}`,
+  uniqueUsers: 'uniq',
+  returningUsers: 'ret',
+} as const;
+
+/** Windowed distinct totals kept for every minute: the day's peak and the last hour's series come from them. */
+export type SeriesName = 'live' | 'act';
+
+export type DayName = 'created' | 'resolved' | 'servedN' | 'waitMs';
+
+export const GaugeName = {
+  pending: 'pend',
+  inProgress: 'prog',
+  criticalOpen: 'crit',
+  pendingInHour: (hour: number) => `ph:${hour}`,
+} as const;
+
+export const WINDOW_PREFIX = { liveByLanguage: 'lv:', activeByRegion: 'ar:' } as const;
+export const MINUTE_PREFIX = { responseBin: 'h:', startsInTenSeconds: 's10:' } as const;
+export const PERFORMANCE_PREFIX = { function: 'fn:' } as const;
+export const PENDING_IN_HOUR_PREFIX = 'ph:';
+
+/** A counter key split into its parts; `at` is the minute, date or hour, `name` the rest. */
+export interface ParsedCounter {
+  family: 'm' | 'p' | 'w' | 's' | 'd' | 'g' | 'q';
+  at: string;
+  name: string;
+}
+
+export function parseCounter(key: CounterKey): ParsedCounter {
+  const family = key[0] as ParsedCounter['family'];
+  if (family === 'g') return { family, at: '', name: key.slice(2) };
+  const bar = key.indexOf('|', 2);
+  return { family, at: key.slice(2, bar), name: key.slice(bar + 1) };
+}

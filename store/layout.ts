@@ -1,0 +1,209 @@
+import { type CounterKey, parseCounter, SERIES_BLOCK_MINUTES, type SeriesName } from '../aggregators/counters';
+
+/**
+ * The metrics table's layout: the one place that names items and attributes (key `pk`, TTL
+ * attribute `expiresAt`). Folds speak in domain counters (aggregators/counters.ts); this module
+ * says where each one lives, and reads them back.
+ *
+ *   M#<minute>       facts of one UTC minute, window entries the store placed there, and the
+ *                    freshness stamp of each lane whose batch committed in that minute
+ *   T#<minute>       performance facts of one UTC minute (requests, samples, functions, our own
+ *                    calls): a small item of its own, which the telemetry lanes write and a read
+ *                    fetches only for the last 5 minutes
+ *   H#<hour>         per-minute entries of the live and active totals of one UTC hour (60 + 60 at
+ *                    most) and a version, so a writer sees the whole hour after its update
+ *   D#<local date>   escalations of the day, and the highest active total of each hour of it
+ *   G#escalations    open-escalation gauges; pending ones counted by creation hour
+ *   Q#<hour>         the pending escalations created in that hour, one attribute each
+ *   S#<source>       what the tick last saw of a source's freshness; stuck-lane markers
+ *   A#alerts         since when each alert fires
+ *   C#, E#, U#, F#   one entity's state (JSON), with the lane and sequence that wrote it
+ *
+ * Every item written on the hot path is bounded: see docs/metrics-model.md, "Item sizes".
+ */
+export const KEY_ATTRIBUTE = 'pk';
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+export const minuteItem = (minute: number): string => `M#${minute}`;
+export const performanceItem = (minute: number): string => `T#${minute}`;
+export const hourItem = (hour: number): string => `H#${hour}`;
+export const dayItem = (localDate: string): string => `D#${localDate}`;
+export const GAUGES_ITEM = 'G#escalations';
+export const pendingItem = (hour: number): string => `Q#${hour}`;
+export const sourceItem = (source: string): string => `S#${source}`;
+export const ALERT_STATE_ITEM = 'A#alerts';
+
+/** Items that live as long as the open escalations they count: their watermarks carry a write time, so old ones can be pruned. */
+export const isLongLived = (key: string): boolean => key === GAUGES_ITEM || key.startsWith('Q#');
+
+/**
+ * How far before its minute a window entry may be kept. The read fetches the 60 minute items of
+ * the last hour and sums a window count from the start of its 30-minute block, so an entry may
+ * sit up to 30 minutes before its own minute and still always be read.
+ */
+const WINDOW_REACH_MINUTES = 30;
+
+export const BUCKET_RETENTION_SECONDS = 49 * 3600;
+
+export interface Placement {
+  key: string;
+  attribute: string;
+}
+
+/**
+ * Where a counter lives. A window entry (`w|…`) may live in any minute item from 30 minutes
+ * before its own minute up to it; it goes into the minute of the event that caused it (the item
+ * the batch writes anyway) whenever that is allowed, so a quiet batch writes one minute item.
+ */
+export function placementOf(counter: CounterKey, eventMinute: number): Placement {
+  const { family, at, name } = parseCounter(counter);
+  switch (family) {
+    case 'm':
+      return { key: minuteItem(Number(at)), attribute: name };
+    case 'p':
+      return { key: performanceItem(Number(at)), attribute: name };
+    case 'w': {
+      const minute = Number(at);
+      const home = eventMinute <= minute ? Math.max(eventMinute, minute - WINDOW_REACH_MINUTES) : minute;
+      return { key: minuteItem(home), attribute: `${name}@${minute - home}` };
+    }
+    case 's': {
+      const minute = Number(at);
+      const hour = Math.floor(minute / SERIES_BLOCK_MINUTES);
+      return { key: hourItem(hour), attribute: `${SERIES_ATTRIBUTE[name as SeriesName]}${minute - hour * SERIES_BLOCK_MINUTES}` };
+    }
+    case 'd':
+      return { key: dayItem(at), attribute: name };
+    case 'g':
+      return { key: GAUGES_ITEM, attribute: name };
+    case 'q':
+      return { key: pendingItem(Number(at)), attribute: name };
+  }
+}
+
+const SERIES_ATTRIBUTE: Record<SeriesName, string> = { live: 'l', act: 'a' };
+const SERIES_OF_ATTRIBUTE: Record<string, SeriesName> = { l: 'live', a: 'act' };
+
+/** Attributes that are bookkeeping, not counters. */
+const WATERMARK_PREFIX = 'w:';
+const FRESHNESS_PREFIX = 'f:';
+export const PEAK_PREFIX = 'pk:';
+const PEAK_VERSION_PREFIX = 'pv:';
+export const VERSION_ATTRIBUTE = 'v';
+const isBookkeeping = (attribute: string): boolean =>
+  attribute === KEY_ATTRIBUTE ||
+  attribute === TTL_ATTRIBUTE ||
+  attribute === VERSION_ATTRIBUTE ||
+  attribute.startsWith(WATERMARK_PREFIX) ||
+  attribute.startsWith(FRESHNESS_PREFIX) ||
+  attribute.startsWith(PEAK_PREFIX) ||
+  attribute.startsWith(PEAK_VERSION_PREFIX);
+
+/** The counters an item holds, as domain counters (window entries back at their own minute). */
+export function countersOf(key: string, item: Record<string, unknown>, into: Map<CounterKey, number>): void {
+  const hash = key.indexOf('#');
+  const kind = key.slice(0, hash);
+  const at = key.slice(hash + 1);
+  const add = (counter: CounterKey, value: number) => into.set(counter, (into.get(counter) ?? 0) + value);
+  for (const [attribute, value] of Object.entries(item)) {
+    if (typeof value !== 'number' || isBookkeeping(attribute)) continue;
+    switch (kind) {
+      case 'M': {
+        const at_ = attribute.lastIndexOf('@');
+        if (at_ > 0 && isWindowName(attribute)) add(`w|${Number(at) + Number(attribute.slice(at_ + 1))}|${attribute.slice(0, at_)}`, value);
+        else add(`m|${at}|${attribute}`, value);
+        break;
+      }
+      case 'T':
+        add(`p|${at}|${attribute}`, value);
+        break;
+      case 'H': {
+        const series = SERIES_OF_ATTRIBUTE[attribute[0]!];
+        if (series) add(`s|${Number(at) * SERIES_BLOCK_MINUTES + Number(attribute.slice(1))}|${series}`, value);
+        break;
+      }
+      case 'D':
+        add(`d|${at}|${attribute}`, value);
+        break;
+      case 'G':
+        add(`g|${attribute}`, value);
+        break;
+      case 'Q':
+        add(`q|${at}|${attribute}`, value);
+        break;
+    }
+  }
+}
+
+const isWindowName = (attribute: string): boolean =>
+  attribute.startsWith('lv:') || attribute.startsWith('ar:') || attribute.startsWith('uniq@') || attribute.startsWith('ret@');
+
+/** Expiry of a counter item, from its key alone so that every writer agrees; none for gauges and the pending queue. */
+export function counterItemExpiresAt(key: string): number | undefined {
+  if (key.startsWith('M#') || key.startsWith('T#')) return (Number(key.slice(2)) + 1) * 60 + BUCKET_RETENTION_SECONDS;
+  if (key.startsWith('H#')) return (Number(key.slice(2)) + 1) * 3600 + BUCKET_RETENTION_SECONDS;
+  // A local date starts at most 14 h before, and ends at most 12 h after, that date's UTC day.
+  if (key.startsWith('D#')) return Date.parse(`${key.slice(2)}T00:00:00Z`) / 1000 + 86400 + 12 * 3600 + BUCKET_RETENTION_SECONDS;
+  return undefined;
+}
+
+// ── lanes and watermarks ──
+
+/**
+ * A lane is `<stream name>/<shard id>`. On items it is written short — a 4-character hash of the
+ * stream and the shard's number — because every counter item carries one watermark per lane.
+ */
+export function shortLane(lane: string): string {
+  const slash = lane.lastIndexOf('/');
+  const stream = lane.slice(0, slash);
+  const shard = lane.slice(slash + 1).replace(/^\D+/, '');
+  let hash = 2166136261;
+  for (let i = 0; i < stream.length; i++) hash = Math.imul(hash ^ stream.charCodeAt(i), 16777619) >>> 0;
+  return `${hash.toString(36).padStart(7, '0').slice(-4)}${Number(shard || 0).toString(36)}`;
+}
+
+export const watermarkAttribute = (lane: string): string => `${WATERMARK_PREFIX}${shortLane(lane)}`;
+
+/**
+ * Kinesis sequence numbers are decimal strings of up to 56 digits, beyond DynamoDB's 38-digit
+ * numbers. Written in base 36 at a fixed width of 36 characters, they compare correctly as
+ * strings inside condition expressions.
+ */
+const WATERMARK_WIDTH = 36;
+export function watermarkOf(seq: string): string {
+  if (!/^\d{1,56}$/.test(seq)) throw new RangeError(`not a sequence number: ${seq}`);
+  return BigInt(seq).toString(36).padStart(WATERMARK_WIDTH, '0');
+}
+
+/** On long-lived items a watermark also says when it was written, so the tick can prune it once its shard is drained. */
+export const watermarkValue = (key: string, seq: string, writtenAtSeconds: number): string =>
+  isLongLived(key) ? `${watermarkOf(seq)}@${writtenAtSeconds}` : watermarkOf(seq);
+export const watermarkSequence = (value: string): string => value.split('@')[0] ?? '';
+export const watermarkWrittenAt = (value: string): number => Number(value.split('@')[1] ?? Number.NaN);
+export const isWatermark = (attribute: string): boolean => attribute.startsWith(WATERMARK_PREFIX);
+
+// ── freshness and peaks ──
+
+export const freshnessAttribute = (source: string, lane: string): string => `${FRESHNESS_PREFIX}${source}:${shortLane(lane)}`;
+export const freshnessValue = (stamp: { newestEventAt: number; appliedAt: number; lagMs: number }): string =>
+  `${stamp.newestEventAt}|${stamp.appliedAt}|${stamp.lagMs}`;
+
+/** Freshness stamps of an item: per source and short lane. */
+export function freshnessOf(item: Record<string, unknown>): { source: string; lane: string; newestEventAt: number; appliedAt: number; lagMs: number }[] {
+  const stamps = [];
+  for (const [attribute, value] of Object.entries(item)) {
+    if (!attribute.startsWith(FRESHNESS_PREFIX) || typeof value !== 'string') continue;
+    const [source = '', lane = ''] = attribute.slice(FRESHNESS_PREFIX.length).split(':');
+    const [newestEventAt, appliedAt, lagMs] = value.split('|').map(Number);
+    stamps.push({ source, lane, newestEventAt: newestEventAt ?? 0, appliedAt: appliedAt ?? 0, lagMs: lagMs ?? 0 });
+  }
+  return stamps;
+}
+
+export const peakAttributes = (hour: number): { peak: string; version: string } => ({
+  peak: `${PEAK_PREFIX}${hour}`,
+  version: `${PEAK_VERSION_PREFIX}${hour}`,
+});
+
+export const STUCK_PREFIX = 'stuck:';
+export const stuckAttribute = (lane: string): string => `${STUCK_PREFIX}${shortLane(lane)}`;
