@@ -58,9 +58,11 @@ export class ViewerRefusedError extends ClaraPulseError {}
 /** Pushing a document to a viewer failed for another reason than the viewer having left. */
 export class ViewerPushError extends ClaraPulseError {
   constructor(
-    readonly status: number,
+    /** The HTTP status API Gateway answered with; absent when it did not answer (a time-out, the network). */
+    readonly status: number | undefined,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }

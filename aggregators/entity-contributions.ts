@@ -9,6 +9,7 @@ import {
   minuteCounter,
   pendingEntryCounter,
   SERIES_BLOCK_MINUTES,
+  type SeriesName,
   seriesCounter,
   WINDOW_BLOCK_MINUTES,
   WindowName,
@@ -75,36 +76,27 @@ function addConversation(deltas: Deltas, c: ConversationState, { labels }: FoldC
   const activity = activityOf(c);
   const end = earliest(c.ends);
   if (end === undefined) {
-    const language = WindowName.liveByLanguage(languageLabel(labels, c.language));
-    addCoverage(
-      activity,
-      LIVE_WINDOW_MINUTES,
-      SERIES_BLOCK_MINUTES,
-      adder(deltas, (m) => seriesCounter(m, 'live')),
-    );
-    addCoverage(
-      activity,
-      LIVE_WINDOW_MINUTES,
-      WINDOW_BLOCK_MINUTES,
-      adder(deltas, (m) => windowCounter(m, language)),
-    );
+    addWindow(deltas, activity, LIVE_WINDOW_MINUTES, 'live', WindowName.liveByLanguage(languageLabel(labels, c.language)));
   } else {
     addDelta(deltas, minuteCounter(minuteOf(end), MinuteName.endedConversations), 1);
     addDelta(deltas, minuteCounter(minuteOf(end), MinuteName.endedDurationMs), end - start);
   }
+  addWindow(deltas, activity, ACTIVE_WINDOW_MINUTES, 'act', WindowName.activeByRegion(regionLabel(labels, c.region)));
+}
 
-  const region = WindowName.activeByRegion(regionLabel(labels, c.region));
+/** One conversation in a window: in the per-minute total (hour blocks) and under its label (30-minute blocks). */
+function addWindow(deltas: Deltas, activity: readonly number[], width: number, total: SeriesName, label: string): void {
   addCoverage(
     activity,
-    ACTIVE_WINDOW_MINUTES,
+    width,
     SERIES_BLOCK_MINUTES,
-    adder(deltas, (m) => seriesCounter(m, 'act')),
+    adder(deltas, (m) => seriesCounter(m, total)),
   );
   addCoverage(
     activity,
-    ACTIVE_WINDOW_MINUTES,
+    width,
     WINDOW_BLOCK_MINUTES,
-    adder(deltas, (m) => windowCounter(m, region)),
+    adder(deltas, (m) => windowCounter(m, label)),
   );
 }
 

@@ -1,5 +1,5 @@
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { parsePusherSettings } from '../config/settings';
 import { createRealtimePusher } from '../functions/realtime-pusher';
 import { ApiGatewayViewerChannel } from '../push/api-gateway-viewer-channel';
@@ -10,9 +10,9 @@ import { runtimeFromEnvironment } from './runtime-from-environment';
 const runtime = runtimeFromEnvironment({ deadLetters: false });
 const settings = parsePusherSettings(process.env);
 const channel = new ApiGatewayViewerChannel({
-  endpoint: settings.managementEndpoint,
+  // One attempt per call: the next round, a second later, is the retry.
+  client: new ApiGatewayManagementApiClient({ endpoint: settings.managementEndpoint, maxAttempts: 1 }),
   registry: new DynamoDbViewerRegistry({ client: new DynamoDBClient({}), tableName: settings.connectionsTable }),
-  credentials: defaultProvider(),
 });
 
 /**

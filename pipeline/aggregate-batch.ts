@@ -14,8 +14,6 @@ export interface AggregatorDeps {
   forwarder: EventForwarder;
   context: FoldContext;
   now: () => number;
-  /** Parallel entity writes per batch. */
-  writeConcurrency?: number;
 }
 
 export interface BatchOutcome {
@@ -93,20 +91,16 @@ async function commitFold<E>(
     return failed(deps, lane, records, first.seq, [error]);
   }
 
-  const failedFirstSeqs: string[] = [];
-  const entityErrors = await runAll(
-    fold.entityWrites.map((write) => async () => {
-      try {
-        await deps.store.putEntity(write, lane);
-      } catch (error) {
-        failedFirstSeqs.push(write.firstSeq);
-        throw error;
-      }
-    }),
-    deps.writeConcurrency ?? 16,
-  );
-  const failedFromSeq = failedFirstSeqs.sort(compareSequences)[0];
-  if (failedFromSeq !== undefined) return failed(deps, lane, records, failedFromSeq, entityErrors);
+  const refused = await deps.store.putEntities(fold.entityWrites, lane);
+  const failedFromSeq = refused.map(({ write }) => write.firstSeq).sort(compareSequences)[0];
+  if (failedFromSeq !== undefined)
+    return failed(
+      deps,
+      lane,
+      records,
+      failedFromSeq,
+      refused.map(({ error }) => error),
+    );
   return { errors: [] };
 }
 
@@ -169,21 +163,3 @@ async function failed<E>(
 }
 
 const sourcesOf = <E>(records: readonly ShardRecord<E>[]): FreshnessSource[] => [...new Set(records.map((record) => record.source))];
-
-/** Runs tasks with bounded parallelism; returns the errors, never throws. */
-async function runAll(tasks: readonly (() => Promise<unknown>)[], concurrency: number): Promise<unknown[]> {
-  const errors: unknown[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const task = tasks[next++]!;
-      try {
-        await task();
-      } catch (error) {
-        errors.push(error);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, tasks.length) }, worker));
-  return errors;
-}

@@ -111,7 +111,16 @@ export class DynamoDbMetricsStore implements MetricsStore {
     return entities;
   }
 
-  async putEntity(write: EntityWrite, lane: string): Promise<void> {
+  async putEntities(writes: readonly EntityWrite[], lane: string): Promise<{ write: EntityWrite; error: unknown }[]> {
+    const refused: { write: EntityWrite; error: unknown }[] = [];
+    await runAll(
+      writes.map((write) => () => this.putEntity(write, lane).catch((error: unknown) => refused.push({ write, error }))),
+      WRITE_CONCURRENCY,
+    );
+    return refused;
+  }
+
+  private async putEntity(write: EntityWrite, lane: string): Promise<void> {
     const expiresAt = entityExpiresAt(write.state);
     const item = {
       [KEY_ATTRIBUTE]: write.key,

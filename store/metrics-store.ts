@@ -61,8 +61,11 @@ export interface MetricsStore {
   readonly usage: StoreUsage;
   /** Entity states by key, with how far `lane` has applied each. */
   getEntities(keys: readonly string[], lane: string): Promise<Map<string, StoredEntity>>;
-  /** Replaces an entity's state, provided `lane` is still where the batch found it. */
-  putEntity(write: EntityWrite, lane: string): Promise<void>;
+  /**
+   * Replaces entities' states, each provided `lane` is still where the batch found it. Never
+   * throws: returns the writes that did not land, with why.
+   */
+  putEntities(writes: readonly EntityWrite[], lane: string): Promise<{ write: EntityWrite; error: unknown }[]>;
   /**
    * Adds each unit's counters to the items they live in, one conditional update per item, and
    * skips the units this lane already applied to an item (each item keeps the lane's highest

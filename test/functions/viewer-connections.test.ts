@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { createPushRound } from '../../functions/realtime-pusher';
 import { createViewerConnections, type ViewerConnectionEvent } from '../../functions/viewer-connections';
 import { createTable } from '../../local/engines';
@@ -12,7 +15,6 @@ import { pipelineAt } from './support';
 
 const T = Date.parse('2026-05-04T10:00:00Z');
 const ADMIN_ORIGIN = 'https://admin.example.org';
-const ENDPOINT = 'https://abc123.execute-api.us-east-1.amazonaws.com/prod';
 
 /** A WebSocket API event as API Gateway hands it to the function (payload of a Lambda proxy integration). */
 function webSocketEvent(routeKey: '$connect' | '$disconnect', connectionId: string, request: { token?: string; origin?: string } = {}): ViewerConnectionEvent {
@@ -38,23 +40,40 @@ function webSocketEvent(routeKey: '$connect' | '$disconnect', connectionId: stri
   };
 }
 
-/** API Gateway's management API as seen through fetch: answers per connection id, and what was asked. */
-function managementApi(answers: Record<string, number> = {}) {
-  const calls: { method: string; path: string; authorization: string; body: string | undefined }[] = [];
-  const fetchStub = (async (input: URL | string | Request, init?: RequestInit) => {
-    const url = new URL(String(input));
-    const headers = new Headers(init?.headers);
-    calls.push({
-      method: init?.method ?? 'GET',
-      path: url.pathname,
-      authorization: headers.get('authorization') ?? '',
-      body: init?.body as string | undefined,
+/** API Gateway's management API on a loopback port: answers per connection id, and records what was asked. */
+async function given_the_management_api(answers: Record<string, number> = {}) {
+  const calls: { method: string; path: string; authorization: string; body: string }[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const path = request.url ?? '';
+      calls.push({ method: request.method ?? '', path, authorization: request.headers.authorization ?? '', body: Buffer.concat(chunks).toString() });
+      const status = answers[decodeURIComponent(path.split('/@connections/')[1] ?? '')] ?? 200;
+      // API Gateway names the error in a header; a connection that has gone is a 410 GoneException.
+      if (status === 410) response.writeHead(410, { 'x-amzn-errortype': 'GoneException', 'content-type': 'application/json' }).end('{}');
+      else if (status >= 300) response.writeHead(status, { 'x-amzn-errortype': 'ForbiddenException', 'content-type': 'application/json' }).end('{}');
+      else response.writeHead(status).end();
     });
-    const id = decodeURIComponent(url.pathname.split('/@connections/')[1] ?? '');
-    return new Response(null, { status: answers[id] ?? 200 });
-  }) as typeof fetch;
-  return { calls, fetch: fetchStub };
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const client = new ApiGatewayManagementApiClient({
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/prod`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+    maxAttempts: 1,
+  });
+  running.push(async () => {
+    client.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return { calls, client };
 }
+
+const running: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((stop) => stop()));
+});
 
 async function given_the_viewer_connections_table() {
   const { dynamo } = testClients();
@@ -66,11 +85,15 @@ async function given_the_viewer_connections_table() {
 describe('the viewer WebSocket API: $connect and $disconnect', () => {
   const issuer = new TestIssuer();
 
+  afterEach(() => jest.restoreAllMocks());
+
+  /** $connect and $disconnect at `now`, with the issuer's keys handed to the verifier: nothing is fetched. */
   async function connections(now = T) {
     const registry = await given_the_viewer_connections_table();
     const refusals: string[] = [];
+    jest.spyOn(Date, 'now').mockReturnValue(now);
     const handle = createViewerConnections({
-      verify: createViewerTokenVerifier({ issuer: issuer.issuer, audience: AUDIENCE, now: () => now, fetchJson: issuer.fetchJson }),
+      verify: createViewerTokenVerifier({ issuer: issuer.issuer, audience: AUDIENCE, jwks: issuer.jwks(), fetcher: issuer.fetcher }),
       registry,
       allowedOrigins: [ADMIN_ORIGIN],
       onRefused: (reason) => refusals.push(reason),
@@ -88,11 +111,12 @@ describe('the viewer WebSocket API: $connect and $disconnect', () => {
 
     await handle(webSocketEvent('$disconnect', 'conn-A='));
     expect(await registry.list()).toEqual([]);
+    expect(issuer.fetched).toEqual([]);
   });
 
   it.each([
     ['no token', {}, 401, /no token/],
-    ['a wrong token', { token: 'not-a-jwt' }, 401, /not a JWT/],
+    ['a wrong token', { token: 'not-a-jwt' }, 401, /exactly 3 parts/],
     ['an expired token', { token: issuer.token(T - 2 * 3_600_000) }, 401, /expired/],
     ['a valid token from a page of another site', { token: issuer.token(T), origin: 'https://evil.example.com' }, 403, /origin/],
   ])('refuses a viewer with %s, and records nothing', async (_case, request, status, reason) => {
@@ -111,13 +135,8 @@ describe('pushing through API Gateway', () => {
     // Prepare: three viewers; one of them left without a $disconnect reaching us
     const registry = await given_the_viewer_connections_table();
     for (const id of ['conn-1', 'conn-2=', 'conn-3']) await registry.add({ id, tokenExpiresAtMs: T + 3_600_000 });
-    const api = managementApi({ 'conn-3': 410 });
-    const channel = new ApiGatewayViewerChannel({
-      endpoint: ENDPOINT,
-      registry,
-      credentials: async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }),
-      fetch: api.fetch,
-    });
+    const api = await given_the_management_api({ 'conn-3': 410 });
+    const channel = new ApiGatewayViewerChannel({ client: api.client, registry });
     const pipeline = await pipelineAt(T);
 
     // Act
@@ -134,21 +153,29 @@ describe('pushing through API Gateway', () => {
       expect(call.authorization).toMatch(
         /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-east-1\/execute-api\/aws4_request, SignedHeaders=[^,]*host[^,]*, Signature=[0-9a-f]{64}$/,
       );
-      expect(JSON.parse(call.body ?? '')).toMatchObject({ timestamp: new Date(T).toISOString() });
+      expect(JSON.parse(call.body)).toMatchObject({ timestamp: new Date(T).toISOString() });
     }
     expect((await registry.list()).map((viewer) => viewer.id).sort()).toEqual(['conn-1', 'conn-2=']);
+  });
+
+  it('keeps a viewer that API Gateway refused for another reason, and says what it answered', async () => {
+    const registry = await given_the_viewer_connections_table();
+    await registry.add({ id: 'conn-1', tokenExpiresAtMs: T + 3_600_000 });
+    const api = await given_the_management_api({ 'conn-1': 403 });
+    const channel = new ApiGatewayViewerChannel({ client: api.client, registry });
+
+    const sending = channel.send({ id: 'conn-1' }, '{}');
+
+    await expect(sending).rejects.toThrow(ViewerPushError);
+    await expect(sending).rejects.toMatchObject({ status: 403, message: 'PostToConnection answered 403' });
+    expect(await registry.list()).toEqual([{ id: 'conn-1', tokenExpiresAtMs: T + 3_600_000 }]);
   });
 
   it('closes the connection of a viewer whose token has expired (DELETE), and forgets it', async () => {
     const registry = await given_the_viewer_connections_table();
     await registry.add({ id: 'conn-old', tokenExpiresAtMs: T - 1000 });
-    const api = managementApi();
-    const channel = new ApiGatewayViewerChannel({
-      endpoint: ENDPOINT,
-      registry,
-      credentials: async () => ({ accessKeyId: 'AKID', secretAccessKey: 's' }),
-      fetch: api.fetch,
-    });
+    const api = await given_the_management_api();
+    const channel = new ApiGatewayViewerChannel({ client: api.client, registry });
     const pipeline = await pipelineAt(T);
 
     const round = await createPushRound(pipeline.runtime, channel)();
@@ -159,14 +186,9 @@ describe('pushing through API Gateway', () => {
   });
 
   it('refuses to post a document larger than a WebSocket message may be, saying so', async () => {
-    const api = managementApi();
+    const api = await given_the_management_api();
     const registry = await given_the_viewer_connections_table();
-    const channel = new ApiGatewayViewerChannel({
-      endpoint: ENDPOINT,
-      registry,
-      credentials: async () => ({ accessKeyId: 'AKID', secretAccessKey: 's' }),
-      fetch: api.fetch,
-    });
+    const channel = new ApiGatewayViewerChannel({ client: api.client, registry });
 
     const sending = channel.send({ id: 'conn-1' }, 'x'.repeat(128 * 1024 + 1));
 

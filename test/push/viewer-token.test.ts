@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { FetchError } from 'aws-jwt-verify/error';
 import { ViewerRefusedError } from '../../errors';
 import { createViewerTokenVerifier } from '../../push/viewer-token';
 import { AUDIENCE, TestIssuer } from '../support/viewer-tokens';
@@ -7,8 +8,12 @@ const T = Date.parse('2026-05-04T10:00:00Z');
 
 describe("a viewer's token on the WebSocket API", () => {
   const issuer = new TestIssuer();
-  const verifierAt = (nowMs: number, source = issuer) =>
-    createViewerTokenVerifier({ issuer: source.issuer, audience: AUDIENCE, now: () => nowMs, fetchJson: source.fetchJson });
+  /** A verifier whose clock reads `nowMs`, and that fetches the keys from `source`. */
+  const verifierAt = (nowMs: number, source = issuer) => {
+    jest.spyOn(Date, 'now').mockReturnValue(nowMs);
+    return createViewerTokenVerifier({ issuer: source.issuer, audience: AUDIENCE, fetcher: source.fetcher });
+  };
+  afterEach(() => jest.restoreAllMocks());
 
   it("is accepted when the issuer signed it for the dashboard's client and it has not expired: ID or access token", async () => {
     const verify = verifierAt(T);
@@ -17,17 +22,39 @@ describe("a viewer's token on the WebSocket API", () => {
     await expect(verify(issuer.token(T, { aud: undefined, client_id: AUDIENCE, token_use: 'access' }))).resolves.toMatchObject({ subject: 'admin-1' });
   });
 
+  it('is checked without fetching anything when the verifier is handed the JWKS', async () => {
+    const source = new TestIssuer();
+    jest.spyOn(Date, 'now').mockReturnValue(T);
+    const verify = createViewerTokenVerifier({ issuer: source.issuer, audience: AUDIENCE, jwks: source.jwks(), fetcher: source.fetcher });
+
+    await expect(verify(source.token(T))).resolves.toEqual({ subject: 'admin-1', expiresAtMs: T + 3_600_000 });
+    expect(source.fetched).toEqual([]);
+  });
+
   it.each([
     ['it has expired', issuer.token(T - 3_600_000 - 1000), /expired/],
-    ['it was issued for another client', issuer.token(T, { aud: 'another-client' }), /another client/],
-    ['another issuer issued it', issuer.token(T, { iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other' }), /issued by/],
-    ['it is valid only from an hour from now', issuer.token(T, { nbf: T / 1000 + 3600 }), /not valid yet/],
-    ['it is unsigned (alg none)', issuer.token(T, {}, { alg: 'none' }), /algorithm none/],
-    ['it is HMAC-signed', issuer.token(T, {}, { alg: 'HS256' }), /algorithm HS256/],
-    ['another key signed it under a known key id', issuer.token(T, {}, { key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey }), /signature/],
-    ['its claims were changed after signing', tamper(issuer.token(T), { aud: AUDIENCE, sub: 'someone-else' }), /signature/],
-    ['it is not a JWT', 'hello', /not a JWT/],
-    ['its header is garbage', 'e30.e30.e30', /header lacks/],
+    ['it was issued for another client', issuer.token(T, { aud: 'another-client' }), /Client ID \("audience"\) not allowed: another-client/],
+    [
+      'it is an access token of another client',
+      issuer.token(T, { aud: undefined, client_id: 'another-client', token_use: 'access' }),
+      /Client ID not allowed: another-client/,
+    ],
+    [
+      'another issuer issued it',
+      issuer.token(T, { iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other' }),
+      /issuer not configured: .*us-east-1_Other/,
+    ],
+    ['it is valid only from an hour from now', issuer.token(T, { nbf: T / 1000 + 3600 }), /can't be used before/],
+    ['it is unsigned (alg none)', issuer.token(T, {}, { alg: 'none' }), /algorithm not allowed: none/],
+    ['it is HMAC-signed', issuer.token(T, {}, { alg: 'HS256' }), /algorithm not allowed: HS256/],
+    [
+      'another key signed it under a known key id',
+      issuer.token(T, {}, { key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey }),
+      /Invalid signature/,
+    ],
+    ['its claims were changed after signing', tamper(issuer.token(T), { aud: AUDIENCE, sub: 'someone-else' }), /Invalid signature/],
+    ['it is not a JWT', 'hello', /exactly 3 parts/],
+    ['its header and claims are empty', 'e30.e30.e30', /issuer must be provided/],
   ])('is refused when %s', async (_case, token, reason) => {
     const refusal = verifierAt(T)(token);
 
@@ -35,18 +62,16 @@ describe("a viewer's token on the WebSocket API", () => {
     await expect(refusal).rejects.toThrow(reason);
   });
 
-  it('fetches the keys once, and again only when a token names a key it does not know (rotation)', async () => {
+  it('fetches the keys once, and again when a token names a key it does not know (rotation)', async () => {
     const rotating = new TestIssuer();
-    let now = T;
-    const verify = createViewerTokenVerifier({ issuer: rotating.issuer, audience: AUDIENCE, now: () => now, fetchJson: rotating.fetchJson });
-    await verify(rotating.token(now));
-    await verify(rotating.token(now));
-    expect(rotating.fetched).toHaveLength(2); // configuration + keys
+    const verify = verifierAt(T, rotating);
+    await verify(rotating.token(T));
+    await verify(rotating.token(T));
+    expect(rotating.fetched).toEqual([`${rotating.issuer}/.well-known/jwks.json`]);
 
     rotating.rotate();
-    now += 10 * 60_000;
-    await expect(verify(rotating.token(now))).resolves.toMatchObject({ subject: 'admin-1' });
-    expect(rotating.fetched).toHaveLength(4);
+    await expect(verify(rotating.token(T))).resolves.toMatchObject({ subject: 'admin-1' });
+    expect(rotating.fetched).toHaveLength(2);
   });
 
   it('does not fetch the keys again for every token naming an unknown key', async () => {
@@ -54,9 +79,28 @@ describe("a viewer's token on the WebSocket API", () => {
     const verify = verifierAt(T, source);
     await verify(source.token(T));
 
-    for (let i = 0; i < 5; i++) await expect(verify(source.token(T, {}, { kid: `forged-${i}` }))).rejects.toThrow(/no key forged/);
+    for (let i = 0; i < 5; i++) await expect(verify(source.token(T, {}, { kid: `forged-${i}` }))).rejects.toThrow(ViewerRefusedError);
 
-    expect(source.fetched).toHaveLength(2);
+    expect(source.fetched).toHaveLength(2); // at the first token, and once more for the first unknown key (then not for 5 minutes)
+  });
+
+  it('is not refused, but fails, when the keys cannot be fetched: the viewer is not at fault', async () => {
+    jest.spyOn(Date, 'now').mockReturnValue(T);
+    const unreachable = {
+      fetch: async (uri: string): Promise<ArrayBuffer> => {
+        throw new FetchError(uri, 'connection refused');
+      },
+    };
+    const verify = createViewerTokenVerifier({ issuer: issuer.issuer, audience: AUDIENCE, fetcher: unreachable });
+
+    const failure = verify(issuer.token(T));
+
+    await expect(failure).rejects.toThrow(FetchError);
+    await expect(failure).rejects.not.toThrow(ViewerRefusedError);
+  });
+
+  it('refuses to start with an issuer that is not a Cognito user pool', () => {
+    expect(() => createViewerTokenVerifier({ issuer: 'https://login.example.com/', audience: AUDIENCE })).toThrow(/VIEWER_TOKEN_ISSUER/);
   });
 });
 

@@ -1,10 +1,13 @@
 import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import type { Fetcher } from 'aws-jwt-verify/https';
+import type { Jwks } from 'aws-jwt-verify/jwk';
 
 export const AUDIENCE = 'dashboard-client';
 
 /**
- * A Cognito-like issuer for tests: an RSA key pair, its OpenID configuration and JWKS as
- * `fetchJson` serves them, and tokens signed as Cognito signs them (RS256, `kid` in the header).
+ * A Cognito-like issuer for tests, all in the process: RSA key pairs generated here, their JWKS
+ * (handed to the verifier, or served by `fetcher`, which records what was asked and never leaves
+ * the process), and tokens signed as Cognito signs them (RS256, `kid` in the header).
  */
 export class TestIssuer {
   readonly issuer = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Test0000';
@@ -22,12 +25,18 @@ export class TestIssuer {
     return kid;
   }
 
-  readonly fetchJson = async (url: string): Promise<unknown> => {
-    this.fetched.push(url);
-    if (url === `${this.issuer}/.well-known/openid-configuration`) return { issuer: this.issuer, jwks_uri: `${this.issuer}/.well-known/jwks.json` };
-    if (url === `${this.issuer}/.well-known/jwks.json`)
-      return { keys: this.signingKeys.map(({ kid, publicKey }) => ({ ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' })) };
-    throw new Error(`404 ${url}`);
+  /** The published keys, as `<issuer>/.well-known/jwks.json` serves them. */
+  jwks(): Jwks {
+    return { keys: this.signingKeys.map(({ kid, publicKey }) => ({ ...publicKey.export({ format: 'jwk' }), kty: 'RSA', kid, alg: 'RS256', use: 'sig' })) };
+  }
+
+  /** The issuer's JWKS endpoint, for aws-jwt-verify's JWKS cache. */
+  readonly fetcher: Fetcher = {
+    fetch: async (uri) => {
+      this.fetched.push(uri);
+      if (uri !== `${this.issuer}/.well-known/jwks.json`) throw new Error(`404 ${uri}`);
+      return new TextEncoder().encode(JSON.stringify(this.jwks())).buffer;
+    },
   };
 
   /** An ID token of the dashboard's client, valid for an hour from `nowMs`, with `overrides` applied. */
