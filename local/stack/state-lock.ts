@@ -16,12 +16,19 @@ export interface StateLock {
   release(): Promise<void>;
 }
 
+/** Whether `pid` runs. A zombie (killed, not yet reaped by its new parent) does not: it holds nothing any more. */
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // /proc/<pid>/stat: "pid (command) state …"; the command may hold spaces and parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.charAt(stat.lastIndexOf(')') + 2) !== 'Z';
+  } catch {
+    return true; // no /proc (not Linux): the signal's answer stands
   }
 };
 

@@ -29,7 +29,11 @@ describe('npm start, stopped under load, loses nothing it accepted', () => {
   afterAll(async () => {
     // A test that failed half-way leaves its stack running: end it, whole group.
     if (running && running.child.exitCode === null) {
-      process.kill(-running.child.pid!, 'SIGKILL');
+      try {
+        process.kill(-running.child.pid!, 'SIGKILL');
+      } catch {
+        // the group is gone already
+      }
       await running.exited;
     }
     await rm(stateDir, { recursive: true, force: true });
