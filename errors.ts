@@ -66,3 +66,9 @@ export class ViewerPushError extends ClaraPulseError {
     super(message, options);
   }
 }
+
+/** Where a rebuild or drift check should run cannot be found: no local stack, or a deployed stack without the output it needs. */
+export class ReconcileTargetError extends ClaraPulseError {}
+
+/** A rebuild could not hand a page of events on after its retries; rerunning it is safe. */
+export class RebuildForwardError extends ClaraPulseError {}

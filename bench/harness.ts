@@ -305,7 +305,8 @@ export class BenchPipeline {
   readonly stats: PipelineStats = { ingestInvocations: 0, aggregatorInvocations: 0, pulseRecords: 0, producerMs: 0, tickMs: 0 };
   private readonly telemetry: Shard[];
   private readonly pulse: Shard[];
-  private readonly forwarder: EventForwarder;
+  /** The deployed forwarder onto this pipeline's in-memory pulse-events shards (the rebuild bench hands events to it). */
+  readonly forwarder: EventForwarder;
   private nowMs: number;
 
   private constructor(private readonly options: BenchPipelineOptions) {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderMarkdown } from './report';
 import { peakRssMb, log } from './stats';
-import { foldStep, freshnessStep, memoryStep, quietStep, readStep, type StepResult, writeStep } from './steps';
+import { foldStep, freshnessStep, memoryStep, quietStep, readStep, rebuildStep, type StepResult, writeStep } from './steps';
 import { TARGETS, type TargetKey, type Verdict, verdictOf } from './targets';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, seed: { type: 'string', default: '20260310' } } });
@@ -28,6 +28,7 @@ const plan = quick
       read: { sizes: [1_000, 10_000, 100_000], reads: 100 },
       freshness: { probes: 15 },
       memory: { events: 10_000 },
+      rebuild: { items: 20_000 },
     }
   : {
       fold: { events: 150_000, youngEvents: 200_000, reps: 5 },
@@ -36,6 +37,7 @@ const plan = quick
       read: { sizes: [10_000, 100_000, 1_000_000], reads: 200 },
       freshness: { probes: 45 },
       memory: { events: 20_000 },
+      rebuild: { items: 100_000 },
     };
 
 /** The steps, one per line, run in this order; each one's figures become top-level keys of results.json. */
@@ -46,6 +48,7 @@ const runSteps = async () => ({
   read: await readStep(seed, plan.read, quick),
   freshness: await freshnessStep(seed, plan.freshness),
   memory: await memoryStep(seed, plan.memory),
+  rebuild: await rebuildStep(seed, plan.rebuild),
 });
 
 async function main(): Promise<void> {

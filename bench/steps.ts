@@ -16,6 +16,7 @@ import { DynamoMeter } from './harness';
 import { mixShares, standardMix } from './mix';
 import { quietBench } from './quiet-bench';
 import { readBench } from './read-bench';
+import { rebuildBench, rebuildFigures } from './rebuild-bench';
 import { log, round } from './stats';
 
 export interface StepResult<F extends Record<string, number>, D> {
@@ -279,5 +280,20 @@ export async function memoryStep(seed: number, plan: { events: number }) {
     },
     details: { events: plan.events, fold, handler },
     notes: [],
+  } satisfies StepResult<Record<string, number>, unknown>;
+}
+
+// ───────────────────────────── rebuild and drift over the producer tables (issue 10) ─────────────────────────────
+
+export async function rebuildStep(seed: number, plan: { items: number }) {
+  log(`rebuild and drift over producer tables of ${count(plan.items)} items (bench/rebuild-bench.ts)`);
+  const { rebuildDetails, ...figures } = rebuildFigures(await rebuildBench({ items: plan.items, seed, atMs: HIGH_RATE_AT_MS }));
+  log(`   rebuild ${figures.rebuildItemsPerSec} items/s, drift ${figures.driftSeconds100k} s`);
+  return {
+    figures,
+    details: rebuildDetails,
+    notes: [
+      `Rebuild (rebuildItemsPerSec): ${count(plan.items)} producer items scanned, decoded and applied through the live path until every fact is applied; driftSeconds100k is the drift check over the same tables.`,
+    ],
   } satisfies StepResult<Record<string, number>, unknown>;
 }

@@ -37,8 +37,9 @@ function alarmResources(serviceName) {
           MetricName: metric.name,
           Dimensions: [{ Name: SERVICE_DIMENSION, Value: serviceName }, ...extra],
           Statistic: metric.statistic,
-          Period: 60,
           // One minute above the threshold, like the dashboard's alert rules: on-call sees what the dashboard shows.
+          // A metric published less often (the hourly drift check) is evaluated over its own period instead.
+          Period: metric.periodSeconds ?? 60,
           EvaluationPeriods: 1,
           Threshold: metric.threshold,
           ComparisonOperator: 'GreaterThanThreshold',

@@ -29,6 +29,7 @@ export const OnCallMetric = {
   deadLettersWaiting: metricName('DeadLettersWaiting'),
   messagesLastHour: metricName('MessagesLastHour'),
   escalationsCreatedToday: metricName('EscalationsCreatedToday'),
+  driftedFields: metricName('DriftedFields'),
 } as const;
 
 export const SOURCE_DIMENSION = 'Source';

@@ -1,9 +1,10 @@
 /**
  * The producers' tables (SPEC §2.1) belong to the chat and escalation services. A shared stage
  * takes their stream ARNs as parameters; a standalone stage (`createProducerTables: true`)
- * creates look-alike tables with streams here. Either way serverless.yml reads the same two
- * things per table: its `name` (the functions match a stream record's ARN against it) and its
- * `streamArn` (the event source mapping and the IAM grant).
+ * creates look-alike tables with streams here. Either way serverless.yml reads the same three
+ * things per table: its `name` (the functions match a stream record's ARN against it), its
+ * `streamArn` (the event source mapping and the IAM grant) and its `tableArn` (the Scan grant of
+ * the rebuild and the drift check).
  *
  * Used from serverless.yml as `${file(./config/producer-tables.js):tables.<table>.<field>}` and
  * `${file(./config/producer-tables.js):resources}`.
@@ -25,6 +26,12 @@ const TABLES = {
 
 /** `arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>` → `<name>`. */
 const STREAM_ARN = /^arn:aws[\w-]*:dynamodb:[\w-]+:\d{12}:table\/([\w.-]+)\/stream\/.+$/;
+
+/**
+ * A standalone stage's table ARN (the Scan grant of the rebuild and the drift check), built from the
+ * name the functions are given rather than from the resource; a shared stage reads it off the stream ARN.
+ */
+const tableArnOf = (name) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:dynamodb:\${AWS::Region}:\${AWS::AccountId}:table/${name}` });
 
 const isStandalone = async (resolveVariable) => String(await resolveVariable('param:createProducerTables')) === 'true';
 
@@ -51,11 +58,16 @@ async function tables({ resolveVariable }) {
   if (await isStandalone(resolveVariable)) {
     const prefix = `${await resolveVariable('self:service')}-${await resolveVariable('sls:stage')}`;
     return Object.fromEntries(
-      entries.map(([id, table]) => [id, { name: `${prefix}-${table.suffix}`, streamArn: { 'Fn::GetAtt': [table.logicalId, 'StreamArn'] } }]),
+      entries.map(([id, table]) => {
+        const name = `${prefix}-${table.suffix}`;
+        return [id, { name, streamArn: { 'Fn::GetAtt': [table.logicalId, 'StreamArn'] }, tableArn: tableArnOf(name) }];
+      }),
     );
   }
   const resolved = await Promise.all(entries.map(([, table]) => streamArnParam(resolveVariable, table)));
-  return Object.fromEntries(entries.map(([id], i) => [id, { name: STREAM_ARN.exec(resolved[i])[1], streamArn: resolved[i] }]));
+  return Object.fromEntries(
+    entries.map(([id], i) => [id, { name: STREAM_ARN.exec(resolved[i])[1], streamArn: resolved[i], tableArn: resolved[i].split('/stream/')[0] }]),
+  );
 }
 
 async function resources(context) {

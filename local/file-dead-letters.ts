@@ -36,12 +36,14 @@ export class FileDeadLetters implements DeadLetterSink {
   added = 0;
   last: { at: string; origin: string; reason: string } | undefined;
 
-  private constructor(
+  /** A sink that appends to `path` (created owner-only); `open` also counts the letters already there. */
+  constructor(
     readonly path: string,
-    /** Letters the file already held when it was opened. */
-    readonly earlier: number,
+    /** Letters the file already held when it was opened (known after `open`). */
+    readonly earlier = 0,
   ) {}
 
+  /** The stack's way in: the file made owner-only even if an older version left it readable, and its letters counted. */
   static async open(path: string): Promise<FileDeadLetters> {
     await mkdir(dirname(path), { recursive: true });
     const file = await open(path, 'a', 0o600);

@@ -52,6 +52,17 @@ export interface Snapshot {
   alertSince: ReadonlyMap<string, number>;
 }
 
+/** The snapshot of a table that holds nothing yet: what a read of a fresh deployment gets. */
+export const emptySnapshot = (atMs: number): Snapshot => ({
+  atMs,
+  counters: new Map(),
+  hourPeaks: new Map(),
+  freshness: [],
+  lastKnownFreshness: new Map(),
+  stuck: [],
+  alertSince: new Map(),
+});
+
 /**
  * The metrics table, as the rest of Clara Pulse sees it. Every write is idempotent on its own,
  * so a commit needs no transaction: repeating any part of it changes nothing.

@@ -9,6 +9,8 @@ export interface StackInfo {
   adminToken: string;
   region: string;
   dynamodb: string;
+  /** dynalite itself, behind no change capture: items written here play items that existed before the stream did. */
+  dynamodbDirect: string;
   kinesis: string;
   eventbridge: string;
   tables: { chatSessions: string; messages: string; escalations: string; metrics: string };
@@ -18,7 +20,7 @@ export interface StackInfo {
 }
 
 export function stackInfo(
-  endpoints: { api: string; dynamodb: string; kinesis: string; eventbridge: string },
+  endpoints: { api: string; dynamodb: string; dynamodbDirect: string; kinesis: string; eventbridge: string },
   adminToken: string,
   deadLetterFile: string,
 ): StackInfo {

@@ -232,7 +232,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     steps.push({ name: 'closing the HTTP API', run: () => api.close() });
 
     const info = stackInfo(
-      { api: api.endpoint, dynamodb: proxy.endpoint, kinesis: engines.kinesalite.endpoint, eventbridge: eventBridge.endpoint },
+      {
+        api: api.endpoint,
+        dynamodb: proxy.endpoint,
+        dynamodbDirect: engines.dynalite.endpoint,
+        kinesis: engines.kinesalite.endpoint,
+        eventbridge: eventBridge.endpoint,
+      },
       adminToken,
       deadLetterFile,
     );

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { KEY_ATTRIBUTE, TTL_ATTRIBUTE } from '../../store/layout';
 import { VIEWER_CONNECTION_KEY, VIEWER_CONNECTION_TTL } from '../../push/dynamodb-viewer-registry';
 import { ANOMALY_METRICS, ON_CALL_METRICS, ON_CALL_NAMESPACE, OnCallMetric } from '../../config/on-call-metrics';
+import type { ReconcileEnvironment } from '../../config/reconcile-settings';
 import { type Environment, parsePusherSettings, parseSettings, parseViewerConnectionSettings, type ViewerPushEnvironment } from '../../config/settings';
 import { onCallValues, type OnCallValue } from '../../functions/tick';
 import { buildDocument } from '../../read-model/build-document';
@@ -15,7 +16,9 @@ import { FRESHNESS_SOURCES } from '../../schemas/alert-rules';
 import type { Freshness } from '../../schemas/realtime-metrics';
 import { EVENT_BRIDGE_SOURCES } from '../../schemas/transports/eventbridge';
 import { createTable } from '../../local/engines';
+import { STACK_OUTPUTS } from '../../local/reconcile-target';
 import { DynamoDbMetricsStore } from '../../store/dynamodb-metrics-store';
+import { emptySnapshot } from '../../store/metrics-store';
 import { testClients } from '../support/engines';
 import {
   asArray,
@@ -58,8 +61,8 @@ const SHARED_ARNS = {
   escalationsStreamArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/escalations/stream/2026-01-01T00:00:00.000',
 };
 
-/** Every key of config/settings.ts; the compiler keeps this list complete and exact. */
-const SETTINGS_KEYS: Record<keyof Environment | keyof ViewerPushEnvironment, true> = {
+/** Every key of config/settings.ts and config/reconcile-settings.ts; the compiler keeps this list complete and exact. */
+const SETTINGS_KEYS: Record<keyof Environment | keyof ViewerPushEnvironment | keyof ReconcileEnvironment, true> = {
   VIEWER_CONNECTIONS_TABLE: true,
   VIEWER_TOKEN_ISSUER: true,
   VIEWER_TOKEN_AUDIENCE: true,
@@ -86,6 +89,11 @@ const SETTINGS_KEYS: Record<keyof Environment | keyof ViewerPushEnvironment, tru
   ALERT_P95_MS: true,
   ALERT_CPU_PERCENT: true,
   ALERT_SOURCE_LAG_SECONDS: true,
+  SCAN_READ_UNITS: true,
+  SCAN_SEGMENTS: true,
+  DRIFT_SETTLE_SECONDS: true,
+  DRIFT_OTHER_SOURCES: true,
+  REBUILD_QUEUE_URL: true,
 };
 
 interface FunctionProps {
@@ -196,19 +204,18 @@ const granted = (template: Template, roleId: string, action: string, resource: J
     (s) => asArray(s.Action).includes(action) && asArray(s.Resource as Json | Json[]).some((r) => JSON.stringify(r) === JSON.stringify(resource)),
   );
 
-/** The on-call metrics the code emits: the tick's values for a document where every number is known (dead letters waiting too), and the parked count. */
+/** The on-call metrics the code emits: the tick's values for a document where every number is known (dead letters waiting too), the parked count, and the drift check's count. */
 function emittedByTheCode(): { name: string; dimensions: Record<string, string> }[] {
   const settings = parseSettings({ METRICS_TABLE: 'unused', PULSE_STREAM: 'unused' });
   const at = Date.parse('2026-01-01T12:00:00Z');
-  const nothing = { atMs: at, counters: new Map(), hourPeaks: new Map(), freshness: [], lastKnownFreshness: new Map(), stuck: [], alertSince: new Map() };
-  const empty = buildDocument(nothing, at, settings);
+  const empty = buildDocument(emptySnapshot(at), at, settings);
   const lag = { newestEventAt: null, lastAppliedAt: null, lagSeconds: 1 };
   const known = {
     ...empty,
     systemPerformance: { ...empty.systemPerformance, responseTime: { p50: 1, p95: 2, p99: 3 } },
     freshness: Object.fromEntries(FRESHNESS_SOURCES.map((source) => [source, lag])) as Freshness,
   };
-  const emitted: OnCallValue[] = [...onCallValues(known, 3), { name: OnCallMetric.deadLettered, value: 1 }];
+  const emitted: OnCallValue[] = [...onCallValues(known, 3), { name: OnCallMetric.deadLettered, value: 1 }, { name: OnCallMetric.driftedFields, value: 1 }];
   return emitted.map(({ name, dimensions }) => ({ name, dimensions: dimensions ?? {} }));
 }
 
@@ -355,7 +362,10 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
   describe('stream mappings', () => {
     const mappings = () => ofType(template, 'AWS::Lambda::EventSourceMapping').map(([id, resource]) => [id, props<EsmProps>(resource)] as const);
 
-    it('map the three producer tables, telemetry and pulse-events to their functions', () => {
+    /** The stream mappings: the rebuild queue's mapping is checked on its own below. */
+    const streamMappings = () => mappings().filter(([, esm]) => template.Resources[logicalIdOf(esm.EventSourceArn) ?? '']?.Type !== 'AWS::SQS::Queue');
+
+    it('map the three producer tables, telemetry and pulse-events to their functions, and the rebuild queue to rebuildSegment', () => {
       const wiring = mappings().map(([, esm]) => `${logicalIdOf(esm.EventSourceArn)} -> ${logicalIdOf(esm.FunctionName)}`);
 
       expect(wiring.sort()).toEqual([
@@ -363,12 +373,13 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
         'EscalationsTable -> DynamodbStreamIngestLambdaFunction',
         'MessagesTable -> DynamodbStreamIngestLambdaFunction',
         'PulseEventsStream -> PulseAggregatorLambdaFunction',
+        'RebuildQueue -> RebuildSegmentLambdaFunction',
         'TelemetryStream -> KinesisIngestLambdaFunction',
       ]);
     });
 
     it('report partial failures, bisect, bound their retries and record age, and keep what they give up on', () => {
-      for (const [id, esm] of mappings()) {
+      for (const [id, esm] of streamMappings()) {
         expect({ id, types: esm.FunctionResponseTypes }).toEqual({ id, types: ['ReportBatchItemFailures'] });
         expect(esm.BisectBatchOnFunctionError).toBe(true);
         expect(esm.MaximumRetryAttempts).toBeGreaterThanOrEqual(0);
@@ -383,6 +394,22 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
       }
     });
 
+    it('hand the rebuild one segment at a time, a bounded number at once, and park a segment that keeps failing', () => {
+      const [, esm] = mappings().find(([, m]) => logicalIdOf(m.EventSourceArn) === 'RebuildQueue')!;
+      const queue = props<{ VisibilityTimeout: number; RedrivePolicy: { deadLetterTargetArn: Json; maxReceiveCount: number } }>(
+        template.Resources.RebuildQueue!,
+      );
+      const rebuild = deployedFunctions(template).find((f) => f.key === 'RebuildSegment')!;
+      const timeout = (template.Resources.RebuildSegmentLambdaFunction!.Properties.Timeout as number) ?? 0;
+
+      expect(esm).toMatchObject({ BatchSize: 1, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+      expect((esm as unknown as { ScalingConfig: { MaximumConcurrency: number } }).ScalingConfig.MaximumConcurrency).toBeGreaterThanOrEqual(2);
+      expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+      expect(logicalIdOf(queue.RedrivePolicy.deadLetterTargetArn)).toBe('FailedBatchesQueue');
+      expect(queue.RedrivePolicy.maxReceiveCount).toBeGreaterThan(1);
+      expect(rebuild.fn.Environment.Variables.REBUILD_QUEUE_URL).toEqual({ Ref: 'RebuildQueue' });
+    });
+
     it('read each Kinesis shard with one batch at a time (per-shard watermarks)', () => {
       const kinesis = mappings().filter(([, esm]) => ['TelemetryStream', 'PulseEventsStream'].includes(logicalIdOf(esm.EventSourceArn) ?? ''));
 
@@ -393,7 +420,7 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
     it('replay from streams that keep records longer than the mappings wait', () => {
       for (const [, stream] of ofType(template, 'AWS::Kinesis::Stream')) {
         const { RetentionPeriodHours, StreamEncryption } = props<{ RetentionPeriodHours: number; StreamEncryption: { EncryptionType: string } }>(stream);
-        const longestWait = Math.max(...mappings().map(([, esm]) => esm.MaximumRecordAgeInSeconds ?? Infinity));
+        const longestWait = Math.max(...streamMappings().map(([, esm]) => esm.MaximumRecordAgeInSeconds ?? Infinity));
 
         expect(RetentionPeriodHours * 3600).toBeGreaterThan(longestWait);
         expect(StreamEncryption.EncryptionType).toBe('KMS');
@@ -428,13 +455,14 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
       expect(ingest.destinations).toEqual(['FailedBatchesQueue']);
     });
 
-    it('runs the tick and the pusher every minute', () => {
+    it('runs the tick and the pusher every minute, and the drift check every hour', () => {
       const schedules = ofType(template, 'AWS::Events::Rule')
         .map(([, rule]) => props<{ ScheduleExpression?: string; Targets: { Arn: Json }[] }>(rule))
         .filter((rule) => rule.ScheduleExpression !== undefined);
 
       expect(schedules.map((rule) => [rule.ScheduleExpression, logicalIdOf(rule.Targets[0]!.Arn)]).sort()).toEqual([
         ['rate(1 minute)', 'RealtimePusherLambdaFunction'],
+        ['rate(1 hour)', 'DriftCheckLambdaFunction'],
         ['rate(1 minute)', 'TickLambdaFunction'],
       ]);
     });
@@ -454,13 +482,14 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
       for (const metric of watched) expect(metric.namespace).toBe(ON_CALL_NAMESPACE);
     });
 
-    it('cover every metric of config/on-call-metrics.json with its statistic and threshold, checked every minute', () => {
+    it('cover every metric of config/on-call-metrics.json with its statistic and threshold, checked every minute unless published less often', () => {
       for (const metric of ON_CALL_METRICS) {
         const mine = thresholdAlarms(template).filter((alarm) => alarm.MetricName === metric.name);
+        const period = 'periodSeconds' in metric ? metric.periodSeconds : 60;
 
         expect(mine.length).toBe(Math.max(1, ...metric.dimensions.map((d) => d.values.length)));
         for (const alarm of mine) {
-          expect(alarm).toMatchObject({ Statistic: metric.statistic, Threshold: metric.threshold, ComparisonOperator: 'GreaterThanThreshold', Period: 60 });
+          expect(alarm).toMatchObject({ Statistic: metric.statistic, Threshold: metric.threshold, ComparisonOperator: 'GreaterThanThreshold', Period: period });
           expect(alarm.AlarmActions.map(logicalIdOf)).toEqual(['AlarmTopic']);
         }
       }
@@ -688,10 +717,13 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
       const reads: Record<string, string[]> = {
         dynamodb: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
         kinesis: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'],
+        sqs: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
       };
+      const sourceType = (arn: Json) =>
+        ({ 'AWS::Kinesis::Stream': 'kinesis', 'AWS::SQS::Queue': 'sqs' })[template.Resources[logicalIdOf(arn) ?? '']?.Type ?? ''] ?? 'dynamodb';
       for (const f of deployedFunctions(template)) {
         for (const esm of f.mappings) {
-          const type = template.Resources[logicalIdOf(esm.EventSourceArn) ?? '']?.Type === 'AWS::Kinesis::Stream' ? 'kinesis' : 'dynamodb';
+          const type = sourceType(esm.EventSourceArn);
           for (const action of reads[type]!)
             expect({ fn: f.key, action, ok: granted(template, f.roleId, action, esm.EventSourceArn) }).toMatchObject({ ok: true });
         }
@@ -738,6 +770,26 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
     });
   });
 
+  it('declares every output npm run rebuild and npm run drift read from a deployed stage', () => {
+    const outputs = (template as Template & { Outputs: Record<string, { Value: Json }> }).Outputs;
+
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining([...STACK_OUTPUTS]));
+  });
+
+  it('lets the rebuild and the drift check Scan the producer tables, and nothing else of them', () => {
+    const tableNames = ofType(template, 'AWS::DynamoDB::Table')
+      .map(([id, table]) => [id, table.Properties.TableName] as const)
+      .filter(([id]) => id !== 'MetricsTable');
+    for (const key of ['RebuildSegment', 'DriftCheck']) {
+      const f = deployedFunctions(template).find((candidate) => candidate.key === key)!;
+      const scan = statementsOf(template, f.roleId).find((s) => asArray(s.Action).includes('dynamodb:Scan'))!;
+      const scanned = literalStrings(scan.Resource).map((arn) => arn.split(':table/')[1]);
+
+      expect(asArray(scan.Action)).toEqual(['dynamodb:Scan']);
+      expect(scanned.sort()).toEqual(tableNames.map(([, name]) => name).sort());
+    }
+  });
+
   it('ships bundles that load and export their handler', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'clara-pulse-bundles-'));
     try {
@@ -754,6 +806,7 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
           VIEWER_TOKEN_AUDIENCE: STANDALONE.audience,
           ADMIN_ORIGINS: STANDALONE.adminOrigin,
           WEBSOCKET_MANAGEMENT_ENDPOINT: 'https://abc123.execute-api.us-east-1.amazonaws.com/ci',
+          REBUILD_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/r',
         };
 
         const type = execFileSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(bundle)})[${JSON.stringify(exported)}])`], {
@@ -778,6 +831,15 @@ describe('the packaged template of a shared stage (producer stream ARNs as param
 
     expect(tables.sort()).toEqual(['MetricsTable', 'ViewerConnectionsTable']); // Clara Pulse's own, no producer table
     expect(sources).toEqual(expect.arrayContaining(sharedArns));
+  });
+
+  it('grants the rebuild and the drift check a Scan of exactly the tables of those ARNs', () => {
+    for (const key of ['RebuildSegment', 'DriftCheck']) {
+      const f = deployedFunctions(shared).find((candidate) => candidate.key === key)!;
+      const scan = statementsOf(shared, f.roleId).find((s) => asArray(s.Action).includes('dynamodb:Scan'))!;
+
+      expect(scan.Resource).toEqual(sharedArns.map((arn) => arn.split('/stream/')[0]));
+    }
   });
 
   it('grants the stream reads on exactly those ARNs and names the tables as the ARNs do', () => {
