@@ -25,6 +25,33 @@ export class LaneConflictError extends ClaraPulseError {}
 /** A stream did not accept records after retries. */
 export class StreamWriteError extends ClaraPulseError {}
 
+/** A command-line option of a local tool is wrong; names the flag, so the message says what to change. */
+export class UsageError extends ClaraPulseError {
+  constructor(
+    readonly flag: string,
+    problem: string,
+  ) {
+    super(`${flag}: ${problem}`);
+  }
+}
+
+/** A local endpoint's port is taken by another process; names the flag that chooses another. */
+export class PortInUseError extends ClaraPulseError {
+  constructor(what: string, port: number, flag: string) {
+    super(`${what}: port ${port} is in use (choose another with ${flag} N, or ${flag} 0 for any free port)`);
+  }
+}
+
+/** A request body grew past what the endpoint accepts; it was refused while it streamed, not after. */
+export class RequestTooLargeError extends ClaraPulseError {
+  constructor(readonly limitBytes: number) {
+    super(`request body over ${limitBytes} bytes`);
+  }
+}
+
+/** Another local stack already runs on this state directory (its pid is in the lock file). */
+export class StateDirectoryBusyError extends ClaraPulseError {}
+
 /** A viewer's token was refused (malformed, wrong signature, issuer or audience, expired); says why, for the logs only. */
 export class ViewerRefusedError extends ClaraPulseError {}
 

@@ -26,6 +26,7 @@ export const OnCallMetric = {
   responseTimeP95: metricName('ResponseTimeP95Ms'),
   sourceLag: metricName('SourceLagSeconds'),
   deadLettered: metricName('DeadLetteredRecords'),
+  deadLettersWaiting: metricName('DeadLettersWaiting'),
   messagesLastHour: metricName('MessagesLastHour'),
   escalationsCreatedToday: metricName('EscalationsCreatedToday'),
   driftedFields: metricName('DriftedFields'),

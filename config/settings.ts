@@ -44,6 +44,8 @@ const settingsSchema = z.object({
     }, 'not an IANA time zone'),
   /** SQS queue for records that will never decode; unset only where a local sink is wired instead. */
   DEAD_LETTER_QUEUE_URL: z.string().min(1).optional(),
+  /** SQS queue of batches and events Lambda gave up on; the tick counts both queues for on-call. */
+  FAILED_BATCHES_QUEUE_URL: z.string().min(1).optional(),
   /** Producer table names, so a stream record's ARN tells which table it came from. */
   CHAT_SESSIONS_TABLE: z.string().min(1).default('chat-sessions'),
   MESSAGES_TABLE: z.string().min(1).default('messages'),
@@ -69,6 +71,7 @@ export interface Settings {
   pulseStream: string;
   timeZone: string;
   deadLetterQueueUrl?: string;
+  failedBatchesQueueUrl?: string;
   producerTables: { chatSessions: string; messages: string; escalations: string };
   readCapacityBudget: number;
   writeCapacityBudget: number;
@@ -90,6 +93,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     pulseStream: e.PULSE_STREAM,
     timeZone: e.METRICS_TIME_ZONE,
     ...(e.DEAD_LETTER_QUEUE_URL !== undefined && { deadLetterQueueUrl: e.DEAD_LETTER_QUEUE_URL }),
+    ...(e.FAILED_BATCHES_QUEUE_URL !== undefined && { failedBatchesQueueUrl: e.FAILED_BATCHES_QUEUE_URL }),
     producerTables: { chatSessions: e.CHAT_SESSIONS_TABLE, messages: e.MESSAGES_TABLE, escalations: e.ESCALATIONS_TABLE },
     readCapacityBudget: e.READ_CAPACITY_BUDGET || 1,
     writeCapacityBudget: e.WRITE_CAPACITY_BUDGET || 1,

@@ -3,6 +3,7 @@ import { compareSequences } from '../aggregators/sequence';
 import type { BatchOutcome, ShardRecord } from '../pipeline/aggregate-batch';
 import type { FreshnessSource } from '../schemas/alert-rules';
 import type { DeadLetter, DeadLetterSink } from '../streams/dead-letters';
+import { commitIsolatingNeverCommits } from './never-commits';
 
 export type RecordDecoding<E> = { ok: true; values: { event: E; source: FreshnessSource; enteredAt: number }[] } | { ok: false; reason: string };
 
@@ -22,8 +23,9 @@ export interface KinesisBatchResult {
 
 /**
  * Lambda batches from one Kinesis shard: decode each record, send the ones that will never
- * decode to the dead letters, fold and commit the rest, and report as failed every record from
- * the first one not committed (Lambda resumes the shard there).
+ * decode to the dead letters, fold and commit the rest — setting aside, with their reason, the
+ * records that can never commit — and report as failed every record from the first one not
+ * committed (Lambda resumes the shard there).
  *
  * Powertools' BatchProcessor handles records one at a time; our commit is per batch and its
  * failure point is "the lowest uncommitted sequence number", which its API cannot express, so
@@ -53,9 +55,24 @@ export async function processKinesisBatch<E>(event: KinesisStreamEvent, steps: K
     return { response: failuresFrom(records, firstBad), deadLettered: 0, outcome: { errors: [error], failedFromSeq: firstBad } };
   }
 
-  const outcome = await steps.aggregate(lane, valid);
+  const { outcome, setAside } = await commitIsolatingNeverCommits(valid, (part) => steps.aggregate(lane, part));
+  if (setAside.length > 0) {
+    const bySeq = new Map(records.map((record) => [record.kinesis.sequenceNumber, record]));
+    const at = new Date(steps.now()).toISOString();
+    try {
+      await steps.deadLetters.send(setAside.map(({ seq, reason }) => ({ origin: steps.origin, reason, record: bySeq.get(seq), at })));
+    } catch (error) {
+      // Not parked, so not done: the shard resumes at the first of them (what follows is committed, and commits are idempotent).
+      const first = setAside[0]!.seq;
+      return {
+        response: failuresFrom(records, first),
+        deadLettered: letters.length,
+        outcome: { errors: [error], failedFromSeq: first },
+      };
+    }
+  }
   const response = outcome.failedFromSeq === undefined ? { batchItemFailures: [] } : failuresFrom(records, outcome.failedFromSeq);
-  return { response, deadLettered: letters.length, outcome };
+  return { response, deadLettered: letters.length + setAside.length, outcome };
 }
 
 /** `<stream name>/<shard id>`: the unit in which Lambda keeps records in order. */

@@ -19,10 +19,18 @@ export interface OnCallPublisher {
 const WATERMARK_RETENTION_SECONDS = 48 * 3600;
 
 /**
- * The numbers SPEC §5 asks on-call to watch, as they stand in the document, and the two rates
- * watched by anomaly detection (config/on-call-metrics.json). No data → not published.
+/**
+ * How many dead letters wait for a person (both queues' depth on AWS, the file's letters
+ * locally); `undefined` when that cannot be known right now, which the counter reports itself.
  */
-export function onCallValues(document: RealTimeMetrics): OnCallValue[] {
+export type DeadLetterCounter = () => Promise<number | undefined>;
+
+/**
+ * The numbers SPEC §5 asks on-call to watch, as they stand in the document, the dead letters
+ * waiting, and the two rates watched by anomaly detection (config/on-call-metrics.json). No data
+ * → not published.
+ */
+export function onCallValues(document: RealTimeMetrics, deadLettersWaiting?: number): OnCallValue[] {
   const escalations = document.realTimeEscalations;
   const p95 = document.systemPerformance.responseTime?.p95;
   return [
@@ -38,6 +46,7 @@ export function onCallValues(document: RealTimeMetrics): OnCallValue[] {
       const lag = document.freshness[source].lagSeconds;
       return lag === null ? [] : [{ name: OnCallMetric.sourceLag, value: lag, dimensions: { Source: source } }];
     }),
+    ...(deadLettersWaiting === undefined ? [] : [{ name: OnCallMetric.deadLettersWaiting, value: deadLettersWaiting }]),
   ];
 }
 
@@ -47,12 +56,12 @@ export function onCallValues(document: RealTimeMetrics): OnCallValue[] {
  * own-function measurements still waiting, forget stuck-lane markers of lanes that committed
  * since, and keep the long-lived items small (old lane watermarks, pending counters back at zero).
  */
-export function createTick(runtime: Runtime, publisher: OnCallPublisher) {
+export function createTick(runtime: Runtime, publisher: OnCallPublisher, countDeadLetters: DeadLetterCounter = async () => undefined) {
   return async (): Promise<RealTimeMetrics> => {
     const now = runtime.now();
-    const snapshot = await runtime.store.readSnapshot(now, runtime.settings.timeZone);
+    const [snapshot, deadLettersWaiting] = await Promise.all([runtime.store.readSnapshot(now, runtime.settings.timeZone), countDeadLetters()]);
     const document = buildDocument(snapshot, now, runtime.settings);
-    await publisher.publish(onCallValues(document));
+    await publisher.publish(onCallValues(document, deadLettersWaiting));
     await runtime.store.recordAlertState(
       document.alerts.map((alert) => alert.id),
       now,

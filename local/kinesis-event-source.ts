@@ -10,6 +10,12 @@ import { compareSequences } from '../aggregators/sequence';
 
 export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | undefined>;
 
+/** Where one mapping keeps its place, per shard: the last record it finished with (handled or given up on). */
+export interface ShardCheckpoints {
+  get(shardId: string): string | undefined;
+  set(shardId: string, sequenceNumber: string): void;
+}
+
 export interface KinesisEventSourceOptions {
   client: KinesisClient;
   streamName: string;
@@ -22,6 +28,8 @@ export interface KinesisEventSourceOptions {
   onFailure?: (records: KinesisStreamRecord[], reason: string) => Promise<void>;
   /** Asked after each delivery: deliver the same batch once more (Lambda may, after a timeout). */
   deliverAgain?: () => boolean;
+  /** Where each shard's place is kept across restarts; without, every start reads from TRIM_HORIZON. */
+  checkpoints?: ShardCheckpoints;
 }
 
 interface ShardState {
@@ -30,6 +38,8 @@ interface ShardState {
   buffer: KinesisStreamRecord[];
   limit: number;
   attempts: number;
+  /** The last read found nothing new: the shard is read to its end. */
+  caughtUp: boolean;
 }
 
 /**
@@ -63,7 +73,8 @@ export class KinesisEventSource {
     throw new Error(`${this.options.streamName} did not drain in ${maxRounds} rounds`);
   }
 
-  private async idle(): Promise<boolean> {
+  /** True when every shard's buffer is empty and a fresh read finds nothing new. */
+  async idle(): Promise<boolean> {
     const shards = await this.loadShards();
     for (const shard of shards) {
       if (shard.buffer.length > 0) return false;
@@ -82,6 +93,7 @@ export class KinesisEventSource {
         buffer: [],
         limit: this.batchSize,
         attempts: 0,
+        caughtUp: false,
       }));
     }
     return this.shards;
@@ -90,14 +102,34 @@ export class KinesisEventSource {
   private async fill(shard: ShardState): Promise<void> {
     if (shard.buffer.length >= this.batchSize) return;
     if (!shard.iterator) {
+      const after = this.options.checkpoints?.get(shard.shardId);
       const iterator = await this.options.client.send(
-        new GetShardIteratorCommand({ StreamName: this.options.streamName, ShardId: shard.shardId, ShardIteratorType: 'TRIM_HORIZON' }),
+        new GetShardIteratorCommand({
+          StreamName: this.options.streamName,
+          ShardId: shard.shardId,
+          ...(after ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: after } : { ShardIteratorType: 'TRIM_HORIZON' }),
+        }),
       );
       shard.iterator = iterator.ShardIterator;
     }
     const response = await this.options.client.send(new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: 1000 }));
     if (response.NextShardIterator) shard.iterator = response.NextShardIterator;
-    shard.buffer.push(...(response.Records ?? []).map((record) => this.toLambdaRecord(shard.shardId, record)));
+    const records = response.Records ?? [];
+    shard.caughtUp = records.length === 0;
+    shard.buffer.push(...records.map((record) => this.toLambdaRecord(shard.shardId, record)));
+  }
+
+  /** What a drain still waits for: records read and not yet handled, and shards not yet read to their end. */
+  get waiting(): { buffered: number; shardsBehind: number } {
+    const shards = this.shards ?? [];
+    return { buffered: shards.reduce((sum, shard) => sum + shard.buffer.length, 0), shardsBehind: shards.filter((shard) => !shard.caughtUp).length };
+  }
+
+  /** Takes the first `count` records of the shard's buffer as finished with, and keeps the place. */
+  private finish(shard: ShardState, count: number): void {
+    const last = shard.buffer[count - 1];
+    shard.buffer.splice(0, count);
+    if (last) this.options.checkpoints?.set(shard.shardId, last.kinesis.sequenceNumber);
   }
 
   private async pollShard(shard: ShardState): Promise<number> {
@@ -125,7 +157,7 @@ export class KinesisEventSource {
             batch.findIndex((record) => record.kinesis.sequenceNumber === failedFrom),
           );
     if (done > 0) {
-      shard.buffer.splice(0, done);
+      this.finish(shard, done);
       shard.attempts = 0;
       if (failedFrom === undefined) shard.limit = this.batchSize;
       return done;
@@ -133,9 +165,9 @@ export class KinesisEventSource {
     if (++shard.attempts <= this.maxRetries) return 0;
     // Retries exhausted: like Lambda, give up on the whole batch (bisection has made it small).
     const given = batch;
-    shard.buffer.splice(0, given.length);
-    shard.attempts = 0;
     await this.options.onFailure?.(given, reason);
+    this.finish(shard, given.length);
+    shard.attempts = 0;
     return given.length;
   }
 

@@ -1,11 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
+import { UsageError } from '../errors';
 import { canonicalEventSchema, type CanonicalEvent } from '../schemas/canonical-events';
 import { localDynamoClient, localKinesisClient, startDynalite, startKinesalite } from './engines';
 import { LocalPipeline } from './local-pipeline';
-
-const USAGE = 'usage: npm run --silent replay -- <events.ndjson> --at <ISO time> [--time-zone <IANA zone>] [--batch-size N]';
+import { parseReplayArgs, REPLAY_USAGE, type ReplayOptions } from './replay-options';
 
 /**
  * "What did the dashboard say at T?": folds canonical events (one JSON object a line) through
@@ -13,16 +12,15 @@ const USAGE = 'usage: npm run --silent replay -- <events.ndjson> --at <ISO time>
  * Events after T had not happened at T, so they are left out. Bad lines go to stderr, skipped.
  */
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: { at: { type: 'string' }, 'time-zone': { type: 'string' }, 'batch-size': { type: 'string' } },
-  });
-  const file = positionals[0];
-  const atMs = Date.parse(values.at ?? '');
-  if (!file || Number.isNaN(atMs)) {
-    process.stderr.write(`${USAGE}\n`);
+  let options: ReplayOptions;
+  try {
+    options = parseReplayArgs(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${error.message}\n${REPLAY_USAGE}\n`);
     return 2;
   }
+  const { file, atMs, timeZone, batchSize } = options;
 
   const events: CanonicalEvent[] = [];
   let lineNumber = 0;
@@ -44,8 +42,8 @@ async function main(): Promise<number> {
     const pipeline = await LocalPipeline.create({
       dynamo: localDynamoClient(dynamo.endpoint),
       kinesis: localKinesisClient(kinesis.endpoint),
-      timeZone: values['time-zone'] ?? process.env.METRICS_TIME_ZONE ?? 'UTC',
-      batchSize: Number(values['batch-size'] ?? 500),
+      timeZone,
+      batchSize,
       // The replay itself runs now: its freshness is that of this run, not of T.
       now: () => Math.max(Date.now(), atMs),
     });

@@ -1,4 +1,4 @@
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { StreamWriteError } from '../errors';
 import type { DeadLetter, DeadLetterSink } from './dead-letters';
 
@@ -27,4 +27,20 @@ export class SqsDeadLetters implements DeadLetterSink {
       if ((response.Failed ?? []).length > 0) throw new StreamWriteError(`${response.Failed!.length} dead letter(s) not accepted by SQS`);
     }
   }
+}
+
+/**
+ * Messages in the given queues, waiting or being looked at: the dead letters nobody has dealt
+ * with yet. SQS gives approximate numbers, which is all an alarm on "more than none" needs.
+ */
+export async function queuedMessages(client: SQSClient, queueUrls: readonly string[]): Promise<number> {
+  const depths = await Promise.all(
+    queueUrls.map(async (QueueUrl) => {
+      const { Attributes = {} } = await client.send(
+        new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+      );
+      return Number(Attributes.ApproximateNumberOfMessages ?? 0) + Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
+    }),
+  );
+  return depths.reduce((a, b) => a + b, 0);
 }

@@ -18,6 +18,7 @@ export interface ApiServerOptions {
   streams: ViewerStreams;
   health: () => unknown;
   dashboardDir: string;
+  log: (line: string) => void;
 }
 
 /** Where a dashboard holds its event stream open. */
@@ -41,6 +42,18 @@ function authorized(request: IncomingMessage, token: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/** The request's Host, if it is one a URL can carry (`name`, `name:port`, `[v6]:port`); a client may send anything. */
+function hostOf(request: IncomingMessage): string | undefined {
+  const host = request.headers.host ?? '127.0.0.1';
+  try {
+    const url = new URL(`http://${host}`);
+    const onlyHost = url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+    return onlyHost && !host.includes('/') ? url.host : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Writes what a function answered, as API Gateway does with a payload 2.0 result. */
 function sendResult(response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
   const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]));
@@ -58,7 +71,10 @@ export async function startApi(options: ApiServerOptions): Promise<{ endpoint: s
   };
 
   const route = async (request: IncomingMessage, response: ServerResponse) => {
-    const url = new URL(request.url ?? '/', `http://${request.headers.host ?? '127.0.0.1'}`);
+    const host = hostOf(request);
+    if (host === undefined) return sendJson(response, 400, { message: 'malformed Host header' });
+    const url = URL.parse(request.url ?? '/', `http://${host}`);
+    if (url === null) return sendJson(response, 400, { message: 'malformed request target' });
     if (url.pathname.startsWith('/admin/')) {
       if (!authorized(request, options.adminToken)) {
         return sendJson(
@@ -83,10 +99,11 @@ export async function startApi(options: ApiServerOptions): Promise<{ endpoint: s
   const server = createServer((request, response) => {
     route(request, response).catch((error: unknown) => {
       if (!response.headersSent) sendJson(response, 500, { message: 'internal error' });
-      console.error('api:', error);
+      // One line, no stack: a client can provoke this on every request and must not flood the terminal.
+      options.log(`api: ${request.method} ${String(request.url).slice(0, 200)}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
     });
   });
-  const port = await listenLocal(server, options.port, 'HTTP API (--port)');
+  const port = await listenLocal(server, options.port, 'HTTP API', '--port');
   return {
     endpoint: `http://127.0.0.1:${port}`,
     close: async () => {

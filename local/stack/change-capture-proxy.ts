@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { unprocessedIds, writesOf, type ItemWrite } from './captured-writes';
 import { exchange, readItem, type WireResponse } from './dynamo-wire';
-import { closeServer, listenLocal, readBody, sendJson } from './http-util';
+import { RequestTooLargeError } from '../../errors';
+import { closeServer, listenLocal, readBody, refuseTooLarge, sendJson } from './http-util';
 import { KeyLocks } from './key-locks';
 import type { TableStream, WireItem } from './table-stream';
 
@@ -10,14 +11,24 @@ export interface CapturedTable {
   keyNames: readonly string[];
 }
 
+/** Notes of writes about to be passed on, settled once their outcome is recorded (ChangeCaptureJournal). */
+export interface WriteIntents {
+  intend(table: string, key: WireItem, before: WireItem | undefined): number;
+  settle(id: number): void;
+}
+
 export interface ChangeCaptureProxy {
   endpoint: string;
   /** Stream records appended so far. */
   readonly captured: number;
+  /** Writes whose new image could not be read: their stream records are missing. */
+  readonly lost: number;
   close(): Promise<void>;
 }
 
 const AFTER_WRITE_READ_ATTEMPTS = 5;
+/** DynamoDB's own limit on a request (a BatchWriteItem of 25 items of 400 KB fits). */
+const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 
 /**
  * dynalite has no Streams. This proxy stands in front of it on the endpoint producers use:
@@ -29,12 +40,15 @@ export async function startChangeCapture(options: {
   upstream: string;
   tables: ReadonlyMap<string, CapturedTable>;
   port: number;
+  /** Where writes are noted before they are passed on (the journal); without, a kill loses what was in flight. */
+  intents?: WriteIntents;
   log: (line: string) => void;
 }): Promise<ChangeCaptureProxy> {
   const upstream = new URL(options.upstream);
   const keyNamesOf = (tableName: string) => options.tables.get(tableName)?.keyNames;
   const locks = new KeyLocks();
   let captured = 0;
+  let lost = 0;
 
   const reply = (response: ServerResponse, upstreamResponse: WireResponse) => {
     response.writeHead(upstreamResponse.status, upstreamResponse.headers);
@@ -48,12 +62,31 @@ export async function startChangeCapture(options: {
         return await readItem(upstream, write.tableName, write.key);
       } catch (error) {
         if (attempt >= AFTER_WRITE_READ_ATTEMPTS) {
-          options.log(`change capture: LOST the stream record of ${write.id}: ${String(error)}`);
+          options.log(`change capture: LOST the stream record of ${write.id} (counted in /health): ${String(error)}`);
           return 'lost';
         }
         await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
       }
     }
+  };
+
+  /**
+   * The stream records of writes that were done: each from the item as it was and as it is now.
+   * A write that changed nothing owes no record; its note is settled.
+   */
+  const recordChanges = async (done: { write: ItemWrite; before: WireItem | undefined; intent: number | undefined }[]) => {
+    const after = await Promise.all(done.map(({ write }) => readAfter(write)));
+    const at = Date.now();
+    done.forEach(({ write, before: oldImage, intent }, i) => {
+      const newImage = after[i];
+      if (newImage === 'lost') {
+        lost++;
+      } else if (options.tables.get(write.tableName)!.stream.append({ keys: write.key, oldImage, newImage }, at, intent)) {
+        captured++;
+        return;
+      }
+      if (intent !== undefined) options.intents?.settle(intent);
+    });
   };
 
   const captureWrite = async (request: IncomingMessage, response: ServerResponse, body: Buffer, operation: string, writes: ItemWrite[]) => {
@@ -67,18 +100,24 @@ export async function startChangeCapture(options: {
         sendJson(response, 500, { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: `change capture: ${String(error)}` });
         return;
       }
-      const result = await exchange(upstream, request.method ?? 'POST', request.url ?? '/', request.headers, body);
-      if (result.status === 200) {
-        const notDone = operation === 'BatchWriteItem' ? unprocessedIds(JSON.parse(result.body.toString('utf8')), keyNamesOf) : new Set<string>();
-        const done = writes.map((write, i) => ({ write, before: before[i] })).filter(({ write }) => !notDone.has(write.id));
-        const after = await Promise.all(done.map(({ write }) => readAfter(write)));
-        const at = Date.now();
-        done.forEach(({ write, before: oldImage }, i) => {
-          const newImage = after[i];
-          if (newImage === 'lost') return;
-          if (options.tables.get(write.tableName)!.stream.append({ keys: write.key, oldImage, newImage }, at)) captured++;
-        });
+      // Noted before dynalite sees the write: if this process dies from here on, the next start reads these items and owes no record.
+      const noted = writes.map((write, i) => ({ write, before: before[i], intent: options.intents?.intend(write.tableName, write.key, before[i]) }));
+      let result: WireResponse;
+      try {
+        result = await exchange(upstream, request.method ?? 'POST', request.url ?? '/', request.headers, body);
+      } catch (error) {
+        // Whether dynalite applied the write is not known: the items say.
+        await recordChanges(noted);
+        throw error;
       }
+      const notDone =
+        result.status !== 200
+          ? new Set(writes.map((write) => write.id))
+          : operation === 'BatchWriteItem'
+            ? unprocessedIds(JSON.parse(result.body.toString('utf8')), keyNamesOf)
+            : new Set<string>();
+      for (const { write, intent } of noted) if (notDone.has(write.id) && intent !== undefined) options.intents?.settle(intent);
+      await recordChanges(noted.filter(({ write }) => !notDone.has(write.id)));
       reply(response, result);
     } finally {
       release();
@@ -87,7 +126,13 @@ export async function startChangeCapture(options: {
 
   const server = createServer((request, response) => {
     void (async () => {
-      const body = await readBody(request);
+      let body: Buffer;
+      try {
+        body = await readBody(request, MAX_REQUEST_BYTES);
+      } catch (error) {
+        if (!(error instanceof RequestTooLargeError)) throw error;
+        return refuseTooLarge(response, { __type: 'com.amazon.coral.service#RequestEntityTooLarge', message: `Request ${error.message} (DynamoDB's limit)` });
+      }
       const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
       let writes: ItemWrite[] = [];
       try {
@@ -102,11 +147,14 @@ export async function startChangeCapture(options: {
       else response.destroy();
     });
   });
-  const port = await listenLocal(server, options.port, 'DynamoDB endpoint');
+  const port = await listenLocal(server, options.port, 'DynamoDB endpoint', '--dynamodb-port');
   return {
     endpoint: `http://127.0.0.1:${port}`,
     get captured() {
       return captured;
+    },
+    get lost() {
+      return lost;
     },
     close: () => closeServer(server),
   };

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { compareSequences } from '../../aggregators/sequence';
 import type { TableStream } from './table-stream';
@@ -27,7 +28,8 @@ interface ShardCursor {
   busy: boolean;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`, or less if `signal` aborts first. */
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> => delay(ms, undefined, signal && { signal }).catch(() => undefined);
 
 /**
  * Lambda's DynamoDB Streams event source mapping, over a local TableStream: per shard, in
@@ -44,6 +46,8 @@ export class DynamoDbStreamSource {
   private running = false;
   private loops: Promise<void>[] = [];
   private readonly waiters = new Set<() => void>();
+  /** Why the last delivery could not even be completed (the on-failure destination refused), for the health report. */
+  lastError: string | undefined;
   /** Invocations made and records given up on, for the health report. */
   readonly stats = { invocations: 0, failedInvocations: 0, recordsDelivered: 0, recordsGivenUp: 0 };
 
@@ -83,12 +87,18 @@ export class DynamoDbStreamSource {
     await Promise.all(this.loops);
   }
 
-  /** Delivers until every shard is empty (used by a clean stop; the loops must be stopped). */
-  async drain(maxRounds = 1000): Promise<void> {
-    for (let round = 0; round < maxRounds && this.backlog > 0; round++) {
-      await Promise.all(this.cursors.map((cursor) => this.deliver(cursor)));
+  /**
+   * Delivers until every shard is empty or `signal` says to stop waiting (a clean stop; the loops
+   * must be stopped first). A failing batch is retried with the loop's pauses, and given up on
+   * only as Lambda would, after its retries: a stop is no reason to dead-letter anything.
+   */
+  async drain(signal: AbortSignal = new AbortController().signal): Promise<void> {
+    let failures = 0;
+    while (this.backlog > 0 && !signal.aborted) {
+      const moved = await Promise.all(this.cursors.map((cursor) => this.deliverCatching(cursor)));
+      if (moved.some(Boolean)) failures = 0;
+      else await sleep(Math.min(1000, 25 * 2 ** failures++), signal);
     }
-    if (this.backlog > 0) throw new Error(`${this.options.stream.tableName} stream: ${this.backlog} record(s) not delivered`);
   }
 
   private async loop(cursor: ShardCursor): Promise<void> {
@@ -103,9 +113,21 @@ export class DynamoDbStreamSource {
         await sleep(this.windowMs - waited);
         continue;
       }
-      const progressed = await this.deliver(cursor);
+      const progressed = await this.deliverCatching(cursor);
       // A failing batch is retried with a short, growing pause, not in a hot loop.
-      if (!progressed) await sleep(Math.min(1000, 50 * cursor.attempts));
+      if (!progressed) await sleep(Math.min(1000, 50 * Math.max(1, cursor.attempts)));
+    }
+  }
+
+  /** `deliver`, with a failure of the on-failure destination itself kept for the health report and retried. */
+  private async deliverCatching(cursor: ShardCursor): Promise<boolean> {
+    try {
+      const moved = await this.deliver(cursor);
+      this.lastError = undefined;
+      return moved;
+    } catch (error) {
+      this.lastError = `on-failure destination: ${String(error)}`;
+      return false;
     }
   }
 
@@ -125,11 +147,12 @@ export class DynamoDbStreamSource {
         return true;
       }
       if (++cursor.attempts <= this.maxRetries) return false;
-      // Retries exhausted: like Lambda, hand the batch to the on-failure destination and move on.
+      // Retries exhausted: like Lambda, hand the batch to the on-failure destination and move on
+      // (only once it is there: a destination that refuses it means the batch is tried again).
+      await this.options.onFailure?.(batch, reason);
       this.advance(cursor, batch.length);
       cursor.attempts = 0;
       this.stats.recordsGivenUp += batch.length;
-      await this.options.onFailure?.(batch, reason);
       return true;
     } finally {
       cursor.busy = false;

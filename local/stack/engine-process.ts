@@ -9,14 +9,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type EngineKind = 'dynalite' | 'kinesalite';
-export type EngineMessage = { ready: string } | { failed: string } | { put: true };
+export type EngineMessage = { ready: string } | { failed: string } | { portInUse: number } | { put: true };
 
 const [kind, portText, path] = process.argv.slice(2) as [EngineKind, string, string | undefined];
 const send = (message: EngineMessage) => process.send?.(message);
 
 function create(): Server {
   if (kind === 'dynalite') return dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(path && { path }) });
-  const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100 });
+  const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100, ...(path && { path }) });
   server.on('request', (request, response) => {
     if (/PutRecords?$/.test(String(request.headers['x-amz-target'] ?? ''))) response.on('finish', () => send({ put: true }));
   });
@@ -33,7 +33,7 @@ const close = () => {
   setTimeout(() => process.exit(0), 5000).unref();
 };
 server.once('error', (error: NodeJS.ErrnoException) => {
-  send({ failed: error.code === 'EADDRINUSE' ? `port ${portText} is in use` : String(error) });
+  send(error.code === 'EADDRINUSE' ? { portInUse: Number(portText) } : { failed: String(error) });
   process.exit(1);
 });
 server.listen(Number(portText), '127.0.0.1', () => send({ ready: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));

@@ -1,15 +1,19 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { DynamoDBRecord, EventBridgeEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { DeadLetterSink } from '../../streams/dead-letters';
-import { AsyncInvoker } from './async-invoker';
+import { AsyncInvoker, type InvokerLine } from './async-invoker';
 import type { ChaosDice } from './chaos-dice';
+import type { CheckpointFile } from './checkpoints';
 import { DynamoDbStreamSource } from './dynamodb-stream-source';
 import { KinesisPoller } from './kinesis-poller';
 import type { LocalFunctions } from './local-functions';
 import { STACK_NAMES } from './names';
 import type { StackTiming } from './options';
 import type { Signal } from './signal';
+import type { Journal } from './journal';
 import type { TableStream } from './table-stream';
+
+export type EventBridgeTargetEvent = EventBridgeEvent<string, unknown>;
 
 /** The event source mappings' settings, as serverless.yml gives them (the batching window is compressed, see options.ts). */
 const BATCH_SIZE = 100;
@@ -24,6 +28,9 @@ export interface EventSourcesDeps {
   chaos: ChaosDice | undefined;
   timing: StackTiming;
   log: (line: string) => void;
+  /** Where the Kinesis mappings keep their places, and EventBridge's queue its events, across restarts (on disk only). */
+  checkpoints?: CheckpointFile;
+  eventBridgeJournal?: Journal<InvokerLine<EventBridgeTargetEvent>>;
 }
 
 /**
@@ -67,6 +74,7 @@ export function eventSources(deps: EventSourcesDeps) {
         bisectOnError: true,
         onFailure: (records: KinesisStreamRecord[], reason) => park(`${streamName} → event source mapping (on-failure destination)`)(records, reason),
         ...duplicate,
+        ...(deps.checkpoints && { checkpoints: deps.checkpoints.of(streamName) }),
       },
       deps.kinesisPuts,
       { idleMs: deps.timing.pollIntervalMs, batchingWindowMs: deps.timing.batchingWindowMs },
@@ -75,16 +83,30 @@ export function eventSources(deps: EventSourcesDeps) {
   const telemetry = kinesisMapping(STACK_NAMES.telemetryStream, functions.kinesisIngest);
   const pulse = kinesisMapping(STACK_NAMES.pulseStream, functions.pulseAggregator);
 
-  const eventBridge = new AsyncInvoker<EventBridgeEvent<string, unknown>>({
+  const eventBridge = new AsyncInvoker<EventBridgeTargetEvent>({
     name: 'eventbridgeIngest',
     handler: functions.eventBridgeIngest,
     retryDelaysMs: deps.timing.asyncRetryDelaysMs,
     onFailure: (event, reason) => park('eventbridgeIngest (asynchronous on-failure destination)')([event], reason),
+    ...(deps.eventBridgeJournal && { journal: deps.eventBridgeJournal }),
   });
   /** The rule's target; EventBridge itself delivers at least once, so chaos may deliver twice. */
   const deliverToIngest = (event: EventBridgeEvent<string, unknown>) => {
     eventBridge.invoke(event);
     if (chaos?.duplicate()) eventBridge.invoke(structuredClone(event));
+  };
+
+  /** What is accepted and not yet in the metrics table, stage by stage (empty: nothing). */
+  const waiting = (): string[] => {
+    const kinesis = [telemetry, pulse].flatMap((poller) => {
+      const { buffered, shardsBehind } = poller.waiting;
+      return buffered + shardsBehind === 0 ? [] : [`${poller.name}: ${buffered} record(s) read, ${shardsBehind} shard(s) not yet read to the end`];
+    });
+    return [
+      ...streamSources.filter((source) => source.backlog > 0).map((source) => `${source.tableName} stream: ${source.backlog} record(s)`),
+      ...(eventBridge.pending > 0 ? [`EventBridge → eventbridgeIngest: ${eventBridge.pending} event(s)`] : []),
+      ...kinesis,
+    ];
   };
 
   return {
@@ -99,20 +121,22 @@ export function eventSources(deps: EventSourcesDeps) {
       pulse.start();
     },
     /**
-     * Stops the pollers, then delivers whatever is left, in pipeline order, until every
-     * stage is empty (a user share from the aggregator feeds pulse-events once more).
+     * Stops the pollers, then delivers whatever is left, in pipeline order, until every stage is
+     * empty (a user share from the aggregator feeds pulse-events once more) or `signal` says to
+     * stop waiting. What is left then is told by `waiting()`.
      */
-    async stopAndDrain(): Promise<void> {
+    async stopAndDrain(signal: AbortSignal): Promise<void> {
       await Promise.all([...streamSources.map((source) => source.stop()), telemetry.stop(), pulse.stop()]);
-      for (let round = 0; round < 5; round++) {
+      for (let round = 0; round < 5 && !signal.aborted; round++) {
         eventBridge.hurry();
-        await eventBridge.idle();
-        await Promise.all(streamSources.map((source) => source.drain()));
-        await telemetry.drain();
-        await pulse.drain();
-        if (eventBridge.pending === 0 && streamSources.every((source) => source.backlog === 0)) return;
+        await Promise.race([eventBridge.idle(), new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))]);
+        await Promise.all(streamSources.map((source) => source.drain(signal)));
+        await telemetry.drain(signal);
+        await pulse.drain(signal);
+        if (waiting().length === 0) return;
       }
     },
+    waiting,
   };
 }
 

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { busNameOf, envelopeOf, type EntryResult, type PutEventsEntry } from './eventbridge-envelope';
-import { closeServer, listenLocal, readBody, sendJson } from './http-util';
+import { RequestTooLargeError } from '../../errors';
+import { closeServer, listenLocal, readBody, refuseTooLarge, sendJson } from './http-util';
 
 /** A rule: events on `busName` whose source is one of `sources` go to `target`. */
 export interface EventRule {
@@ -19,7 +20,10 @@ export interface EventBridgeEndpoint {
 }
 
 const MAX_ENTRIES = 10;
-const MAX_REQUEST_BYTES = 256 * 1024;
+/** PutEvents takes 256 KB of entries. */
+const MAX_ENTRIES_BYTES = 256 * 1024;
+/** What is read of a body at all: the entries' limit plus room for JSON escaping; past it the request is refused as it streams. */
+const MAX_BODY_BYTES = 1024 * 1024;
 const JSON_11 = { 'content-type': 'application/x-amz-json-1.1' };
 
 /**
@@ -46,7 +50,16 @@ export async function startEventBridge(options: { port: number; buses: readonly 
   const server = createServer((request, response) => {
     void (async () => {
       const headers = { ...JSON_11, 'x-amzn-requestid': randomUUID() };
-      const body = await readBody(request);
+      let body: Buffer;
+      try {
+        body = await readBody(request, MAX_BODY_BYTES);
+      } catch (error) {
+        if (!(error instanceof RequestTooLargeError)) throw error;
+        return refuseTooLarge(response, {
+          __type: 'ValidationException',
+          message: `Total size of the entries in the request is over the limit (${error.message}).`,
+        });
+      }
       const target = String(request.headers['x-amz-target'] ?? '');
       if (request.method !== 'POST' || target !== 'AWSEvents.PutEvents') {
         return sendJson(
@@ -56,7 +69,7 @@ export async function startEventBridge(options: { port: number; buses: readonly 
           headers,
         );
       }
-      if (body.length > MAX_REQUEST_BYTES)
+      if (body.length > MAX_ENTRIES_BYTES)
         return sendJson(response, 400, { __type: 'ValidationException', message: 'Total size of the entries in the request is over the limit.' }, headers);
       let entries: unknown;
       try {
@@ -72,8 +85,11 @@ export async function startEventBridge(options: { port: number; buses: readonly 
       stats.accepted += results.length - failed;
       stats.failed += failed;
       sendJson(response, 200, { FailedEntryCount: failed, Entries: results }, headers);
-    })().catch((error: unknown) => sendJson(response, 500, { __type: 'InternalException', message: String(error) }));
+    })().catch((error: unknown) => {
+      if (!response.headersSent) sendJson(response, 500, { __type: 'InternalException', message: String(error) });
+      else response.destroy();
+    });
   });
-  const port = await listenLocal(server, options.port, 'EventBridge endpoint');
+  const port = await listenLocal(server, options.port, 'EventBridge endpoint', '--eventbridge-port');
   return { endpoint: `http://127.0.0.1:${port}`, stats, close: () => closeServer(server) };
 }

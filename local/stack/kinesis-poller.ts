@@ -1,7 +1,9 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { KinesisEventSource, type KinesisEventSourceOptions } from '../kinesis-event-source';
 import type { Signal } from './signal';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`, or less if `signal` aborts first. */
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> => delay(ms, undefined, signal && { signal }).catch(() => undefined);
 
 /**
  * Keeps a KinesisEventSource polling, as Lambda's poller does: while records flow it polls
@@ -44,9 +46,34 @@ export class KinesisPoller {
     await this.loop;
   }
 
-  /** Delivers what is left (the loop must be stopped first: a shard has one poller). */
-  drain(maxRounds = 1000): Promise<void> {
-    return this.source.drain(maxRounds);
+  /**
+   * Delivers what is left, until every shard is read to its end or `signal` says to stop waiting
+   * (the loop must be stopped first: a shard has one poller). Failing batches are retried with
+   * the loop's pauses and given up on only after their retries, as Lambda would.
+   */
+  async drain(signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (!signal.aborted) {
+      let handled: number;
+      try {
+        handled = await this.source.pollOnce();
+      } catch (error) {
+        this.lastError = String(error);
+        await sleep(this.timing.idleMs, signal);
+        continue;
+      }
+      if (handled > 0) {
+        failures = 0;
+        continue;
+      }
+      if (await this.source.idle()) return;
+      await sleep(Math.min(1000, 25 * 2 ** failures++), signal);
+    }
+  }
+
+  /** What a drain still waits for. */
+  get waiting(): { buffered: number; shardsBehind: number } {
+    return this.source.waiting;
   }
 
   private async run(): Promise<void> {

@@ -10,7 +10,7 @@ import { createPulseAggregator } from '../../functions/pulse-aggregator';
 import { createRealtimePusher, type PushRun } from '../../functions/realtime-pusher';
 import { createRealtimeRead } from '../../functions/realtime-read';
 import type { Runtime } from '../../functions/runtime';
-import { createTick, type OnCallPublisher } from '../../functions/tick';
+import { createTick, type DeadLetterCounter, type OnCallPublisher } from '../../functions/tick';
 import type { RealTimeMetrics } from '../../schemas/realtime-metrics';
 import { DynamoDbMetricsStore } from '../../store/dynamodb-metrics-store';
 import type { ViewerChannel } from '../../push/viewer-channel';
@@ -149,12 +149,12 @@ export function localFunctions(deps: LocalFunctionDeps) {
       () => undefined,
       false,
     ),
-    tick: (publisher: OnCallPublisher) =>
+    tick: (publisher: OnCallPublisher, countDeadLetters: DeadLetterCounter) =>
       asLambda(
         FUNCTION_NAMES.tick,
         (runtime) =>
           (_: undefined): Promise<RealTimeMetrics> =>
-            createTick(runtime, publisher)(),
+            createTick(runtime, publisher, countDeadLetters)(),
       ),
   };
 }

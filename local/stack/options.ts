@@ -20,6 +20,8 @@ export interface StackOptions {
   /** Seeds the chaos dice (and the simulator), so a run can be repeated. */
   seed: number;
   timeZone: string;
+  /** How long a stop waits for the pipeline to drain before it closes anyway (on disk, what is left is kept for the next start); default 30. */
+  drainSeconds?: number;
   timing: StackTiming;
   log: (line: string) => void;
 }
@@ -43,6 +45,8 @@ export interface StackTiming {
   maxViewerStreamMs: number;
 }
 
+export const DEFAULT_DRAIN_SECONDS = 30;
+
 export const DEFAULT_TIMING: StackTiming = {
   pollIntervalMs: 1000,
   batchingWindowMs: 20,
@@ -64,6 +68,7 @@ export const USAGE = `Usage: npm start -- [options]
   --kinesis-port N      Kinesis endpoint (default 4567)
   --eventbridge-port N  EventBridge endpoint (default 4010)
   --state-dir DIR       where state and stack.json live (default .local)
+  --drain-seconds N     how long a stop waits for the pipeline to drain (default 30)
   -h, --help            this text
 `;
 
@@ -90,6 +95,7 @@ export function parseStackArgs(argv: readonly string[], env: Record<string, stri
       'kinesis-port': { type: 'string' },
       'eventbridge-port': { type: 'string' },
       'state-dir': { type: 'string' },
+      'drain-seconds': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -99,6 +105,9 @@ export function parseStackArgs(argv: readonly string[], env: Record<string, stri
   if (!(rate > 0 && rate <= 1000)) throw new RangeError(`--rate: expected events per second between 0 and 1000, got ${values.rate}`);
   const seed = values.seed === undefined ? randomInt(1, 2 ** 31 - 1) : Number(values.seed);
   if (!Number.isInteger(seed)) throw new RangeError(`--seed: not an integer: ${values.seed}`);
+  const drainSeconds = values['drain-seconds'] === undefined ? DEFAULT_DRAIN_SECONDS : Number(values['drain-seconds']);
+  if (!(Number.isFinite(drainSeconds) && drainSeconds >= 0))
+    throw new RangeError(`--drain-seconds: expected seconds (0 or more), got ${values['drain-seconds']}`);
   return {
     apiPort: port(values.port, 3000, '--port'),
     dynamodbPort: port(values['dynamodb-port'], 8000, '--dynamodb-port'),
@@ -111,6 +120,7 @@ export function parseStackArgs(argv: readonly string[], env: Record<string, stri
     chaos: values.chaos === undefined ? NO_CHAOS : parseChaos(values.chaos),
     seed,
     timeZone: env.METRICS_TIME_ZONE ?? 'UTC',
+    drainSeconds,
     timing: DEFAULT_TIMING,
     log: (line) => console.log(line),
   };

@@ -1,23 +1,38 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-export type Persistence = { kind: 'disk'; path: string; fresh: boolean } | { kind: 'memory'; why: string };
+/**
+ * Where the stack keeps what must outlive it. On disk: dynalite's tables, kinesalite's streams,
+ * and `in-flight/` (the change capture's and EventBridge's journals, the Kinesis mappings'
+ * checkpoints), so that neither a stop at its deadline nor a `kill -9` loses a record a producer
+ * was told was accepted.
+ */
+export type Persistence = { kind: 'disk'; dynamodbPath: string; kinesisPath: string; inFlightDir: string; fresh: boolean } | { kind: 'memory'; why: string };
+
+/** The journals and checkpoints of `in-flight/`, by name. */
+export const inFlightFiles = (inFlightDir: string) => ({
+  changeCapture: join(inFlightDir, 'change-capture.jsonl'),
+  eventBridge: join(inFlightDir, 'eventbridge.jsonl'),
+  kinesisCheckpoints: join(inFlightDir, 'kinesis-checkpoints.json'),
+});
 
 /**
- * Where dynalite keeps its tables. On disk it needs classic-level's native binding; npm may
- * skip install scripts, but the package ships prebuilt binaries for common platforms, so it
- * usually loads anyway. If it does not, the stack still runs — in memory, and says so.
+ * On disk dynalite needs classic-level's native binding and kinesalite leveldown's; npm may skip
+ * install scripts, but both packages ship prebuilt binaries for common platforms, so they usually
+ * load anyway. If one does not, the stack still runs — in memory, and says so.
  */
 export function choosePersistence(inMemory: boolean, stateDir: string): Persistence {
   if (inMemory) return { kind: 'memory', why: '--in-memory' };
-  try {
-    require('classic-level');
-  } catch (error) {
-    return {
-      kind: 'memory',
-      why: `classic-level (dynalite's on-disk store) does not load here: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
-    };
+  for (const binding of ['classic-level', 'leveldown']) {
+    try {
+      require(binding);
+    } catch (error) {
+      return {
+        kind: 'memory',
+        why: `${binding} (the engines' on-disk store) does not load here: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+      };
+    }
   }
-  const path = join(stateDir, 'dynamodb');
-  return { kind: 'disk', path, fresh: !existsSync(path) };
+  const dynamodbPath = join(stateDir, 'dynamodb');
+  return { kind: 'disk', dynamodbPath, kinesisPath: join(stateDir, 'kinesis'), inFlightDir: join(stateDir, 'in-flight'), fresh: !existsSync(dynamodbPath) };
 }

@@ -24,19 +24,24 @@ export const TELEMETRY_SHARDS = 2;
 export const PULSE_SHARDS = 4;
 
 /**
- * dynalite (on disk or in memory) with the producer tables and the metrics table, and
- * kinesalite with the producers' telemetry stream and the internal pulse-events stream, each
- * in a child process of its own: the stack runs on one machine, and these are its busiest parts.
- * Kinesis stays in memory: a clean stop drains it, and a recreated stream's sequence numbers
- * are higher than the old ones (they begin with the shard's creation time), so the
- * aggregator's per-shard watermarks stay valid across restarts.
+ * dynalite with the producer tables and the metrics table, and kinesalite with the producers'
+ * telemetry stream and the internal pulse-events stream, each in a child process of its own: the
+ * stack runs on one machine, and these are its busiest parts. On disk both keep their data, so
+ * records accepted by Kinesis survive any stop (the mappings resume from their checkpoints). In
+ * memory a stream is recreated at each start; its sequence numbers are higher than the old ones
+ * (they begin with the shard's creation time), so the aggregator's per-shard watermarks stay valid.
  */
 export async function startEngines(persistence: Persistence, kinesisPort: number): Promise<Engines> {
   const kinesisPuts = new Signal();
   const [dynalite, kinesaliteEngine] = await startBoth(
-    startEngineChild('dynalite', { port: 0, ...(persistence.kind === 'disk' && { path: persistence.path }) }),
+    startEngineChild('dynalite', { port: 0, ...(persistence.kind === 'disk' && { path: persistence.dynamodbPath }) }),
     // Lambda polls a shard about once a second; being told of each put lets the local pollers deliver at once.
-    startEngineChild('kinesalite', { port: kinesisPort, onPut: () => kinesisPuts.notify() }),
+    startEngineChild('kinesalite', {
+      port: kinesisPort,
+      portName: { what: 'Kinesis endpoint', flag: '--kinesis-port' },
+      ...(persistence.kind === 'disk' && { path: persistence.kinesisPath }),
+      onPut: () => kinesisPuts.notify(),
+    }),
   );
   const dynamo = localDynamoClient(dynalite.endpoint);
   const kinesis = localKinesisClient(kinesaliteEngine.endpoint);

@@ -11,10 +11,34 @@ export interface ItemChange {
   newImage: WireItem | undefined;
 }
 
+export interface StreamEntry {
+  record: DynamoDBRecord;
+  appendedAt: number;
+}
+
+/** What names a stream and its shards: kept across restarts, so a restored record comes back to the stream it was written to. */
+export interface StreamIdentity {
+  label: string;
+  shardIds: string[];
+}
+
+/** Told of every append and release, so the records not yet passed on outlive the process (see change-capture-journal.ts). */
+export interface StreamLog {
+  appended(tableName: string, shard: number, entry: StreamEntry, intent: number | undefined): void;
+  released(tableName: string, shard: number, throughSequence: string): void;
+}
+
+export interface TableStreamOptions {
+  identity?: StreamIdentity;
+  /** Records of an earlier run not yet released, per shard, in order. */
+  restored?: readonly (readonly StreamEntry[])[];
+  log?: StreamLog;
+}
+
 interface Shard {
   shardId: string;
   /** Records not yet released by the reader; `released` of them came before `records[0]`. */
-  records: { record: DynamoDBRecord; appendedAt: number }[];
+  records: StreamEntry[];
   released: number;
   nextSequence: bigint;
 }
@@ -30,42 +54,61 @@ const canonical = (value: unknown): string =>
           .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
           .join(',')}}`;
 
+/** A new stream's label and shard ids, shaped like DynamoDB's. */
+export function newStreamIdentity(shardCount: number): StreamIdentity {
+  return {
+    label: new Date().toISOString().replace('Z', ''),
+    shardIds: Array.from({ length: shardCount }, (_, i) => `shardId-${String(Date.now()).padStart(20, '0')}-${randomBytes(4).toString('hex')}${i}`),
+  };
+}
+
+const sequenceOf = (entry: StreamEntry): bigint => BigInt(entry.record.dynamodb?.SequenceNumber ?? '0');
+
 /**
- * The DynamoDB stream of one table (NEW_AND_OLD_IMAGES), kept in memory: records of one key
- * always go to the same shard, in the order their writes happened, with sequence numbers that
- * grow per shard — also across restarts, since they start from the clock.
+ * The DynamoDB stream of one table (NEW_AND_OLD_IMAGES): records of one key always go to the
+ * same shard, in the order their writes happened, with sequence numbers that grow per shard —
+ * also across restarts, since they start from the clock (or after the last restored record).
+ * Kept in memory; with a `log`, every append and release is also written down, so a restart
+ * can restore what had not been passed on.
  */
 export class TableStream {
   readonly arn: string;
+  readonly identity: StreamIdentity;
   private readonly shards: Shard[];
   private readonly listeners = new Set<() => void>();
+  private readonly log: StreamLog | undefined;
 
   constructor(
     readonly tableName: string,
     shardCount: number,
-    label = new Date().toISOString().replace('Z', ''),
+    options: TableStreamOptions = {},
   ) {
-    this.arn = `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${tableName}/stream/${label}`;
+    this.identity = options.identity ?? newStreamIdentity(shardCount);
+    this.log = options.log;
+    this.arn = `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${tableName}/stream/${this.identity.label}`;
     // 21+ digits like the real ones; starting from the clock keeps them growing after a restart.
     const start = BigInt(Date.now()) * 10n ** 8n;
-    this.shards = Array.from({ length: shardCount }, (_, i) => ({
-      shardId: `shardId-${String(Date.now()).padStart(20, '0')}-${randomBytes(4).toString('hex')}${i}`,
-      records: [],
-      released: 0,
-      nextSequence: start,
-    }));
+    this.shards = this.identity.shardIds.map((shardId, i) => {
+      const records = [...(options.restored?.[i] ?? [])];
+      const last = records.at(-1);
+      return { shardId, records, released: 0, nextSequence: last && sequenceOf(last) > start ? sequenceOf(last) : start };
+    });
   }
 
   get shardCount(): number {
     return this.shards.length;
   }
 
-  /** Turns a write into its stream record; a write that changed nothing yields none, as on AWS. */
-  append(change: ItemChange, at = Date.now()): DynamoDBRecord | undefined {
+  /**
+   * Turns a write into its stream record; a write that changed nothing yields none, as on AWS.
+   * `intent` is the change capture's note of the write, which the logged record settles.
+   */
+  append(change: ItemChange, at = Date.now(), intent?: number): DynamoDBRecord | undefined {
     const { keys, oldImage, newImage } = change;
     const eventName = oldImage && newImage ? 'MODIFY' : newImage ? 'INSERT' : oldImage ? 'REMOVE' : undefined;
     if (!eventName || (eventName === 'MODIFY' && canonical(oldImage) === canonical(newImage))) return undefined;
-    const shard = this.shards[this.shardOf(keys)]!;
+    const index = this.shardOf(keys);
+    const shard = this.shards[index]!;
     const sequenceNumber = (++shard.nextSequence).toString();
     const images = { Keys: keys, ...(newImage && { NewImage: newImage }), ...(oldImage && { OldImage: oldImage }) };
     const record: DynamoDBRecord = {
@@ -84,7 +127,9 @@ export class TableStream {
       },
       eventSourceARN: this.arn,
     };
-    shard.records.push({ record, appendedAt: at });
+    const entry = { record, appendedAt: at };
+    this.log?.appended(this.tableName, index, entry, intent);
+    shard.records.push(entry);
     for (const listener of this.listeners) listener();
     return record;
   }
@@ -119,8 +164,15 @@ export class TableStream {
     const shard = this.shards[index]!;
     const drop = position - shard.released;
     if (drop <= 0) return;
+    const through = shard.records[drop - 1]!.record.dynamodb?.SequenceNumber ?? '0';
     shard.records.splice(0, drop);
     shard.released = position;
+    this.log?.released(this.tableName, index, through);
+  }
+
+  /** Records not yet released, per shard, in order: what a rewrite of the log keeps. */
+  unreleased(): readonly (readonly StreamEntry[])[] {
+    return this.shards.map((shard) => shard.records);
   }
 
   /** Called after every append (the event source waits on it instead of spinning). */

@@ -1,4 +1,4 @@
-import type { OnCallValue } from '../../functions/tick';
+import type { DeadLetterCounter, OnCallValue } from '../../functions/tick';
 import type { LocalFunctions } from './local-functions';
 
 export interface Ticker {
@@ -16,13 +16,16 @@ const describe = (values: readonly OnCallValue[]): string =>
  * The 1-minute schedule (an EventBridge rule on AWS): runs the tick now and then every
  * interval. Locally the on-call values CloudWatch would receive are logged and kept for /health.
  */
-export function startTicking(functions: LocalFunctions, intervalMs: number, log: (line: string) => void): Ticker {
+export function startTicking(functions: LocalFunctions, intervalMs: number, log: (line: string) => void, countDeadLetters: DeadLetterCounter): Ticker {
   let published: readonly OnCallValue[] = [];
-  const tick = functions.tick({
-    publish: (values) => {
-      published = values;
+  const tick = functions.tick(
+    {
+      publish: (values) => {
+        published = values;
+      },
     },
-  });
+    countDeadLetters,
+  );
   const state: { last: Ticker['last']; lastError: string | undefined } = { last: undefined, lastError: undefined };
   const run = async () => {
     try {

@@ -10,7 +10,7 @@ import { historyArb } from '../oracle/histories';
 import { computeOracle } from '../oracle/oracle';
 import { differences } from '../support/compare';
 import { testClients } from '../support/engines';
-import { eventBridgePoison, kinesisPoisons, type Poison, streamPoison } from './poison';
+import { eventBridgePoison, kinesisPoisons, NEVER_COMMITS, type Poison, refuseWritesMentioning, streamPoison } from './poison';
 import { eventBridgeOf, streamRecordOf, type Transport, transportsFor } from './transports';
 
 const RUNS = Number(process.env.DELIVERY_RUNS ?? 60);
@@ -18,7 +18,17 @@ const { kinesis } = testClients();
 const MAX_TRIES = 200;
 
 /** What the runs injected, reported at the end for the closing note. */
-const tally = { runs: 0, crashesMidWrite: 0, crashesAfterWork: 0, throttles: 0, duplicateBatches: 0, duplicateEventBridge: 0, poisons: 0, mismatches: 0 };
+const tally = {
+  runs: 0,
+  crashesMidWrite: 0,
+  crashesAfterWork: 0,
+  throttles: 0,
+  duplicateBatches: 0,
+  duplicateEventBridge: 0,
+  poisons: 0,
+  neverCommits: 0,
+  mismatches: 0,
+};
 
 const scheduleArb = fc.record({
   seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
@@ -86,6 +96,7 @@ describe('Lambda redelivery, crashes, throttling and poison records against the 
           let throttling = false;
           const throttle = chance(schedule.throttle, 'throttles');
           injectThrottling(dynamo, () => throttling && throttle());
+          refuseWritesMentioning(dynamo, NEVER_COMMITS);
           const deadLetters = new MemoryDeadLetters();
           const pipeline = await LocalPipeline.create({
             dynamo,
@@ -108,7 +119,10 @@ describe('Lambda redelivery, crashes, throttling and poison records against the 
             const byTransport = (t: Transport) => order.filter((i) => transports[i] === t).map((i) => history.events[i]!);
 
             const kinesisEvents = byTransport('kinesis');
-            const raw = Array.from({ length: schedule.poisons }, (_, n) => kinesisPoisons(history.at.getTime(), n)[n % 4]!);
+            const raw = Array.from({ length: schedule.poisons }, (_, n) => {
+              const kinds = kinesisPoisons(history.at.getTime(), n);
+              return kinds[(n + schedule.seed) % kinds.length]!;
+            });
             poisons.push(...raw.map(({ kind, marker }) => ({ kind, marker })));
             await pipeline.publish(kinesisEvents);
             await pipeline.publishRaw(raw.map(({ marker, data }) => ({ partitionKey: marker, data })));
@@ -155,6 +169,7 @@ describe('Lambda redelivery, crashes, throttling and poison records against the 
             expect(problems).toEqual([]);
 
             tally.poisons += poisons.length;
+            tally.neverCommits += poisons.filter((poison) => poison.kind === 'never commits').length;
             for (const poison of poisons) {
               const letter = deadLetters.letters.find((l) => mentions(l, poison.marker));
               expect({ poison, parked: letter !== undefined, reason: letter?.reason.length ?? 0 }).toEqual({
@@ -163,6 +178,7 @@ describe('Lambda redelivery, crashes, throttling and poison records against the 
                 reason: expect.any(Number),
               });
               expect(letter!.reason).not.toEqual('');
+              if (poison.kind === 'never commits') expect(letter!.reason).toMatch(/^can never commit: ValidationException/);
             }
             const stray = deadLetters.letters.filter((l) => !poisons.some((p) => mentions(l, p.marker)));
             expect(stray.map((l) => l.reason)).toEqual([]);

@@ -1,5 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -71,6 +73,7 @@ const SETTINGS_KEYS: Record<keyof Environment | keyof ViewerPushEnvironment | ke
   PULSE_STREAM: true,
   METRICS_TIME_ZONE: true,
   DEAD_LETTER_QUEUE_URL: true,
+  FAILED_BATCHES_QUEUE_URL: true,
   CHAT_SESSIONS_TABLE: true,
   MESSAGES_TABLE: true,
   ESCALATIONS_TABLE: true,
@@ -201,7 +204,7 @@ const granted = (template: Template, roleId: string, action: string, resource: J
     (s) => asArray(s.Action).includes(action) && asArray(s.Resource as Json | Json[]).some((r) => JSON.stringify(r) === JSON.stringify(resource)),
   );
 
-/** The on-call metrics the code emits: the tick's values for a document where every number is known, the dead-letter count, and the drift check's count. */
+/** The on-call metrics the code emits: the tick's values for a document where every number is known (dead letters waiting too), the parked count, and the drift check's count. */
 function emittedByTheCode(): { name: string; dimensions: Record<string, string> }[] {
   const settings = parseSettings({ METRICS_TABLE: 'unused', PULSE_STREAM: 'unused' });
   const at = Date.parse('2026-01-01T12:00:00Z');
@@ -212,7 +215,7 @@ function emittedByTheCode(): { name: string; dimensions: Record<string, string> 
     systemPerformance: { ...empty.systemPerformance, responseTime: { p50: 1, p95: 2, p99: 3 } },
     freshness: Object.fromEntries(FRESHNESS_SOURCES.map((source) => [source, lag])) as Freshness,
   };
-  const emitted: OnCallValue[] = [...onCallValues(known), { name: OnCallMetric.deadLettered, value: 1 }, { name: OnCallMetric.driftedFields, value: 1 }];
+  const emitted: OnCallValue[] = [...onCallValues(known, 3), { name: OnCallMetric.deadLettered, value: 1 }, { name: OnCallMetric.driftedFields, value: 1 }];
   return emitted.map(({ name, dimensions }) => ({ name, dimensions: dimensions ?? {} }));
 }
 
@@ -231,10 +234,28 @@ async function unpackBundle(f: DeployedFunction, dir: string): Promise<{ bundle:
 }
 
 /**
- * Runs the packaged tick once, in its own process, against the dynalite of the jest global setup
- * (asynchronously: dynalite may live in this very process), and returns the EMF lines it prints.
+ * A stand-in for SQS that answers GetQueueAttributes (JSON protocol) with `waiting` visible and
+ * `inFlight` invisible messages per queue, so the packaged tick's dead-letter count can be seen
+ * without calling AWS.
  */
-async function runPackagedTick(tick: DeployedFunction, dir: string, tableName: string): Promise<EmfLine[]> {
+async function sqsStub(waiting: number, inFlight: number): Promise<{ endpoint: string; server: Server }> {
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      const body = JSON.stringify({ Attributes: { ApproximateNumberOfMessages: String(waiting), ApproximateNumberOfMessagesNotVisible: String(inFlight) } });
+      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+/**
+ * Runs the packaged tick once, in its own process, against the dynalite of the jest global setup
+ * (asynchronously: dynalite may live in this very process) and an SQS stand-in, and returns the
+ * EMF lines it prints.
+ */
+async function runPackagedTick(tick: DeployedFunction, dir: string, tableName: string, sqsEndpoint: string): Promise<EmfLine[]> {
   const { bundle, exported } = await unpackBundle(tick, dir);
   const context = {
     functionName: tick.fn.FunctionName,
@@ -254,6 +275,9 @@ async function runPackagedTick(tick: DeployedFunction, dir: string, tableName: s
       Object.entries(tick.fn.Environment.Variables).map(([name, value]) => [name, typeof value === 'string' ? value : `unused-${logicalIdOf(value)}`]),
     ),
     METRICS_TABLE: tableName,
+    AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+    DEAD_LETTER_QUEUE_URL: `${sqsEndpoint}/123456789012/dead-letters`,
+    FAILED_BATCHES_QUEUE_URL: `${sqsEndpoint}/123456789012/failed-batches`,
   };
   const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { env, maxBuffer: 16 * 1024 * 1024 });
   return stdout
@@ -511,12 +535,17 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
       const now = new Date().toISOString();
       for (const source of FRESHNESS_SOURCES) await store.recordKnownFreshness(source, { newestEventAt: now, lastAppliedAt: now, lagSeconds: 1 });
       const dir = mkdtempSync(path.join(tmpdir(), 'clara-pulse-tick-'));
+      // Two queues, each with 2 letters waiting and 1 being looked at.
+      const sqs = await sqsStub(2, 1);
 
       let printed: ReturnType<typeof emfMetrics>;
+      let tickLines: EmfLine[];
       try {
-        printed = emfMetrics(await runPackagedTick(tick, dir, tableName));
+        tickLines = await runPackagedTick(tick, dir, tableName, sqs.endpoint);
+        printed = emfMetrics(tickLines);
       } finally {
         rmSync(dir, { recursive: true, force: true });
+        sqs.server.close();
       }
 
       const alarmed = new Set(watchedMetrics(template).map((metric) => `${metric.namespace} ${keyOf(metric)}`));
@@ -527,12 +556,14 @@ describe('the packaged template (npm run package, standalone ci stage)', () => {
           'OldestPendingAgeSeconds',
           'CriticalOpenEscalations',
           'ErrorRate',
+          'DeadLettersWaiting',
           'MessagesLastHour',
           'EscalationsCreatedToday',
           ...FRESHNESS_SOURCES.map(() => 'SourceLagSeconds'),
         ].sort(),
       );
       for (const metric of onCall) expect(alarmed).toContain(`${metric.namespace} ${key(metric.name, metric.dimensions)}`);
+      expect(tickLines.find((line) => 'DeadLettersWaiting' in line)?.DeadLettersWaiting).toBe(6);
     });
   });
 

@@ -33,7 +33,7 @@ describe('npm start, end to end: producers write through the real SDKs, the dash
     expect(document.realTimeEscalations.criticalCount).toBe(1);
     expect(document.liveConversations.byLanguage).toEqual({ en: 1, es: 1 });
     for (const source of FRESHNESS_SOURCES) expect(document.freshness[source].lastAppliedAt).not.toBeNull();
-    expect(stack.stack.health().deadLetters).toBe(0);
+    expect(stack.stack.health().deadLetters.count).toBe(0);
   });
 
   it('ends up exact under chaos: crashes mid-commit and after the work, throttling, duplicate deliveries', async () => {
@@ -52,6 +52,6 @@ describe('npm start, end to end: producers write through the real SDKs, the dash
     expect((injected?.crashesMidWrite ?? 0) + (injected?.crashesAfterWork ?? 0)).toBeGreaterThan(0);
     expect(injected?.throttles).toBeGreaterThan(0);
     expect(injected?.duplicates).toBeGreaterThan(0);
-    expect(stack.stack.health().deadLetters).toBe(0);
+    expect(stack.stack.health().deadLetters.count).toBe(0);
   });
 });

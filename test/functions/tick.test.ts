@@ -40,6 +40,22 @@ describe('the 1-minute tick', () => {
   });
 });
 
+describe('the tick and the dead letters', () => {
+  it('publishes how many dead letters wait, and nothing for them when they cannot be counted', async () => {
+    const pipeline = await pipelineAt(T);
+    const published: OnCallValue[][] = [];
+    const publisher = { publish: (values: readonly OnCallValue[]) => void published.push([...values]) };
+
+    await createTick(pipeline.runtime, publisher, async () => 7)();
+    await createTick(pipeline.runtime, publisher, async () => undefined)();
+
+    const deadLetters = published.map((values) => values.filter((value) => value.name === OnCallMetric.deadLettersWaiting));
+    expect(deadLetters).toEqual([[{ name: 'DeadLettersWaiting', value: 7 }], []]);
+    // …and on-call has an alarm on it, as on every metric of the list (test/deploy checks the template).
+    expect(ON_CALL_METRICS.find((metric) => metric.name === OnCallMetric.deadLettersWaiting)).toMatchObject({ threshold: 0, statistic: 'Maximum' });
+  });
+});
+
 describe('the gauge item', () => {
   it('stays small: the tick removes the queue of an hour with nothing pending any more', async () => {
     const pipeline = await pipelineAt(T);

@@ -1,0 +1,46 @@
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileDeadLetters, MAX_RECORD_CHARS, type TruncatedRecord } from '../../local/file-dead-letters';
+
+describe('the local dead-letter file', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'clara-pulse-dlq-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('is created readable by its owner only, and an older world-readable one is closed down', async () => {
+    const fresh = await FileDeadLetters.open(join(dir, 'fresh.jsonl'));
+    const older = join(dir, 'older.jsonl');
+    await writeFile(older, '{"origin":"x","reason":"y","record":1,"at":"t"}\n', { mode: 0o644 });
+
+    const reopened = await FileDeadLetters.open(older);
+
+    expect((await stat(fresh.path)).mode & 0o777).toBe(0o600);
+    expect((await stat(older)).mode & 0o777).toBe(0o600);
+    expect(reopened.count).toBe(1); // kept, and counted
+  });
+
+  it('cuts a large record, noting its original size, and keeps small ones whole', async () => {
+    const letters = await FileDeadLetters.open(join(dir, 'dead-letters.jsonl'));
+    const big = { kinesis: { sequenceNumber: '42', data: 'x'.repeat(300 * 1024) } };
+
+    await letters.send([
+      { origin: 'kinesis-ingest', reason: 'too big', record: big, at: 't' },
+      { origin: 'kinesis-ingest', reason: 'not JSON', record: { kinesis: { sequenceNumber: '43', data: 'eyJ' } }, at: 't' },
+    ]);
+
+    const [first, second] = (await readFile(letters.path, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    const cut = first.record as TruncatedRecord;
+    expect(cut).toMatchObject({ truncated: true, originalBytes: JSON.stringify(big).length });
+    expect(cut.head).toHaveLength(MAX_RECORD_CHARS);
+    expect(cut.head.startsWith('{"kinesis":{"sequenceNumber":"42"')).toBe(true);
+    expect(first.reason).toBe('too big');
+    expect(second.record).toEqual({ kinesis: { sequenceNumber: '43', data: 'eyJ' } });
+    expect({ count: letters.count, added: letters.added }).toEqual({ count: 2, added: 2 });
+  });
+});
