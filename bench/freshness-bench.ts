@@ -16,8 +16,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NO_CHAOS } from '../local/chaos';
-import { DEFAULT_TIMING } from '../local/stack/options';
+import { localStackOptions } from '../local/stack/options';
 import { startStack } from '../local/stack/stack';
 import type { RealTimeMetrics } from '../schemas/realtime-metrics';
 import { median, nowMs, percentile, round, seededRandom } from './stats';
@@ -38,21 +37,7 @@ export interface FreshnessResult {
 export async function freshnessBench(probes: number, seed: number): Promise<FreshnessResult> {
   const stateDir = await mkdtemp(join(tmpdir(), 'clara-pulse-bench-'));
   const logs: string[] = [];
-  const stack = await startStack({
-    apiPort: 0,
-    dynamodbPort: 0,
-    kinesisPort: 0,
-    eventBridgePort: 0,
-    inMemory: true,
-    stateDir,
-    simulate: false,
-    rate: 1,
-    chaos: NO_CHAOS,
-    seed,
-    timeZone: 'UTC',
-    timing: DEFAULT_TIMING,
-    log: (line) => logs.push(line),
-  });
+  const stack = await startStack(localStackOptions(stateDir, { seed, log: (line) => logs.push(line) }));
   const { info } = stack;
   const common = { region: info.region, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } };
   const dynamo = new DynamoDBClient({ ...common, endpoint: info.dynamodb });

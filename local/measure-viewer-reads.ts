@@ -10,11 +10,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { NO_CHAOS } from './chaos';
 import { STREAM_PATH } from './stack/api-server';
 import type { MetricsTableUsage } from './stack/local-functions';
 import { FUNCTION_NAMES } from './stack/names';
-import { DEFAULT_TIMING } from './stack/options';
+import { localStackOptions } from './stack/options';
 import { type Stack, startStack } from './stack/stack';
 
 type Mode = 'pushed' | 'polling every 2 s';
@@ -59,21 +58,7 @@ const sum = (usage: Record<string, MetricsTableUsage>, pick: (u: MetricsTableUsa
 
 async function measure(mode: Mode, viewers: number, seconds: number): Promise<Outcome> {
   const stateDir = await mkdtemp(join(tmpdir(), 'clara-pulse-measure-'));
-  const stack = await startStack({
-    apiPort: 0,
-    dynamodbPort: 0,
-    kinesisPort: 0,
-    eventBridgePort: 0,
-    inMemory: true,
-    stateDir,
-    simulate: false,
-    rate: 1,
-    chaos: NO_CHAOS,
-    seed: 1,
-    timeZone: 'UTC',
-    timing: DEFAULT_TIMING,
-    log: () => undefined,
-  });
+  const stack = await startStack(localStackOptions(stateDir));
   const controller = new AbortController();
   try {
     const watching = Array.from({ length: viewers }, () => (mode === 'pushed' ? streamingViewer : pollingViewer)(stack, controller.signal));

@@ -7,29 +7,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NO_CHAOS } from '../chaos';
 import { launchChromium } from './browser';
-import { DEFAULT_TIMING } from '../stack/options';
+import { localStackOptions } from '../stack/options';
 import { startStack } from '../stack/stack';
 
 async function main(): Promise<void> {
   const watchSeconds = Number(process.argv[2] ?? 120);
   const stateDir = await mkdtemp(join(tmpdir(), 'clara-pulse-shot-'));
-  const stack = await startStack({
-    apiPort: 0,
-    dynamodbPort: 0,
-    kinesisPort: 0,
-    eventBridgePort: 0,
-    inMemory: true,
-    stateDir,
-    simulate: true,
-    rate: 12,
-    chaos: NO_CHAOS,
-    seed: 7,
-    timeZone: 'UTC',
-    timing: DEFAULT_TIMING,
-    log: () => undefined,
-  });
+  const stack = await startStack(localStackOptions(stateDir, { simulate: true, rate: 12, seed: 7 }));
   const browser = await launchChromium();
   try {
     const page = await browser.context.newPage();

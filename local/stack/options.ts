@@ -56,6 +56,27 @@ export const DEFAULT_TIMING: StackTiming = {
   maxViewerStreamMs: 2 * 3600 * 1000,
 };
 
+/**
+ * A stack for a test, a benchmark or a measurement: every port chosen by the OS, in memory,
+ * simulator off, no chaos; `overrides` says what differs.
+ */
+export const localStackOptions = (stateDir: string, overrides: Partial<StackOptions> = {}): StackOptions => ({
+  apiPort: 0,
+  dynamodbPort: 0,
+  kinesisPort: 0,
+  eventBridgePort: 0,
+  inMemory: true,
+  stateDir,
+  simulate: false,
+  rate: 1,
+  chaos: NO_CHAOS,
+  seed: 1,
+  timeZone: 'UTC',
+  timing: DEFAULT_TIMING,
+  log: () => undefined,
+  ...overrides,
+});
+
 export const USAGE = `Usage: npm start -- [options]
 
   --port N              HTTP API and dashboard port (default 3000)

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NO_CHAOS, type ChaosRates } from '../../local/chaos';
-import { DEFAULT_TIMING, type StackTiming } from '../../local/stack/options';
+import { DEFAULT_TIMING, localStackOptions, type StackTiming } from '../../local/stack/options';
 import { startStack, type Stack } from '../../local/stack/stack';
 import { realTimeMetricsSchema, type RealTimeMetrics } from '../../schemas/realtime-metrics';
 
@@ -18,21 +18,7 @@ export interface TestStack {
 export async function startTestStack(chaos: ChaosRates = NO_CHAOS, seed = 20260310, timing: Partial<StackTiming> = {}): Promise<TestStack> {
   const stateDir = await mkdtemp(join(tmpdir(), 'clara-pulse-e2e-'));
   const logs: string[] = [];
-  const stack = await startStack({
-    apiPort: 0,
-    dynamodbPort: 0,
-    kinesisPort: 0,
-    eventBridgePort: 0,
-    inMemory: true,
-    stateDir,
-    simulate: false,
-    rate: 1,
-    chaos,
-    seed,
-    timeZone: 'UTC',
-    timing: { ...DEFAULT_TIMING, ...timing },
-    log: (line) => logs.push(line),
-  });
+  const stack = await startStack(localStackOptions(stateDir, { chaos, seed, timing: { ...DEFAULT_TIMING, ...timing }, log: (line) => logs.push(line) }));
   return {
     stack,
     logs,

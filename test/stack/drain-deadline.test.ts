@@ -4,26 +4,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NO_CHAOS, type ChaosRates } from '../../local/chaos';
-import { DEFAULT_TIMING } from '../../local/stack/options';
+import { localStackOptions } from '../../local/stack/options';
 import { type Stack, startStack } from '../../local/stack/stack';
 import { countOnceSettled, invocationsOf } from './npm-start';
 
-const start = (stateDir: string, chaos: ChaosRates) =>
-  startStack({
-    apiPort: 0,
-    dynamodbPort: 0,
-    kinesisPort: 0,
-    eventBridgePort: 0,
-    inMemory: false,
-    stateDir,
-    simulate: false,
-    rate: 1,
-    chaos,
-    seed: 1,
-    timeZone: 'UTC',
-    timing: DEFAULT_TIMING,
-    log: () => undefined,
-  });
+const start = (stateDir: string, chaos: ChaosRates) => startStack(localStackOptions(stateDir, { inMemory: false, chaos }));
 
 async function when_kinesis_acknowledges(stack: Stack, functionName: string, count: number): Promise<void> {
   const kinesis = new KinesisClient({

@@ -7,26 +7,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NO_CHAOS } from '../../local/chaos';
-import { DEFAULT_TIMING, type StackOptions } from '../../local/stack/options';
+import { localStackOptions } from '../../local/stack/options';
 import { startStack } from '../../local/stack/stack';
-
-const options = (stateDir: string, overrides: Partial<StackOptions> = {}): StackOptions => ({
-  apiPort: 0,
-  dynamodbPort: 0,
-  kinesisPort: 0,
-  eventBridgePort: 0,
-  inMemory: true,
-  stateDir,
-  simulate: false,
-  rate: 1,
-  chaos: NO_CHAOS,
-  seed: 1,
-  timeZone: 'UTC',
-  timing: DEFAULT_TIMING,
-  log: () => undefined,
-  ...overrides,
-});
 
 const A_LETTER = '{"origin":"kinesis-ingest","reason":"not JSON","record":{},"at":"2026-01-01T00:00:00Z"}\n';
 
@@ -45,7 +27,7 @@ describe('a start that fails', () => {
     const port = (busy.address() as AddressInfo).port;
 
     // Act
-    const starting = startStack(options(stateDir, { eventBridgePort: port }));
+    const starting = startStack(localStackOptions(stateDir, { eventBridgePort: port }));
 
     // Assess
     await expect(starting).rejects.toThrow(`EventBridge endpoint: port ${port} is in use (choose another with --eventbridge-port N`);
@@ -56,7 +38,7 @@ describe('a start that fails', () => {
 
   it('refuses a second stack on the same state directory, before touching anything of the first', async () => {
     // Prepare: a stack running on the directory, with a dead letter of its own.
-    const first = await startStack(options(stateDir));
+    const first = await startStack(localStackOptions(stateDir));
     try {
       const kinesis = new KinesisClient({
         endpoint: first.info.kinesis,
@@ -70,7 +52,7 @@ describe('a start that fails', () => {
       const stackJson = await readFile(join(stateDir, 'stack.json'), 'utf8');
 
       // Act
-      const second = startStack(options(stateDir, { inMemory: false }));
+      const second = startStack(localStackOptions(stateDir, { inMemory: false }));
 
       // Assess
       await expect(second).rejects.toThrow(/another local stack \(pid \d+, started .*\) runs on/);
