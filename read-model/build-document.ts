@@ -67,11 +67,16 @@ class Counters {
     return totals;
   }
 
-  /** A windowed count at `minute`: the difference-array entries from the start of its block. */
+  /**
+   * A windowed count at `minute`: the difference-array entries from the start of its block. A
+   * read while a batch commits may see part of it — a run's +1 and −1 can sit in two items —
+   * so a count can dip below zero for that instant; a count is never reported below zero, and
+   * once the commit lands it is exact again.
+   */
   window(minute: number, name: string): number {
     let total = 0;
     for (let m = blockStartOf(minute, WINDOW_BLOCK_MINUTES); m <= minute; m++) total += this.get(windowCounter(m, name));
-    return total;
+    return Math.max(0, total);
   }
 
   /** Windowed counts at `minute` of every label of a family (`lv:`, `ar:`). */
@@ -95,7 +100,7 @@ class Counters {
     let total = 0;
     for (let m = blockStartOf(minute, SERIES_BLOCK_MINUTES); m <= minute; m++) {
       total += this.get(seriesCounter(m, name));
-      values.push(total);
+      values.push(Math.max(0, total)); // as for window(): a read mid-commit never shows a negative count
     }
     return values;
   }
