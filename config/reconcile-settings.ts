@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigurationError } from '../errors';
+import { parseOrThrow } from './settings';
 
 /**
  * Read capacity units per second a rebuild or drift check may take from the producer tables
@@ -42,12 +42,7 @@ export interface ReconcileSettings {
 
 /** Parses the environment; throws a ConfigurationError naming the first bad key. */
 export function parseReconcileSettings(env: Record<string, string | undefined>): ReconcileSettings {
-  const parsed = reconcileSchema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigurationError(String(issue.path[0] ?? '?'), issue.message);
-  }
-  const e = parsed.data;
+  const e = parseOrThrow(reconcileSchema, env);
   return {
     scanReadUnits: e.SCAN_READ_UNITS,
     scanSegments: e.SCAN_SEGMENTS,

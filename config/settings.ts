@@ -82,12 +82,7 @@ export interface Settings {
 
 /** Parses the environment; throws a ConfigurationError naming the first bad or missing key. */
 export function parseSettings(env: Record<string, string | undefined>): Settings {
-  const parsed = settingsSchema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigurationError(String(issue.path[0] ?? '?'), issue.message);
-  }
-  const e = parsed.data;
+  const e = parseOrThrow(settingsSchema, env);
   return {
     metricsTable: e.METRICS_TABLE,
     pulseStream: e.PULSE_STREAM,
@@ -145,7 +140,8 @@ export interface PusherSettings {
   intervalMs: number;
 }
 
-function parseOrThrow<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.output<S> {
+/** Parses an environment with `schema`; throws a ConfigurationError naming the first bad or missing key. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.output<S> {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
