@@ -20,6 +20,26 @@ const nextId = (prefix: string) => `${prefix}-${++ids}`;
  * endpoints with the real SDK clients, and records the canonical events it means, so the
  * oracle can say what the dashboard must show.
  */
+/** The `conversation.started` a new chat-session item means (SPEC §2.1). */
+export const startedEventOf = (item: Omit<ChatSessionItemInput, 'status' | 'lastActivity'>): EventWithoutId => ({
+  type: 'conversation.started',
+  occurredAt: item.startTime,
+  conversationId: item.sessionId,
+  language: item.language,
+  ...(item.userId != null && { userId: item.userId }),
+  ...(item.region != null && { region: item.region }),
+});
+
+/** The `message.sent` a new message item means (SPEC §2.1). */
+export const messageEventOf = (item: MessageItemInput): EventWithoutId => ({
+  type: 'message.sent',
+  occurredAt: item.timestamp,
+  conversationId: item.conversationId,
+  messageId: item.messageId,
+  sender: item.sender,
+  ...(item.processingTime != null && { processingTimeMs: item.processingTime }),
+});
+
 export class ProducerWorld {
   readonly expected: CanonicalEventInput[] = [];
   private readonly dynamo: DynamoDBClient;
@@ -55,14 +75,7 @@ export class ProducerWorld {
 
   async a_web_conversation_starts(item: Omit<ChatSessionItemInput, 'status' | 'lastActivity'>): Promise<void> {
     await this.put(this.info.tables.chatSessions, { ...item, status: 'active', lastActivity: item.startTime });
-    this.expect({
-      type: 'conversation.started',
-      occurredAt: item.startTime,
-      conversationId: item.sessionId,
-      language: item.language,
-      ...(item.userId != null && { userId: item.userId }),
-      ...(item.region != null && { region: item.region }),
-    });
+    this.expect(startedEventOf(item));
   }
 
   async the_chat_service_writes_a_message(item: Omit<MessageItemInput, 'messageId'>): Promise<string> {
@@ -155,14 +168,7 @@ export class ProducerWorld {
   }
 
   private expectMessage(item: MessageItemInput): void {
-    this.expect({
-      type: 'message.sent',
-      occurredAt: item.timestamp,
-      conversationId: item.conversationId,
-      messageId: item.messageId,
-      sender: item.sender,
-      ...(item.processingTime != null && { processingTimeMs: item.processingTime }),
-    });
+    this.expect(messageEventOf(item));
   }
 
   private expect(event: EventWithoutId): void {

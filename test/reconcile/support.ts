@@ -8,7 +8,7 @@ import { FUNCTION_NAMES } from '../../local/stack/names';
 import { writeStackFile } from '../../local/stack/stack-info';
 import type { CanonicalEventInput } from '../../schemas/canonical-events';
 import type { ChatSessionItemInput, EscalationItemInput, MessageItemInput } from '../../schemas/producer-items';
-import type { EventWithoutId } from '../e2e/producer-world';
+import { type EventWithoutId, messageEventOf, startedEventOf } from '../e2e/producer-world';
 import type { TestStack } from '../e2e/stack-harness';
 
 /**
@@ -54,14 +54,7 @@ export class ItemsBeforeTheStream {
   async sessions(items: ChatSessionItemInput[]): Promise<void> {
     await this.write(this.stack.stack.info.tables.chatSessions, items);
     for (const item of items) {
-      this.expect({
-        type: 'conversation.started',
-        occurredAt: item.startTime,
-        conversationId: item.sessionId,
-        language: item.language,
-        ...(item.userId != null && { userId: item.userId }),
-        ...(item.region != null && { region: item.region }),
-      });
+      this.expect(startedEventOf(item));
       if (Date.parse(item.lastActivity) > Date.parse(item.startTime))
         this.expect({ type: 'conversation.activity', occurredAt: item.lastActivity, conversationId: item.sessionId });
       if (item.status === 'ended') this.expect({ type: 'conversation.ended', occurredAt: item.endTime ?? item.lastActivity, conversationId: item.sessionId });
@@ -71,14 +64,7 @@ export class ItemsBeforeTheStream {
   async messages(items: MessageItemInput[]): Promise<void> {
     await this.write(this.stack.stack.info.tables.messages, items);
     for (const item of items) {
-      this.expect({
-        type: 'message.sent',
-        occurredAt: item.timestamp,
-        conversationId: item.conversationId,
-        messageId: item.messageId,
-        sender: item.sender,
-        ...(item.processingTime != null && { processingTimeMs: item.processingTime }),
-      });
+      this.expect(messageEventOf(item));
     }
   }
 
