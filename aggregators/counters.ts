@@ -4,7 +4,7 @@
  * (store/layout.ts) alone decides items and attribute names.
  *
  *   m|<minute>|<name>      a fact of one minute read over the last hour: messages, sketch bins,
- *                          starts per 10 s, ended conversations
+ *                          starts per 10 s, ended conversations, escalations created
  *   p|<minute>|<name>      a performance fact of one minute, read over the last 5 minutes only:
  *                          requests, system samples, function invocations, Clara Pulse's own calls
  *   w|<minute>|<name>      a difference-array entry of a windowed distinct count (by label, users);
@@ -39,6 +39,7 @@ export const MinuteName = {
   startsInTenSeconds: (slot: number) => `s10:${slot}`,
   endedConversations: 'endN',
   endedDurationMs: 'durMs',
+  escalationsCreated: 'escN',
 } as const;
 
 /** Names of the performance facts counted per minute (read over W_5 only). */

@@ -73,11 +73,12 @@ function addConversation(deltas: Deltas, c: ConversationState, { labels }: FoldC
   const startMinute = minuteOf(start);
   addDelta(deltas, minuteCounter(startMinute, MinuteName.startsInTenSeconds(tenSecondsOf(start) - startMinute * 6)), 1);
 
-  const activity = activityOf(c);
+  // Each minute counts what was known by its end: nothing before the start, nothing live from the end on.
+  const activity = activityOf(c).filter((minute) => minute >= startMinute);
   const end = earliest(c.ends);
-  if (end === undefined) {
-    addWindow(deltas, activity, LIVE_WINDOW_MINUTES, 'live', WindowName.liveByLanguage(languageLabel(labels, c.language)));
-  } else {
+  const liveUntil = end === undefined ? Number.POSITIVE_INFINITY : minuteOf(end);
+  addWindow(deltas, activity, LIVE_WINDOW_MINUTES, 'live', WindowName.liveByLanguage(languageLabel(labels, c.language)), liveUntil);
+  if (end !== undefined) {
     addDelta(deltas, minuteCounter(minuteOf(end), MinuteName.endedConversations), 1);
     addDelta(deltas, minuteCounter(minuteOf(end), MinuteName.endedDurationMs), end - start);
   }
@@ -85,18 +86,22 @@ function addConversation(deltas: Deltas, c: ConversationState, { labels }: FoldC
 }
 
 /** One conversation in a window: in the per-minute total (hour blocks) and under its label (30-minute blocks). */
-function addWindow(deltas: Deltas, activity: readonly number[], width: number, total: SeriesName, label: string): void {
+function addWindow(deltas: Deltas, activity: readonly number[], width: number, total: SeriesName, label: string, until?: number): void {
   addCoverage(
     activity,
     width,
     SERIES_BLOCK_MINUTES,
     adder(deltas, (m) => seriesCounter(m, total)),
+    undefined,
+    until,
   );
   addCoverage(
     activity,
     width,
     WINDOW_BLOCK_MINUTES,
     adder(deltas, (m) => windowCounter(m, label)),
+    undefined,
+    until,
   );
 }
 
@@ -106,7 +111,9 @@ function addUser(deltas: Deltas, u: UserState, { timeZone }: FoldContext): void 
   for (const share of Object.values(u.conversations)) {
     if (share.start === null) continue;
     firstSeen = Math.min(firstSeen, share.start);
-    for (const minute of share.activity) minutes.add(minute);
+    // As for a conversation: its activity counts from the minute its start is known.
+    const startMinute = minuteOf(share.start);
+    for (const minute of share.activity) if (minute >= startMinute) minutes.add(minute);
   }
   if (firstSeen === Number.POSITIVE_INFINITY) return;
   const activity = [...minutes].sort((a, b) => a - b);
@@ -142,6 +149,7 @@ function addEscalation(deltas: Deltas, e: EscalationState, { timeZone }: FoldCon
   const priority = e.priority ?? 'low';
 
   addDelta(deltas, dayCounter(localDateOf(created, timeZone), 'created'), 1);
+  addDelta(deltas, minuteCounter(minuteOf(created), MinuteName.escalationsCreated), 1);
   const status = statusOf(e);
   if (status === 'pending') {
     addDelta(deltas, gaugeCounter(GaugeName.pending), 1);

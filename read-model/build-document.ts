@@ -22,7 +22,7 @@ import { blockStartOf } from '../aggregators/coverage';
 import { quantile } from '../aggregators/quantile-sketch';
 import { localDateOf, localDateOfMinute, minuteOf, minuteStartMs, tenSecondsOf, windowMinutes } from '../aggregators/time';
 import { FRESHNESS_SOURCES } from '../schemas/alert-rules';
-import type { Freshness, RealTimeMetrics } from '../schemas/realtime-metrics';
+import type { Freshness, RealTimeMetrics, Series } from '../schemas/realtime-metrics';
 import type { Snapshot } from '../store/metrics-store';
 import { type AlertSettings, firingAlerts } from './alerts';
 
@@ -67,6 +67,21 @@ class Counters {
     return totals;
   }
 
+  /** As `minutesByPrefix`, one map per minute of `minutes` (in one pass over the counters). */
+  byMinute(minutes: readonly number[], prefix: string): Map<string, number>[] {
+    const first = minutes[0] ?? 0;
+    const maps = minutes.map(() => new Map<string, number>());
+    for (const [counter, value] of this.counters) {
+      if (!counter.startsWith('m|')) continue;
+      const bar = counter.indexOf('|', 2);
+      const map = maps[Number(counter.slice(2, bar)) - first];
+      if (!map || !counter.startsWith(prefix, bar + 1)) continue;
+      const rest = counter.slice(bar + 1 + prefix.length);
+      map.set(rest, (map.get(rest) ?? 0) + value);
+    }
+    return maps;
+  }
+
   /**
    * A windowed count at `minute`: the difference-array entries from the start of its block. A
    * read while a batch commits may see part of it — a run's +1 and −1 can sit in two items —
@@ -103,6 +118,15 @@ class Counters {
       values.push(Math.max(0, total)); // as for window(): a read mid-commit never shows a negative count
     }
     return values;
+  }
+
+  /** A series total at each of `minutes` (consecutive, oldest first): the hours they span, each summed from its start. */
+  seriesAt(minutes: readonly number[], name: SeriesName): number[] {
+    const last = minutes[minutes.length - 1]!;
+    const first = minutes[0]!;
+    const values = [...this.seriesUpTo(blockStartOf(last, SERIES_BLOCK_MINUTES) - 1, name), ...this.seriesUpTo(last, name)];
+    const from = blockStartOf(last, SERIES_BLOCK_MINUTES) - SERIES_BLOCK_MINUTES;
+    return values.slice(first - from);
   }
 
   day(date: string, name: DayName): number {
@@ -189,6 +213,7 @@ export function buildDocument(snapshot: Snapshot, atMs: number, settings: ReadMo
       dynamoDbMetrics: dynamoDbMetrics(counters, last5, secondsOfWindow, settings),
     },
     freshness: freshness(snapshot, atMs),
+    series: lastHourSeries(counters, lastHour),
   };
   return { ...document, alerts: firingAlerts(document, snapshot.alertSince, atMs, settings) };
 }
@@ -207,6 +232,24 @@ function peakToday(hourPeaks: ReadonlyMap<number, number>, activeThisHour: reado
     if (localDateOfMinute(hourStart + i, timeZone) === today) peak = Math.max(peak, value);
   });
   return peak;
+}
+
+/** The last hour minute by minute; each live and active value is that minute's own, as the document at its end gave it. */
+function lastHourSeries(counters: Counters, lastHour: readonly number[]): Series {
+  const bySlots = (minute: number) =>
+    Array.from({ length: 6 }, (_, slot) => counters.get(minuteCounter(minute, MinuteName.startsInTenSeconds(slot)))).reduce((a, b) => a + b, 0);
+  return {
+    minutes: lastHour.map((minute) => new Date(minuteStartMs(minute)).toISOString()),
+    messages: lastHour.map((minute) => counters.get(minuteCounter(minute, MinuteName.messages))),
+    conversationsStarted: lastHour.map(bySlots),
+    escalationsCreated: lastHour.map((minute) => counters.get(minuteCounter(minute, MinuteName.escalationsCreated))),
+    liveConversations: counters.seriesAt(lastHour, 'live'),
+    activeUsers: counters.seriesAt(lastHour, 'act'),
+    responseTimeP95: counters.byMinute(lastHour, MINUTE_PREFIX.responseBin).map((bins) => {
+      const p95 = quantile(bins, 0.95);
+      return p95 === null ? null : round2(p95);
+    }),
+  };
 }
 
 function lambdaMetrics(counters: Counters, last5: readonly number[]): RealTimeMetrics['systemPerformance']['lambdaMetrics'] {

@@ -446,7 +446,8 @@ export class DynamoDbMetricsStore implements MetricsStore {
     const performance = Array.from({ length: 5 }, (_, i) => performanceItem(minute - 4 + i));
     const today = dayItem(localDateOf(atMs, timeZone));
     const sources = FRESHNESS_SOURCES.map(sourceItem);
-    const keys = [...minutes, ...performance, hourItem(Math.floor(minute / 60)), today, GAUGES_ITEM, ...sources, ALERT_STATE_ITEM];
+    const hours = [hourItem(Math.floor(minute / 60) - 1), hourItem(Math.floor(minute / 60))]; // the last hour's series spans two
+    const keys = [...minutes, ...performance, ...hours, today, GAUGES_ITEM, ...sources, ALERT_STATE_ITEM];
     const items = await this.getItems(keys);
 
     const counters = new Map<CounterKey, number>();
