@@ -3,6 +3,8 @@ import {
   type CounterKey,
   type DayName,
   dayCounter,
+  departedEntryCounter,
+  type GaugeChangeName,
   GaugeName,
   gaugeCounter,
   MinuteName,
@@ -20,7 +22,7 @@ import type { ConversationState, EntityState, EscalationState, UserState } from 
 import { activityOf, earliest } from './entity-state';
 import { addFactDeltas } from './fact-deltas';
 import { type LabelPolicy, languageLabel, regionLabel } from './labels';
-import { localDateOf, minuteOf, nextLocalDayStartMinute, tenSecondsOf } from './time';
+import { localHourOfMinute, minuteOf, nextLocalDayStartMinute, tenSecondsOf } from './time';
 
 /** What a fold needs to know besides the events. */
 export interface FoldContext {
@@ -147,9 +149,9 @@ function addEscalation(deltas: Deltas, e: EscalationState, { timeZone }: FoldCon
   const created = earliest(e.created);
   if (created === undefined) return; // counts once its creation (and priority) is known
   const priority = e.priority ?? 'low';
+  const dayFact = (atMs: number, name: DayName, delta: number) => addDayFact(deltas, minuteOf(atMs), name, delta, timeZone);
 
-  addDelta(deltas, dayCounter(localDateOf(created, timeZone), 'created'), 1);
-  addDelta(deltas, minuteCounter(minuteOf(created), MinuteName.escalationsCreated), 1);
+  dayFact(created, 'created', 1);
   const status = statusOf(e);
   if (status === 'pending') {
     addDelta(deltas, gaugeCounter(GaugeName.pending), 1);
@@ -160,12 +162,38 @@ function addEscalation(deltas: Deltas, e: EscalationState, { timeZone }: FoldCon
   if ((status === 'pending' || status === 'in_progress') && priority === 'critical') addDelta(deltas, gaugeCounter(GaugeName.criticalOpen), 1);
 
   const resolved = earliest(e.resolved);
-  if (resolved !== undefined) addDelta(deltas, dayCounter(localDateOf(resolved, timeZone), 'resolved'), 1);
+  if (resolved !== undefined) dayFact(resolved, 'resolved', 1);
 
-  const served = Math.min(earliest(e.assigned) ?? Number.POSITIVE_INFINITY, resolved ?? Number.POSITIVE_INFINITY);
+  const assigned = earliest(e.assigned);
+  const served = Math.min(assigned ?? Number.POSITIVE_INFINITY, resolved ?? Number.POSITIVE_INFINITY);
   if (served !== Number.POSITIVE_INFINITY) {
-    const day = localDateOf(served, timeZone);
-    addDelta(deltas, dayCounter(day, 'servedN'), 1);
-    addDelta(deltas, dayCounter(day, 'waitMs' satisfies DayName), served - created);
+    dayFact(served, 'servedN', 1);
+    dayFact(served, 'waitMs', served - created);
   }
+
+  // The gauges as a time line, minute by minute: what the document at each minute's end says.
+  const createdMinute = minuteOf(created);
+  const closed = Math.min(resolved ?? Number.POSITIVE_INFINITY, earliest(e.failed) ?? Number.POSITIVE_INFINITY);
+  const closedMinute = closed === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : minuteOf(closed);
+  const leftPending = Math.min(closedMinute, assigned === undefined ? Number.POSITIVE_INFINITY : minuteOf(assigned));
+  addInterval(deltas, createdMinute, leftPending, 'pendingChange', timeZone);
+  if (assigned !== undefined) addInterval(deltas, Math.max(createdMinute, minuteOf(assigned)), closedMinute, 'inProgressChange', timeZone);
+  if (priority === 'critical') addInterval(deltas, createdMinute, closedMinute, 'criticalChange', timeZone);
+  if (leftPending !== Number.POSITIVE_INFINITY && leftPending > createdMinute) {
+    addDelta(deltas, departedEntryCounter(leftPending, created, priority, e.id), leftPending - Math.floor(leftPending / 60) * 60 + 1);
+  }
+}
+
+/** An escalation fact in its minute and in its hour of the local day. */
+function addDayFact(deltas: Deltas, minute: number, name: DayName, delta: number, timeZone: string): void {
+  const { date, hour } = localHourOfMinute(minute, timeZone);
+  addDelta(deltas, dayCounter(date, hour, name), delta);
+  addDelta(deltas, minuteCounter(minute, MinuteName.dayFact(name)), delta);
+}
+
+/** +1 from minute `from`, −1 from minute `until` (none when it never ends); nothing when empty. */
+function addInterval(deltas: Deltas, from: number, until: number, name: GaugeChangeName, timeZone: string): void {
+  if (until <= from) return;
+  addDayFact(deltas, from, name, 1, timeZone);
+  if (until !== Number.POSITIVE_INFINITY) addDayFact(deltas, until, name, -1, timeZone);
 }

@@ -17,10 +17,12 @@ import {
   windowCounter,
   dayCounter,
   type DayName,
+  type GaugeChangeName,
+  parseCounter,
 } from '../aggregators/counters';
 import { blockStartOf } from '../aggregators/coverage';
 import { quantile } from '../aggregators/quantile-sketch';
-import { localDateOf, localDateOfMinute, minuteOf, minuteStartMs, tenSecondsOf, windowMinutes } from '../aggregators/time';
+import { localDateOf, localDateOfMinute, localHourOfMinute, minuteOf, minuteStartMs, tenSecondsOf, windowMinutes } from '../aggregators/time';
 import { FRESHNESS_SOURCES } from '../schemas/alert-rules';
 import type { Freshness, RealTimeMetrics, Series } from '../schemas/realtime-metrics';
 import type { Snapshot } from '../store/metrics-store';
@@ -129,17 +131,46 @@ class Counters {
     return values.slice(first - from);
   }
 
-  day(date: string, name: DayName): number {
-    return this.get(dayCounter(date, name));
+  /** A fact of today up to minute `now` (local hours before now's, then the minutes of now's hour). */
+  todayUpTo(now: number, timeZone: string, name: DayName): number {
+    const { date, hour, hourStartMinute } = localHourOfMinute(now, timeZone);
+    let total = 0;
+    for (let h = 0; h < hour; h++) total += this.get(dayCounter(date, h, name));
+    for (let m = hourStartMinute; m <= now; m++) total += this.get(minuteCounter(m, MinuteName.dayFact(name)));
+    return total;
   }
 
-  /** Creation times of the pending escalations fetched from the queue. */
-  pendingCreations(): number[] {
-    const created: number[] = [];
+  /** A gauge at the end of minute `now`: its value at read time less its changes in later minutes. */
+  gaugeAt(now: number, timeZone: string, gauge: string, change: GaugeChangeName): number {
+    const { date, hour, hourStartMinute } = localHourOfMinute(now, timeZone);
+    let later = 0;
+    const prefix = `${change}:`;
     for (const [counter, value] of this.counters) {
-      if (counter.startsWith('q|') && value > 0) created.push(Number(counter.split('|')[2]));
+      if (!counter.startsWith('d|')) continue;
+      const { at, name } = parseCounter(counter);
+      if (!name.startsWith(prefix)) continue;
+      if (at > date || (at === date && Number(name.slice(prefix.length)) >= hour)) later += value;
     }
-    return created;
+    for (let m = hourStartMinute; m <= now; m++) later -= this.get(minuteCounter(m, MinuteName.dayFact(change)));
+    return Math.max(0, this.get(gaugeCounter(gauge)) - later);
+  }
+
+  /**
+   * The pending escalations at the end of minute `now`, from the queue fetched: those still
+   * pending, and (looking back) those that left it after `now`. Oldest first, ties by id.
+   */
+  pendingAt(now: number, lookBack: boolean): { createdAt: number; priority: string; escalationId: string }[] {
+    const pending = [];
+    for (const [counter, value] of this.counters) {
+      const family = counter[0];
+      if ((family !== 'q' && family !== 'x') || counter[1] !== '|' || value <= 0) continue;
+      const [, hour = '', createdAt = '', priority = '', ...id] = counter.split('|');
+      const created = Number(createdAt);
+      if (lookBack && minuteOf(created) > now) continue; // not created yet then
+      if (family === 'x' && Number(hour) * 60 + value - 1 <= now) continue; // it had left by then
+      pending.push({ createdAt: created, priority, escalationId: id.join('|') });
+    }
+    return pending.sort((a, b) => a.createdAt - b.createdAt || (a.escalationId < b.escalationId ? -1 : a.escalationId > b.escalationId ? 1 : 0));
   }
 }
 
@@ -164,8 +195,11 @@ export function buildDocument(snapshot: Snapshot, atMs: number, settings: ReadMo
   const activeTotal = activeThisHour[activeThisHour.length - 1] ?? 0;
   const liveTotal = counters.seriesUpTo(now, 'live').pop() ?? 0;
 
-  const pendingCreations = counters.pendingCreations();
-  const oldestPending = pendingCreations.length > 0 ? Math.min(...pendingCreations) : undefined;
+  const lookBack = now < minuteOf(snapshot.nowMs);
+  const gauge = (name: string, change: GaugeChangeName) =>
+    lookBack ? counters.gaugeAt(now, settings.timeZone, name, change) : counters.get(gaugeCounter(name));
+  const oldestPending = counters.pendingAt(now, lookBack)[0]?.createdAt;
+  const today_ = (name: DayName) => counters.todayUpTo(now, settings.timeZone, name);
 
   const tenSecondBuckets = Array.from({ length: 6 }, (_, i) => tenSecondsOf(atMs) - 5 + i);
   const newInLastMinute = tenSecondBuckets.reduce((total, bucket) => {
@@ -177,7 +211,7 @@ export function buildDocument(snapshot: Snapshot, atMs: number, settings: ReadMo
     timestamp: new Date(atMs).toISOString(),
     activeConnections: activeTotal,
     messagesLastHour: counters.minutes(lastHour, MinuteName.messages),
-    escalationsToday: counters.day(today, 'created'),
+    escalationsToday: today_('created'),
     systemLoad: cpuUsage === null ? 0 : round2(cpuUsage / 100),
     responseTime: meanOrZero(counters.minutes(last5, MinuteName.botProcessingMilli) / 1000, counters.minutes(last5, MinuteName.botMessagesTimed)),
     liveConversations: {
@@ -194,11 +228,11 @@ export function buildDocument(snapshot: Snapshot, atMs: number, settings: ReadMo
       peakConcurrent: peakToday(snapshot.hourPeaks, activeThisHour, now, today, settings.timeZone),
     },
     realTimeEscalations: {
-      pending: counters.get(gaugeCounter(GaugeName.pending)),
-      inProgress: counters.get(gaugeCounter(GaugeName.inProgress)),
-      resolved: counters.day(today, 'resolved'),
-      averageWaitTime: meanOrZero(counters.day(today, 'waitMs') / 1000, counters.day(today, 'servedN')),
-      criticalCount: counters.get(gaugeCounter(GaugeName.criticalOpen)),
+      pending: gauge(GaugeName.pending, 'pendingChange'),
+      inProgress: gauge(GaugeName.inProgress, 'inProgressChange'),
+      resolved: today_('resolved'),
+      averageWaitTime: meanOrZero(today_('waitMs') / 1000, today_('servedN')),
+      criticalCount: gauge(GaugeName.criticalOpen, 'criticalChange'),
       oldestPendingAge: oldestPending === undefined ? 0 : Math.max(0, Math.floor((atMs - oldestPending) / 1000)),
     },
     systemPerformance: {
@@ -212,7 +246,7 @@ export function buildDocument(snapshot: Snapshot, atMs: number, settings: ReadMo
       lambdaMetrics: lambdaMetrics(counters, last5),
       dynamoDbMetrics: dynamoDbMetrics(counters, last5, secondsOfWindow, settings),
     },
-    freshness: freshness(snapshot, atMs),
+    freshness: freshness(snapshot, snapshot.nowMs),
     series: lastHourSeries(counters, lastHour),
   };
   return { ...document, alerts: firingAlerts(document, snapshot.alertSince, atMs, settings) };
@@ -242,7 +276,7 @@ function lastHourSeries(counters: Counters, lastHour: readonly number[]): Series
     minutes: lastHour.map((minute) => new Date(minuteStartMs(minute)).toISOString()),
     messages: lastHour.map((minute) => counters.get(minuteCounter(minute, MinuteName.messages))),
     conversationsStarted: lastHour.map(bySlots),
-    escalationsCreated: lastHour.map((minute) => counters.get(minuteCounter(minute, MinuteName.escalationsCreated))),
+    escalationsCreated: lastHour.map((minute) => counters.get(minuteCounter(minute, MinuteName.dayFact('created')))),
     liveConversations: counters.seriesAt(lastHour, 'live'),
     activeUsers: counters.seriesAt(lastHour, 'act'),
     responseTimeP95: counters.byMinute(lastHour, MINUTE_PREFIX.responseBin).map((bins) => {
