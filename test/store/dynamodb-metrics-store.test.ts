@@ -201,4 +201,3 @@ describe('item sizes on the hot path', () => {
     expect(await itemBytes(tableName, dayItem(date))).toBeLessThan(3_500);
   });
 });
-
