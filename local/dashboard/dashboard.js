@@ -10,11 +10,7 @@ const RECONNECT_FIRST_MS = 500;
 const RECONNECT_MAX_MS = 30_000;
 // The server writes at least a heartbeat every 15 s: a stream silent for longer is dead, whatever TCP says.
 const SILENCE_MS = 30_000;
-const HOUR_MS = 3600 * 1000;
-// Documents arrive every second; a point every 5 s is plenty for an hour's line and keeps localStorage small.
-const SPARK_SPACING_MS = 5000;
 const TOKEN_KEY = 'clara-pulse-token';
-const SPARK_KEY = `clara-pulse-messages:${location.origin}`;
 const SOURCES = ['dynamodb-streams', 'eventbridge', 'kinesis'];
 
 // ---- the token: given in the URL fragment (never sent to the server), kept for this tab ----
@@ -164,35 +160,51 @@ function renderFunctions(doc) {
   }
 }
 
-// ---- the sparkline: messagesLastHour as it was pushed, over the last hour ----
-function loadSpark() {
-  try {
-    return JSON.parse(localStorage.getItem(SPARK_KEY) || '[]');
-  } catch {
-    return [];
-  }
+// ---- the last hour, minute by minute: sparklines drawn from the document's `series` (SPEC §4.1) ----
+// Each card's figure names its series (`data-series`); the server sends the whole hour in every
+// document, so a reload draws the same lines at once. A null minute is a gap in the line.
+const SPARK_WIDTH = 300;
+const SPARK_HEIGHT = 48;
+const SPARK_MARGIN = 4;
+const clock = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+
+/** The line's path: one `M … L …` run per stretch of minutes with a value; a lone minute is a dot. */
+function sparkPath(values) {
+  const known = values.filter((v) => v !== null);
+  const top = Math.max(0, ...known) || 1; // from zero, so a quiet hour looks quiet
+  const x = (i) => (values.length > 1 ? (i / (values.length - 1)) * SPARK_WIDTH : SPARK_WIDTH);
+  const y = (v) => SPARK_HEIGHT - SPARK_MARGIN - (v / top) * (SPARK_HEIGHT - 2 * SPARK_MARGIN);
+  const runs = [];
+  values.forEach((v, i) => {
+    if (v === null) return;
+    const point = `${x(i).toFixed(1)},${y(v).toFixed(1)}`;
+    if (i > 0 && values[i - 1] !== null) runs[runs.length - 1].push(point);
+    else runs.push([point]);
+  });
+  // A run of one minute has no length: a zero-length segment with round caps shows it as a dot.
+  return runs.map((run) => (run.length === 1 ? `M${run[0]} l0,0` : `M${run.join(' L')}`)).join(' ');
 }
 
-function renderSparkline(doc) {
-  const t = Date.parse(doc.timestamp);
-  const kept = loadSpark().filter(([at]) => at > t - HOUR_MS && at < t);
-  const last = kept[kept.length - 1];
-  if (!last || t - last[0] >= SPARK_SPACING_MS) {
-    kept.push([t, doc.messagesLastHour]);
-    localStorage.setItem(SPARK_KEY, JSON.stringify(kept));
+function sparkCaption(doc, values, figure) {
+  const range = `${clock.format(new Date(doc.series.minutes[0]))}–${clock.format(new Date(doc.timestamp))}`;
+  const known = values.filter((v) => v !== null);
+  const label = `${figure.dataset.label} · ${range}`;
+  if (known.length === 0) return `${label} · ${NO_DATA}`;
+  const highest = format(Math.max(...known), figure.dataset.format);
+  if (known.length === values.length) return `${label} · max ${highest}`;
+  const lowest = format(Math.min(...known), figure.dataset.format);
+  return `${label} · ${known.length} of ${values.length} min with data · ${lowest}–${highest}`;
+}
+
+function renderSparklines(doc) {
+  for (const figure of document.querySelectorAll('[data-series]')) {
+    const values = doc.series[figure.dataset.series];
+    figure.querySelector('path').setAttribute('d', sparkPath(values));
+    // What was drawn, for readers and tests: the values minute by minute ("" for a gap) and the first minute.
+    figure.dataset.values = values.map((v) => (v === null ? '' : String(v))).join(',');
+    figure.dataset.from = doc.series.minutes[0];
+    setText(figure.querySelector('figcaption'), sparkCaption(doc, values, figure));
   }
-  const points = [...kept.filter(([at]) => at < t), [t, doc.messagesLastHour]];
-  const values = points.map(([, v]) => v);
-  const min = Math.min(...values);
-  const max = Math.max(...values);
-  const span = max - min || 1;
-  // Until an hour of points is collected, the line spans what there is rather than a sliver at the right.
-  const from = points[0][0];
-  const x = (at) => (t === from ? 300 : ((at - from) / (t - from)) * 300);
-  const y = (v) => 44 - ((v - min) / span) * 40;
-  document.getElementById('sparkline-line').setAttribute('points', points.map(([at, v]) => `${x(at).toFixed(1)},${y(v).toFixed(1)}`).join(' '));
-  const minutes = Math.round((t - from) / 60000);
-  setText(document.getElementById('sparkline-caption'), `${points.length} points over ${minutes} min · ${integer.format(min)}–${integer.format(max)}`);
 }
 
 // ---- pushed documents: one event stream, reconnected with back-off ----
@@ -210,7 +222,7 @@ function render(doc) {
   renderAlerts(doc);
   renderFreshness(doc);
   renderFunctions(doc);
-  renderSparkline(doc);
+  renderSparklines(doc);
   lastUpdate = Date.now();
   document.body.dataset.timestamp = doc.timestamp;
   setStatus(`live · updated ${new Date(doc.timestamp).toLocaleTimeString()}`, 'ok');
@@ -312,4 +324,6 @@ async function start() {
   }
 }
 
+// Earlier versions of this page kept their own sparkline points here; the document's series replaced them.
+localStorage.removeItem(`clara-pulse-messages:${location.origin}`);
 start();
