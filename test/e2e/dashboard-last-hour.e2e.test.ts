@@ -4,6 +4,7 @@ import { ProducerWorld } from './producer-world';
 import { startTestStack, type TestStack } from './stack-harness';
 
 const MINUTE_MS = 60_000;
+const READ_PATH = '/admin/realtime';
 
 const field = (page: Page, path: string) => page.locator(`[data-field="${path}"]`).first();
 
@@ -55,8 +56,16 @@ const pointsOf = (path: string) => runsOf(path).reduce((n, run) => n + (run.incl
 // The page and this process run in the same time zone (Chromium inherits it), so the page's clock
 // labels can be predicted here.
 const clock = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const dayOf = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short' });
+const minuteLabel = (ms: number) => (new Date().toDateString() === new Date(ms).toDateString() ? clock.format(ms) : `${clock.format(ms)}, ${dayOf.format(ms)}`);
+/** What a datetime-local field holds for an instant: local time to the minute. */
+function pickerValue(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}T${two(d.getHours())}:${two(d.getMinutes())}`;
+}
 
-describe('the last hour, on the dashboard in headless Chromium', () => {
+describe('the last hour and looking back, on the dashboard in headless Chromium', () => {
   let stack: TestStack;
   let world: ProducerWorld;
   let browser: Awaited<ReturnType<typeof launchChromium>>;
@@ -134,6 +143,94 @@ describe('the last hour, on the dashboard in headless Chromium', () => {
     expect(await page.evaluate(`localStorage.getItem(${JSON.stringify(oldKey)})`)).toBeNull();
     expect(await page.evaluate('localStorage.length')).toBe(0);
     expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('looks back to the end of a picked minute, holds that document against pushes, and goes back to live', async () => {
+    // Prepare: before the picked minute an escalation and a message, in it a message, after it another escalation and two messages
+    const picked = Date.parse(inMinute(8, 0));
+    await world.an_escalation_is_opened({ escalationId: 'look-1', priority: 'high', timestamp: inMinute(20, 10) });
+    await world.the_chat_service_writes_a_message({ conversationId: 'spark-1', timestamp: inMinute(20, 11), sender: 'user' });
+    await world.the_chat_service_writes_a_message({ conversationId: 'spark-1', timestamp: inMinute(8, 40), sender: 'user' });
+    await world.an_escalation_is_opened({ escalationId: 'look-2', priority: 'critical', timestamp: inMinute(2, 10) });
+    await world.the_chat_service_writes_a_message({ conversationId: 'spark-1', timestamp: inMinute(2, 11), sender: 'user' });
+    await world.the_chat_service_writes_a_message({ conversationId: 'spark-1', timestamp: inMinute(2, 12), sender: 'user' });
+    const page = await browser.context.newPage();
+    const asked: string[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname.startsWith('/admin/')) asked.push(url.pathname + url.search);
+    });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(stack.stack.info.dashboard);
+    await shows(page, 'realTimeEscalations.pending', '2');
+    const liveMessages = Number(await field(page, 'messagesLastHour').textContent());
+    expect(await page.locator('#mode').textContent()).toBe('Live');
+
+    // Act: pick the minute 8 minutes ago
+    await page.locator('#look-back-at').fill(pickerValue(picked));
+    await page.locator('#look-back-form button[type=submit]').click();
+
+    // Assess: the desk at the end of that minute, said so, and held there while documents are pushed
+    const at = new Date(picked + MINUTE_MS - 1).toISOString();
+    await until(
+      'the mode line',
+      10_000,
+      () => page.locator('#mode').textContent(),
+      (text) => text === `Looking back at ${minuteLabel(picked)}`,
+    );
+    expect(await field(page, 'realTimeEscalations.pending').textContent()).toBe('1');
+    expect(await field(page, 'realTimeEscalations.criticalCount').textContent()).toBe('0');
+    expect(Number(await field(page, 'messagesLastHour').textContent())).toBe(liveMessages - 2);
+    expect(await page.evaluate('document.body.dataset.timestamp')).toBe(at);
+    expect(asked.filter((path) => path.startsWith(`${READ_PATH}?`))).toEqual([`${READ_PATH}?at=${encodeURIComponent(at)}`]);
+    const lookedBack = (await drawn(page)).messages;
+    expect(lookedBack.from).toBe(new Date(picked - 59 * MINUTE_MS).toISOString()); // the hour up to the picked minute
+    await page.waitForTimeout(2500); // two or three pushes
+    expect(await field(page, 'realTimeEscalations.pending').textContent()).toBe('1');
+    expect(await page.evaluate('document.body.dataset.timestamp')).toBe(at);
+    expect(await page.locator('#status').textContent()).toMatch(/^looking back; live updates held \(newest /);
+    expect(await page.locator('#back-to-live').isVisible()).toBe(true);
+
+    // Act: back to live
+    await page.locator('#back-to-live').click();
+
+    // Assess: live numbers at once, and following pushes again on the same stream
+    await shows(page, 'realTimeEscalations.pending', '2');
+    expect(await field(page, 'messagesLastHour').textContent()).toBe(String(liveMessages));
+    expect(await page.locator('#mode').textContent()).toBe('Live');
+    expect(await page.locator('#back-to-live').isVisible()).toBe(false);
+    await world.an_escalation_is_opened({ escalationId: 'look-3', priority: 'low', timestamp: new Date().toISOString() });
+    await shows(page, 'realTimeEscalations.pending', '3');
+    expect(asked.filter((path) => path === '/admin/realtime/stream')).toHaveLength(1);
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
+  it("shows the API's reason when it refuses to look back, and stays live", async () => {
+    // Prepare
+    const page = await browser.context.newPage();
+    await page.goto(stack.stack.info.dashboard);
+    const pending = Number(await until('the first document', 10_000, () => field(page, 'realTimeEscalations.pending').textContent(), Boolean));
+    const threeDaysAgo = Date.now() - 72 * 3600 * 1000;
+
+    // Act: a minute beyond the 48 h the API answers for, typed into the field
+    await page.locator('#look-back-at').fill(pickerValue(threeDaysAgo));
+    await page.locator('#look-back-form button[type=submit]').click();
+
+    // Assess: the 400's error text, and the page still live
+    const error = page.locator('#look-back-error');
+    await error.waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await error.textContent()).toMatch(
+      new RegExp(
+        `^Could not look back to ${minuteLabel(Math.floor(threeDaysAgo / MINUTE_MS) * MINUTE_MS)}: at is more than 48 hours back \\(the server's time is .+\\)$`,
+      ),
+    );
+    expect(await page.locator('#mode').textContent()).toBe('Live');
+    expect(await page.evaluate('document.body.dataset.mode')).toBe('live');
+    await world.an_escalation_is_opened({ escalationId: 'look-4', priority: 'low', timestamp: new Date().toISOString() });
+    await shows(page, 'realTimeEscalations.pending', String(pending + 1));
     await page.close();
   });
 });
