@@ -17,12 +17,16 @@ export interface ApiServerOptions {
   /** `GET /admin/realtime/stream`: pushed documents, behind the same token (API Gateway's WebSocket API on AWS). */
   streams: ViewerStreams;
   health: () => unknown;
+  /** `POST /admin/dead-letters/redrive`: EventBridge events given up on, invoked again (`npm run redrive`). */
+  redrive: () => Promise<number>;
   dashboardDir: string;
   log: (line: string) => void;
 }
 
 /** Where a dashboard holds its event stream open. */
 export const STREAM_PATH = '/admin/realtime/stream';
+/** Where `npm run redrive` asks the running stack to redrive its on-failure destination. */
+export const REDRIVE_PATH = '/admin/dead-letters/redrive';
 
 const STATIC_FILES: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
@@ -87,6 +91,10 @@ export async function startApi(options: ApiServerOptions): Promise<{ endpoint: s
       if (url.pathname === STREAM_PATH) {
         if (request.method !== 'GET') return sendJson(response, 405, { message: 'only GET is allowed' }, { allow: 'GET' });
         return options.streams.attach(response);
+      }
+      if (url.pathname === REDRIVE_PATH) {
+        if (request.method !== 'POST') return sendJson(response, 405, { message: 'only POST is allowed' }, { allow: 'POST' });
+        return sendJson(response, 200, { redriven: await options.redrive() });
       }
       return sendResult(response, await options.read(apiGatewayEvent(request, url)));
     }

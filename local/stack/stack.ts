@@ -225,6 +225,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         viewers: { streams, pusher },
         simulator,
       });
+    const redriveEventBridgeFailures = async () => {
+      const letters = await deadLetters.take(EVENTBRIDGE_ON_FAILURE);
+      for (const letter of letters) sources.eventBridge.invoke(letter.record as Parameters<typeof sources.eventBridge.invoke>[0]);
+      if (letters.length > 0) options.log(`redriving ${letters.length} EventBridge event(s) from the dead-letter file`);
+      return letters.length;
+    };
     const api = await startApi({
       port: options.apiPort,
       adminToken,
@@ -232,6 +238,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       describe: functions.apiDescription,
       streams,
       health,
+      redrive: redriveEventBridgeFailures,
       dashboardDir: join(__dirname, '..', 'dashboard'),
       log: options.log,
     });
@@ -277,12 +284,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         clearInterval(progress);
       }
       return { ...drain.outcome, kept: persistence.kind === 'disk' };
-    };
-    const redriveEventBridgeFailures = async () => {
-      const letters = await deadLetters.take(EVENTBRIDGE_ON_FAILURE);
-      for (const letter of letters) sources.eventBridge.invoke(letter.record as Parameters<typeof sources.eventBridge.invoke>[0]);
-      if (letters.length > 0) options.log(`redriving ${letters.length} EventBridge event(s) from the dead-letter file`);
-      return letters.length;
     };
     return { info, notes, health, persistent: persistence.kind === 'disk', stop, redriveEventBridgeFailures };
   } catch (error) {

@@ -38,6 +38,7 @@ describe('the local HTTP API', () => {
       describe: async () => ({ statusCode: 200, body: '{}' }),
       streams: noViewers(),
       health: () => ({ status: 'ok' }),
+      redrive: async () => 0,
       dashboardDir: __dirname,
       log: (line) => logs.push(line),
     });
@@ -66,6 +67,7 @@ describe('the local HTTP API', () => {
       adminToken: 't',
       read: async () => ({}),
       describe: async () => ({}),
+      redrive: async () => 0,
       streams: noViewers(),
       health: () => ({}),
       dashboardDir: __dirname,

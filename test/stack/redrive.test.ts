@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { REDRIVE_PATH } from '../../local/stack/api-server';
 import { EVENTBRIDGE_ON_FAILURE } from '../../local/stack/event-sources';
 import type { DeadLetter } from '../../streams/dead-letters';
 import { startTestStack, type TestStack } from '../e2e/stack-harness';
@@ -39,9 +40,16 @@ describe('redriving EventBridge events whose every attempt failed', () => {
     expect(stack.stack.health().deadLetters.count).toBe(1);
     expect((await stack.read()).realTimeEscalations.pending).toBe(0);
 
-    // Act: redrive it — twice, as a careless person might: the second finds nothing left.
-    const redriven = await stack.stack.redriveEventBridgeFailures();
-    const again = await stack.stack.redriveEventBridgeFailures();
+    // Act: redrive it as `npm run redrive` asks — twice, as a careless person might: the second finds nothing left.
+    const redrive = async () => {
+      const response = await fetch(`${stack!.stack.info.api}${REDRIVE_PATH}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${stack!.stack.info.adminToken}` },
+      });
+      return ((await response.json()) as { redriven: number }).redriven;
+    };
+    const redriven = await redrive();
+    const again = await redrive();
 
     // Assess
     expect({ redriven, again }).toEqual({ redriven: 1, again: 0 });
