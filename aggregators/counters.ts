@@ -72,7 +72,11 @@ export const WindowName = {
 /** Windowed distinct totals kept for every minute: the day's peak and the last hour's series come from them. */
 export type SeriesName = 'live' | 'act';
 
-export type DayName = 'created' | 'resolved' | 'servedN' | 'waitMs';
+/**
+ * Escalations of one local day: created, resolved, served (with the summed wait, and how many
+ * within the service level), and failed (still failed, by the day of their failure).
+ */
+export type DayName = 'created' | 'resolved' | 'servedN' | 'waitMs' | 'servedInSL' | 'failed';
 
 export const GaugeName = {
   pending: 'pend',

@@ -26,7 +26,12 @@ import { localDateOf, minuteOf, nextLocalDayStartMinute, tenSecondsOf } from './
 export interface FoldContext {
   timeZone: string;
   labels: LabelPolicy;
+  /** An escalation served within this many seconds of its creation counts as within the service level. */
+  serviceLevelSeconds: number;
 }
+
+/** SERVICE_LEVEL_SECONDS when it is not set (SPEC §4.1). */
+export const DEFAULT_SERVICE_LEVEL_SECONDS = 120;
 
 export const LIVE_WINDOW_MINUTES = 30;
 export const ACTIVE_WINDOW_MINUTES = 5;
@@ -136,7 +141,7 @@ export function statusOf(e: EscalationState): EscalationStatus {
   return 'pending';
 }
 
-function addEscalation(deltas: Deltas, e: EscalationState, { timeZone }: FoldContext): void {
+function addEscalation(deltas: Deltas, e: EscalationState, { timeZone, serviceLevelSeconds }: FoldContext): void {
   const created = earliest(e.created);
   if (created === undefined) return; // counts once its creation (and priority) is known
   const priority = e.priority ?? 'low';
@@ -153,11 +158,14 @@ function addEscalation(deltas: Deltas, e: EscalationState, { timeZone }: FoldCon
 
   const resolved = earliest(e.resolved);
   if (resolved !== undefined) addDelta(deltas, dayCounter(localDateOf(resolved, timeZone), 'resolved'), 1);
+  const failed = earliest(e.failed);
+  if (failed !== undefined && status === 'failed') addDelta(deltas, dayCounter(localDateOf(failed, timeZone), 'failed'), 1);
 
   const served = Math.min(earliest(e.assigned) ?? Number.POSITIVE_INFINITY, resolved ?? Number.POSITIVE_INFINITY);
   if (served !== Number.POSITIVE_INFINITY) {
     const day = localDateOf(served, timeZone);
     addDelta(deltas, dayCounter(day, 'servedN'), 1);
     addDelta(deltas, dayCounter(day, 'waitMs' satisfies DayName), served - created);
+    if (served - created <= serviceLevelSeconds * 1000) addDelta(deltas, dayCounter(day, 'servedInSL'), 1);
   }
 }

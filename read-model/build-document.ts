@@ -22,7 +22,7 @@ import { blockStartOf } from '../aggregators/coverage';
 import { quantile } from '../aggregators/quantile-sketch';
 import { localDateOf, localDateOfMinute, minuteOf, minuteStartMs, tenSecondsOf, windowMinutes } from '../aggregators/time';
 import { FRESHNESS_SOURCES } from '../schemas/alert-rules';
-import type { Freshness, RealTimeMetrics } from '../schemas/realtime-metrics';
+import { type Freshness, OLDEST_PENDING_LISTED, type PendingEscalation, type RealTimeMetrics } from '../schemas/realtime-metrics';
 import type { Snapshot } from '../store/metrics-store';
 import { type AlertSettings, firingAlerts } from './alerts';
 
@@ -109,13 +109,18 @@ class Counters {
     return this.get(dayCounter(date, name));
   }
 
-  /** Creation times of the pending escalations fetched from the queue. */
-  pendingCreations(): number[] {
-    const created: number[] = [];
+  /**
+   * The pending escalations fetched from the queue, oldest creation first, ties by id. An entry
+   * is `q|<hour>|<createdAt ms>|<priority>|<id>`; the id is all the rest, `|` included.
+   */
+  pendingEntries(): { createdAt: number; priority: PendingEscalation['priority']; escalationId: string }[] {
+    const entries = [];
     for (const [counter, value] of this.counters) {
-      if (counter.startsWith('q|') && value > 0) created.push(Number(counter.split('|')[2]));
+      if (!counter.startsWith('q|') || value <= 0) continue;
+      const [, , createdAt, priority, ...id] = counter.split('|');
+      entries.push({ createdAt: Number(createdAt), priority: priority as PendingEscalation['priority'], escalationId: id.join('|') });
     }
-    return created;
+    return entries.sort((a, b) => a.createdAt - b.createdAt || (a.escalationId < b.escalationId ? -1 : a.escalationId > b.escalationId ? 1 : 0));
   }
 }
 
@@ -140,8 +145,9 @@ export function buildDocument(snapshot: Snapshot, atMs: number, settings: ReadMo
   const activeTotal = activeThisHour[activeThisHour.length - 1] ?? 0;
   const liveTotal = counters.seriesUpTo(now, 'live').pop() ?? 0;
 
-  const pendingCreations = counters.pendingCreations();
-  const oldestPending = pendingCreations.length > 0 ? Math.min(...pendingCreations) : undefined;
+  const pending = counters.pendingEntries();
+  const ageSeconds = (createdAt: number): number => Math.max(0, Math.floor((atMs - createdAt) / 1000));
+  const servedToday = counters.day(today, 'servedN');
 
   const tenSecondBuckets = Array.from({ length: 6 }, (_, i) => tenSecondsOf(atMs) - 5 + i);
   const newInLastMinute = tenSecondBuckets.reduce((total, bucket) => {
@@ -175,7 +181,12 @@ export function buildDocument(snapshot: Snapshot, atMs: number, settings: ReadMo
       resolved: counters.day(today, 'resolved'),
       averageWaitTime: meanOrZero(counters.day(today, 'waitMs') / 1000, counters.day(today, 'servedN')),
       criticalCount: counters.get(gaugeCounter(GaugeName.criticalOpen)),
-      oldestPendingAge: oldestPending === undefined ? 0 : Math.max(0, Math.floor((atMs - oldestPending) / 1000)),
+      oldestPendingAge: pending[0] === undefined ? 0 : ageSeconds(pending[0].createdAt),
+      serviceLevel: serviceLevel(counters.day(today, 'servedInSL'), servedToday),
+      failedToday: counters.day(today, 'failed'),
+      oldestPending: pending
+        .slice(0, OLDEST_PENDING_LISTED)
+        .map(({ escalationId, priority, createdAt }) => ({ escalationId, priority, ageSeconds: ageSeconds(createdAt) })),
     },
     systemPerformance: {
       responseTime: p50 === null ? null : { p50: round2(p50), p95: round2(quantile(bins, 0.95)!), p99: round2(quantile(bins, 0.99)!) },
@@ -190,8 +201,16 @@ export function buildDocument(snapshot: Snapshot, atMs: number, settings: ReadMo
     },
     freshness: freshness(snapshot, atMs),
   };
-  return { ...document, alerts: firingAlerts(document, snapshot.alertSince, atMs, settings) };
+  return { ...document, alerts: firingAlerts(document, { escalationsServedToday: servedToday }, snapshot.alertSince, atMs, settings) };
 }
+
+/**
+ * The share served within the service level, rounded like the other shares; null when nobody was
+ * served today. Both counts sit in the day's item and change together, so within ≤ served; the
+ * bounds only keep a document valid should a change of SERVICE_LEVEL_SECONDS have left a day's
+ * counts apart (docs/semantics.md).
+ */
+const serviceLevel = (within: number, served: number): number | null => (served > 0 ? Math.min(1, Math.max(0, round2(within / served))) : null);
 
 /**
  * The day's peak: the recorded maximum of each earlier hour of today, and this hour's minutes up

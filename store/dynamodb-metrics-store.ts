@@ -18,6 +18,7 @@ import { localDateOf, minuteOf } from '../aggregators/time';
 import { ExpressionTooLargeError, LaneConflictError } from '../errors';
 import { FRESHNESS_SOURCES } from '../schemas/alert-rules';
 import { parseEntityState } from '../schemas/entity-states';
+import { OLDEST_PENDING_LISTED } from '../schemas/realtime-metrics';
 import { entityExpiresAt } from './entity-expiry';
 import {
   ALERT_STATE_ITEM,
@@ -563,8 +564,8 @@ const stampMinute = (stamp: FreshnessStamp): number => {
   return Math.min(applied, Math.max(applied - 59, minuteOf(stamp.newestEventAt)));
 };
 
-/** How many pending escalations the read fetches the queue for: the oldest one, and the drill-down's five. */
-const OLDEST_PENDING_SHOWN = 5;
+/** How many pending escalations the read fetches the queue for: the oldest one, and the five `oldestPending` lists. */
+const OLDEST_PENDING_SHOWN = OLDEST_PENDING_LISTED;
 
 type Guard = { below: string } | { equals: string } | { absent: true } | { none: true };
 
