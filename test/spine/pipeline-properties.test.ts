@@ -66,6 +66,18 @@ describe('fold → commit → read, against the brute-force oracle', () => {
     );
   });
 
+  it('(a′) equals the oracle on a busy escalation desk: more pending than the five listed, waits around the service level', async () => {
+    const busyDesk = historyArb({ maxConversations: 1, maxEscalations: 14, maxTelemetry: 2, busyDesk: true });
+    await fc.assert(
+      fc.asyncProperty(busyDesk, setupArb, async ({ events, at, timeZone }, setup) => {
+        const document = await documentFor(events, at, timeZone, setup);
+        realTimeMetricsSchema.parse(document);
+        expect(differences(document, computeOracle(events, at, timeZone))).toEqual([]);
+      }),
+      { numRuns: Math.ceil(RUNS / 2) },
+    );
+  });
+
   it('(b) gives the same document for any order of the same events, repeats included', async () => {
     await fc.assert(
       fc.asyncProperty(
