@@ -4,7 +4,7 @@
  * (store/layout.ts) alone decides items and attribute names.
  *
  *   m|<minute>|<name>      a fact of one minute read over the last hour: messages, sketch bins,
- *                          starts per 10 s, ended conversations
+ *                          starts per 10 s, ended conversations, escalations created
  *   p|<minute>|<name>      a performance fact of one minute, read over the last 5 minutes only:
  *                          requests, system samples, function invocations, Clara Pulse's own calls
  *   w|<minute>|<name>      a difference-array entry of a windowed distinct count (by label, users);
@@ -12,9 +12,15 @@
  *                          30-minute block up to q (runs are cut at block starts)
  *   s|<minute>|<name>      the same for the totals kept as a per-minute series (live, active);
  *                          blocks are UTC hours, so one hour's entries give every minute of it
- *   d|<local date>|<name>  a count of one day in METRICS_TIME_ZONE
+ *   d|<local date>|<name>:<h>  an escalation fact of hour h (0–24, hours since local midnight) of
+ *                          one day in METRICS_TIME_ZONE; each is also counted per minute
+ *                          (`m|<minute>|d:<name>`), so "today up to T" is the day's hours before
+ *                          T's and the minutes of T's hour, whatever T is (looking back)
  *   g|<name>               an open-escalation gauge; `ph:<hour>` counts pending ones by creation hour
  *   q|<hour>|<entry>       one pending escalation created in that hour: `<createdAt ms>|<priority>|<id>`
+ *   x|<hour>|<entry>       one escalation that stopped pending in that hour (same entry); its value
+ *                          is the minute it stopped, within the hour, plus one: looking back at a
+ *                          minute, the pending ones are those still queued and those that left later
  */
 export type CounterKey = string;
 
@@ -25,10 +31,12 @@ export const minuteCounter = (minute: number, name: string): CounterKey => `m|${
 export const performanceCounter = (minute: number, name: string): CounterKey => `p|${minute}|${name}`;
 export const windowCounter = (minute: number, name: string): CounterKey => `w|${minute}|${name}`;
 export const seriesCounter = (minute: number, name: SeriesName): CounterKey => `s|${minute}|${name}`;
-export const dayCounter = (localDate: string, name: DayName): CounterKey => `d|${localDate}|${name}`;
+export const dayCounter = (localDate: string, hourOfDay: number, name: DayName): CounterKey => `d|${localDate}|${name}:${hourOfDay}`;
 export const gaugeCounter = (name: string): CounterKey => `g|${name}`;
 export const pendingEntryCounter = (createdAtMs: number, priority: string, escalationId: string): CounterKey =>
   `q|${Math.floor(createdAtMs / 3_600_000)}|${createdAtMs}|${priority}|${escalationId}`;
+export const departedEntryCounter = (leftMinute: number, createdAtMs: number, priority: string, escalationId: string): CounterKey =>
+  `x|${Math.floor(leftMinute / 60)}|${createdAtMs}|${priority}|${escalationId}`;
 
 /** Names of the facts counted per minute. Sums of decimals are kept in thousandths, so adding them is exact. */
 export const MinuteName = {
@@ -39,6 +47,8 @@ export const MinuteName = {
   startsInTenSeconds: (slot: number) => `s10:${slot}`,
   endedConversations: 'endN',
   endedDurationMs: 'durMs',
+  /** An escalation fact of the day, counted in its minute too. */
+  dayFact: (name: DayName) => `d:${name}`,
 } as const;
 
 /** Names of the performance facts counted per minute (read over W_5 only). */
@@ -73,10 +83,24 @@ export const WindowName = {
 export type SeriesName = 'live' | 'act';
 
 /**
- * Escalations of one local day: created, resolved, served (with the summed wait, and how many
- * within the service level), and failed (still failed, by the day of their failure).
+ * Escalation facts of a day — created, resolved, served (with the summed wait, and how many within
+ * the service level), failed (+1 at the failure, −1 at a resolution later that day) — and the
+ * changes of the open-escalation gauges (+1 where an escalation starts pending, −1 where it
+ * stops): the gauge at a past minute is the gauge now less the changes after that minute.
  */
-export type DayName = 'created' | 'resolved' | 'servedN' | 'waitMs' | 'servedInSL' | 'failed';
+export type DayName = 'created' | 'resolved' | 'servedN' | 'waitMs' | 'servedInSL' | 'failed' | GaugeChangeName;
+export type GaugeChangeName = 'pendingChange' | 'inProgressChange' | 'criticalChange';
+export const DAY_NAMES: readonly DayName[] = [
+  'created',
+  'resolved',
+  'servedN',
+  'waitMs',
+  'servedInSL',
+  'failed',
+  'pendingChange',
+  'inProgressChange',
+  'criticalChange',
+];
 
 export const GaugeName = {
   pending: 'pend',
@@ -92,7 +116,7 @@ export const PENDING_IN_HOUR_PREFIX = 'ph:';
 
 /** A counter key split into its parts; `at` is the minute, date or hour, `name` the rest. */
 export interface ParsedCounter {
-  family: 'm' | 'p' | 'w' | 's' | 'd' | 'g' | 'q';
+  family: 'm' | 'p' | 'w' | 's' | 'd' | 'g' | 'q' | 'x';
   at: string;
   name: string;
 }

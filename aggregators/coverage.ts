@@ -16,6 +16,8 @@ export function addCoverage(
   emit: (minute: number, delta: 1 | -1) => void,
   /** Cover only minutes from this one on (returning users count from the day after their first). */
   from = Number.NEGATIVE_INFINITY,
+  /** Cover only minutes before this one (a conversation is not live from the minute it ended). */
+  until = Number.POSITIVE_INFINITY,
 ): void {
   let runStart: number | undefined;
   let runEnd = 0;
@@ -24,11 +26,11 @@ export function addCoverage(
       runEnd = Math.max(runEnd, minute + width - 1);
       continue;
     }
-    if (runStart !== undefined) emitRun(runStart, runEnd, block, emit, from);
+    if (runStart !== undefined) emitRun(runStart, Math.min(runEnd, until - 1), block, emit, from);
     runStart = minute;
     runEnd = minute + width - 1;
   }
-  if (runStart !== undefined) emitRun(runStart, runEnd, block, emit, from);
+  if (runStart !== undefined) emitRun(runStart, Math.min(runEnd, until - 1), block, emit, from);
 }
 
 function emitRun(start: number, end: number, block: number, emit: (minute: number, delta: 1 | -1) => void, from: number): void {

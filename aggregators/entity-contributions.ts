@@ -3,6 +3,8 @@ import {
   type CounterKey,
   type DayName,
   dayCounter,
+  departedEntryCounter,
+  type GaugeChangeName,
   GaugeName,
   gaugeCounter,
   MinuteName,
@@ -20,7 +22,7 @@ import type { ConversationState, EntityState, EscalationState, UserState } from 
 import { activityOf, earliest } from './entity-state';
 import { addFactDeltas } from './fact-deltas';
 import { type LabelPolicy, languageLabel, regionLabel } from './labels';
-import { localDateOf, minuteOf, nextLocalDayStartMinute, tenSecondsOf } from './time';
+import { localDateOf, localHourOfMinute, minuteOf, nextLocalDayStartMinute, tenSecondsOf } from './time';
 
 /** What a fold needs to know besides the events. */
 export interface FoldContext {
@@ -78,11 +80,12 @@ function addConversation(deltas: Deltas, c: ConversationState, { labels }: FoldC
   const startMinute = minuteOf(start);
   addDelta(deltas, minuteCounter(startMinute, MinuteName.startsInTenSeconds(tenSecondsOf(start) - startMinute * 6)), 1);
 
-  const activity = activityOf(c);
+  // Each minute counts what was known by its end: nothing before the start, nothing live from the end on.
+  const activity = activityOf(c).filter((minute) => minute >= startMinute);
   const end = earliest(c.ends);
-  if (end === undefined) {
-    addWindow(deltas, activity, LIVE_WINDOW_MINUTES, 'live', WindowName.liveByLanguage(languageLabel(labels, c.language)));
-  } else {
+  const liveUntil = end === undefined ? Number.POSITIVE_INFINITY : minuteOf(end);
+  addWindow(deltas, activity, LIVE_WINDOW_MINUTES, 'live', WindowName.liveByLanguage(languageLabel(labels, c.language)), liveUntil);
+  if (end !== undefined) {
     addDelta(deltas, minuteCounter(minuteOf(end), MinuteName.endedConversations), 1);
     addDelta(deltas, minuteCounter(minuteOf(end), MinuteName.endedDurationMs), end - start);
   }
@@ -90,18 +93,22 @@ function addConversation(deltas: Deltas, c: ConversationState, { labels }: FoldC
 }
 
 /** One conversation in a window: in the per-minute total (hour blocks) and under its label (30-minute blocks). */
-function addWindow(deltas: Deltas, activity: readonly number[], width: number, total: SeriesName, label: string): void {
+function addWindow(deltas: Deltas, activity: readonly number[], width: number, total: SeriesName, label: string, until?: number): void {
   addCoverage(
     activity,
     width,
     SERIES_BLOCK_MINUTES,
     adder(deltas, (m) => seriesCounter(m, total)),
+    undefined,
+    until,
   );
   addCoverage(
     activity,
     width,
     WINDOW_BLOCK_MINUTES,
     adder(deltas, (m) => windowCounter(m, label)),
+    undefined,
+    until,
   );
 }
 
@@ -111,7 +118,9 @@ function addUser(deltas: Deltas, u: UserState, { timeZone }: FoldContext): void 
   for (const share of Object.values(u.conversations)) {
     if (share.start === null) continue;
     firstSeen = Math.min(firstSeen, share.start);
-    for (const minute of share.activity) minutes.add(minute);
+    // As for a conversation: its activity counts from the minute its start is known.
+    const startMinute = minuteOf(share.start);
+    for (const minute of share.activity) if (minute >= startMinute) minutes.add(minute);
   }
   if (firstSeen === Number.POSITIVE_INFINITY) return;
   const activity = [...minutes].sort((a, b) => a - b);
@@ -145,8 +154,9 @@ function addEscalation(deltas: Deltas, e: EscalationState, { timeZone, serviceLe
   const created = earliest(e.created);
   if (created === undefined) return; // counts once its creation (and priority) is known
   const priority = e.priority ?? 'low';
+  const dayFact = (atMs: number, name: DayName, delta: number) => addDayFact(deltas, minuteOf(atMs), name, delta, timeZone);
 
-  addDelta(deltas, dayCounter(localDateOf(created, timeZone), 'created'), 1);
+  dayFact(created, 'created', 1);
   const status = statusOf(e);
   if (status === 'pending') {
     addDelta(deltas, gaugeCounter(GaugeName.pending), 1);
@@ -157,15 +167,46 @@ function addEscalation(deltas: Deltas, e: EscalationState, { timeZone, serviceLe
   if ((status === 'pending' || status === 'in_progress') && priority === 'critical') addDelta(deltas, gaugeCounter(GaugeName.criticalOpen), 1);
 
   const resolved = earliest(e.resolved);
-  if (resolved !== undefined) addDelta(deltas, dayCounter(localDateOf(resolved, timeZone), 'resolved'), 1);
+  if (resolved !== undefined) dayFact(resolved, 'resolved', 1);
+  // Failed at a minute of the failure's day from the failure until a resolution (status rank:
+  // resolved wins); a resolution on a later day is after every minute of that day.
   const failed = earliest(e.failed);
-  if (failed !== undefined && status === 'failed') addDelta(deltas, dayCounter(localDateOf(failed, timeZone), 'failed'), 1);
-
-  const served = Math.min(earliest(e.assigned) ?? Number.POSITIVE_INFINITY, resolved ?? Number.POSITIVE_INFINITY);
-  if (served !== Number.POSITIVE_INFINITY) {
-    const day = localDateOf(served, timeZone);
-    addDelta(deltas, dayCounter(day, 'servedN'), 1);
-    addDelta(deltas, dayCounter(day, 'waitMs' satisfies DayName), served - created);
-    if (served - created <= serviceLevelSeconds * 1000) addDelta(deltas, dayCounter(day, 'servedInSL'), 1);
+  if (failed !== undefined && (resolved === undefined || resolved > failed)) {
+    dayFact(failed, 'failed', 1);
+    if (resolved !== undefined && localDateOf(resolved, timeZone) === localDateOf(failed, timeZone)) dayFact(resolved, 'failed', -1);
   }
+
+  const assigned = earliest(e.assigned);
+  const served = Math.min(assigned ?? Number.POSITIVE_INFINITY, resolved ?? Number.POSITIVE_INFINITY);
+  if (served !== Number.POSITIVE_INFINITY) {
+    dayFact(served, 'servedN', 1);
+    dayFact(served, 'waitMs', served - created);
+    if (served - created <= serviceLevelSeconds * 1000) dayFact(served, 'servedInSL', 1);
+  }
+
+  // The gauges as a time line, minute by minute: what the document at each minute's end says.
+  const createdMinute = minuteOf(created);
+  const closed = Math.min(resolved ?? Number.POSITIVE_INFINITY, earliest(e.failed) ?? Number.POSITIVE_INFINITY);
+  const closedMinute = closed === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : minuteOf(closed);
+  const leftPending = Math.min(closedMinute, assigned === undefined ? Number.POSITIVE_INFINITY : minuteOf(assigned));
+  addInterval(deltas, createdMinute, leftPending, 'pendingChange', timeZone);
+  if (assigned !== undefined) addInterval(deltas, Math.max(createdMinute, minuteOf(assigned)), closedMinute, 'inProgressChange', timeZone);
+  if (priority === 'critical') addInterval(deltas, createdMinute, closedMinute, 'criticalChange', timeZone);
+  if (leftPending !== Number.POSITIVE_INFINITY && leftPending > createdMinute) {
+    addDelta(deltas, departedEntryCounter(leftPending, created, priority, e.id), leftPending - Math.floor(leftPending / 60) * 60 + 1);
+  }
+}
+
+/** An escalation fact in its minute and in its hour of the local day. */
+function addDayFact(deltas: Deltas, minute: number, name: DayName, delta: number, timeZone: string): void {
+  const { date, hour } = localHourOfMinute(minute, timeZone);
+  addDelta(deltas, dayCounter(date, hour, name), delta);
+  addDelta(deltas, minuteCounter(minute, MinuteName.dayFact(name)), delta);
+}
+
+/** +1 from minute `from`, −1 from minute `until` (none when it never ends); nothing when empty. */
+function addInterval(deltas: Deltas, from: number, until: number, name: GaugeChangeName, timeZone: string): void {
+  if (until <= from) return;
+  addDayFact(deltas, from, name, 1, timeZone);
+  if (until !== Number.POSITIVE_INFINITY) addDayFact(deltas, until, name, -1, timeZone);
 }

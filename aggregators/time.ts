@@ -71,3 +71,33 @@ export function nextLocalDayStartMinute(epochMs: number, timeZone: string): numb
   nextDayStarts.set(cacheKey, low);
   return low;
 }
+
+/** The first minute of the local date of `epochMs`: where its "today" began. */
+const dayStarts = new Map<string, number>();
+export function localDayStartMinute(epochMs: number, timeZone: string): number {
+  const date = localDateOfMinute(minuteOf(epochMs), timeZone);
+  const cacheKey = `${timeZone}|${date}`;
+  const cached = dayStarts.get(cacheKey);
+  if (cached !== undefined) return cached;
+  // A local day lasts at most 25 h: search the 26 hours before.
+  let low = minuteOf(epochMs) - 26 * 60;
+  let high = minuteOf(epochMs);
+  while (low < high) {
+    const mid = Math.floor((low + high) / 2);
+    if (localDateOfMinute(mid, timeZone) >= date) high = mid;
+    else low = mid + 1;
+  }
+  if (dayStarts.size > 10_000) dayStarts.clear();
+  dayStarts.set(cacheKey, low);
+  return low;
+}
+
+/**
+ * The hour of the local day holding `minute`, counted from local midnight (0–24: a day of 23 or
+ * 25 hours too). Every zone offset is a whole number of minutes, so its hours are whole minutes.
+ */
+export function localHourOfMinute(minute: number, timeZone: string): { date: string; hour: number; hourStartMinute: number } {
+  const dayStart = localDayStartMinute(minuteStartMs(minute), timeZone);
+  const hour = Math.floor((minute - dayStart) / 60);
+  return { date: localDateOfMinute(minute, timeZone), hour, hourStartMinute: dayStart + hour * 60 };
+}

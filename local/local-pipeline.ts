@@ -167,7 +167,8 @@ export class LocalPipeline {
     );
   }
 
-  async read(atMs: number): Promise<RealTimeMetrics> {
-    return readDocument(this.store, this.runtime.settings, atMs);
+  /** The document at `atMs`, read at `nowMs` (a look-back when `atMs` lies in an earlier minute). */
+  async read(atMs: number, nowMs = atMs): Promise<RealTimeMetrics> {
+    return readDocument(this.store, this.runtime.settings, atMs, nowMs);
   }
 }

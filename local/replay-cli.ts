@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { UsageError } from '../errors';
 import { canonicalEventSchema, type CanonicalEvent } from '../schemas/canonical-events';
+import { countsAt } from '../schemas/look-back';
 import { localDynamoClient, localKinesisClient, startDynalite, startKinesalite } from './engines';
 import { LocalPipeline } from './local-pipeline';
 import { parseReplayArgs, REPLAY_USAGE, type ReplayOptions } from './replay-options';
@@ -9,7 +10,8 @@ import { parseReplayArgs, REPLAY_USAGE, type ReplayOptions } from './replay-opti
 /**
  * "What did the dashboard say at T?": folds canonical events (one JSON object a line) through
  * the real functions and store on in-memory engines, and prints the document at T on stdout.
- * Events after T had not happened at T, so they are left out. Bad lines go to stderr, skipped.
+ * Facts of minutes after T's had not happened at T, so they are left out (T's own minute counts
+ * whole, as in `?at=T`: schemas/look-back.ts). Bad lines go to stderr, skipped.
  */
 async function main(): Promise<number> {
   let options: ReplayOptions;
@@ -34,7 +36,7 @@ async function main(): Promise<number> {
       skipped++;
       continue;
     }
-    if (Date.parse(parsed.event.occurredAt) <= atMs) events.push(parsed.event);
+    if (countsAt(Date.parse(parsed.event.occurredAt), atMs)) events.push(parsed.event);
   }
 
   const [dynamo, kinesis] = await Promise.all([startDynalite(), startKinesalite()]);

@@ -17,12 +17,14 @@ import {
   windowCounter,
   dayCounter,
   type DayName,
+  type GaugeChangeName,
+  parseCounter,
 } from '../aggregators/counters';
 import { blockStartOf } from '../aggregators/coverage';
 import { quantile } from '../aggregators/quantile-sketch';
-import { localDateOf, localDateOfMinute, minuteOf, minuteStartMs, tenSecondsOf, windowMinutes } from '../aggregators/time';
+import { localDateOf, localDateOfMinute, localHourOfMinute, minuteOf, minuteStartMs, tenSecondsOf, windowMinutes } from '../aggregators/time';
 import { FRESHNESS_SOURCES } from '../schemas/alert-rules';
-import { type Freshness, OLDEST_PENDING_LISTED, type PendingEscalation, type RealTimeMetrics } from '../schemas/realtime-metrics';
+import { type Freshness, OLDEST_PENDING_LISTED, type PendingEscalation, type RealTimeMetrics, type Series } from '../schemas/realtime-metrics';
 import type { Snapshot } from '../store/metrics-store';
 import { type AlertSettings, firingAlerts } from './alerts';
 
@@ -67,6 +69,21 @@ class Counters {
     return totals;
   }
 
+  /** As `minutesByPrefix`, one map per minute of `minutes` (in one pass over the counters). */
+  byMinute(minutes: readonly number[], prefix: string): Map<string, number>[] {
+    const first = minutes[0] ?? 0;
+    const maps = minutes.map(() => new Map<string, number>());
+    for (const [counter, value] of this.counters) {
+      if (!counter.startsWith('m|')) continue;
+      const bar = counter.indexOf('|', 2);
+      const map = maps[Number(counter.slice(2, bar)) - first];
+      if (!map || !counter.startsWith(prefix, bar + 1)) continue;
+      const rest = counter.slice(bar + 1 + prefix.length);
+      map.set(rest, (map.get(rest) ?? 0) + value);
+    }
+    return maps;
+  }
+
   /**
    * A windowed count at `minute`: the difference-array entries from the start of its block. A
    * read while a batch commits may see part of it — a run's +1 and −1 can sit in two items —
@@ -105,22 +122,55 @@ class Counters {
     return values;
   }
 
-  day(date: string, name: DayName): number {
-    return this.get(dayCounter(date, name));
+  /** A series total at each of `minutes` (consecutive, oldest first): the hours they span, each summed from its start. */
+  seriesAt(minutes: readonly number[], name: SeriesName): number[] {
+    const last = minutes[minutes.length - 1]!;
+    const first = minutes[0]!;
+    const values = [...this.seriesUpTo(blockStartOf(last, SERIES_BLOCK_MINUTES) - 1, name), ...this.seriesUpTo(last, name)];
+    const from = blockStartOf(last, SERIES_BLOCK_MINUTES) - SERIES_BLOCK_MINUTES;
+    return values.slice(first - from);
+  }
+
+  /** A fact of today up to minute `now` (local hours before now's, then the minutes of now's hour). */
+  todayUpTo(now: number, timeZone: string, name: DayName): number {
+    const { date, hour, hourStartMinute } = localHourOfMinute(now, timeZone);
+    let total = 0;
+    for (let h = 0; h < hour; h++) total += this.get(dayCounter(date, h, name));
+    for (let m = hourStartMinute; m <= now; m++) total += this.get(minuteCounter(m, MinuteName.dayFact(name)));
+    return total;
+  }
+
+  /** A gauge at the end of minute `now`: its value at read time less its changes in later minutes. */
+  gaugeAt(now: number, timeZone: string, gauge: string, change: GaugeChangeName): number {
+    const { date, hour, hourStartMinute } = localHourOfMinute(now, timeZone);
+    let later = 0;
+    const prefix = `${change}:`;
+    for (const [counter, value] of this.counters) {
+      if (!counter.startsWith('d|')) continue;
+      const { at, name } = parseCounter(counter);
+      if (!name.startsWith(prefix)) continue;
+      if (at > date || (at === date && Number(name.slice(prefix.length)) >= hour)) later += value;
+    }
+    for (let m = hourStartMinute; m <= now; m++) later -= this.get(minuteCounter(m, MinuteName.dayFact(change)));
+    return Math.max(0, this.get(gaugeCounter(gauge)) - later);
   }
 
   /**
-   * The pending escalations fetched from the queue, oldest creation first, ties by id. An entry
-   * is `q|<hour>|<createdAt ms>|<priority>|<id>`; the id is all the rest, `|` included.
+   * The pending escalations at the end of minute `now`, from the queue fetched: those still
+   * pending, and (looking back) those that left it after `now`. Oldest first, ties by id.
    */
-  pendingEntries(): { createdAt: number; priority: PendingEscalation['priority']; escalationId: string }[] {
-    const entries = [];
+  pendingAt(now: number, lookBack: boolean): { createdAt: number; priority: string; escalationId: string }[] {
+    const pending = [];
     for (const [counter, value] of this.counters) {
-      if (!counter.startsWith('q|') || value <= 0) continue;
-      const [, , createdAt, priority, ...id] = counter.split('|');
-      entries.push({ createdAt: Number(createdAt), priority: priority as PendingEscalation['priority'], escalationId: id.join('|') });
+      const family = counter[0];
+      if ((family !== 'q' && family !== 'x') || counter[1] !== '|' || value <= 0) continue;
+      const [, hour = '', createdAt = '', priority = '', ...id] = counter.split('|');
+      const created = Number(createdAt);
+      if (lookBack && minuteOf(created) > now) continue; // not created yet then
+      if (family === 'x' && Number(hour) * 60 + value - 1 <= now) continue; // it had left by then
+      pending.push({ createdAt: created, priority, escalationId: id.join('|') });
     }
-    return entries.sort((a, b) => a.createdAt - b.createdAt || (a.escalationId < b.escalationId ? -1 : a.escalationId > b.escalationId ? 1 : 0));
+    return pending.sort((a, b) => a.createdAt - b.createdAt || (a.escalationId < b.escalationId ? -1 : a.escalationId > b.escalationId ? 1 : 0));
   }
 }
 
@@ -145,9 +195,13 @@ export function buildDocument(snapshot: Snapshot, atMs: number, settings: ReadMo
   const activeTotal = activeThisHour[activeThisHour.length - 1] ?? 0;
   const liveTotal = counters.seriesUpTo(now, 'live').pop() ?? 0;
 
-  const pending = counters.pendingEntries();
+  const lookBack = now < minuteOf(snapshot.nowMs);
+  const gauge = (name: string, change: GaugeChangeName) =>
+    lookBack ? counters.gaugeAt(now, settings.timeZone, name, change) : counters.get(gaugeCounter(name));
+  const pending = counters.pendingAt(now, lookBack);
   const ageSeconds = (createdAt: number): number => Math.max(0, Math.floor((atMs - createdAt) / 1000));
-  const servedToday = counters.day(today, 'servedN');
+  const today_ = (name: DayName) => counters.todayUpTo(now, settings.timeZone, name);
+  const servedToday = today_('servedN');
 
   const tenSecondBuckets = Array.from({ length: 6 }, (_, i) => tenSecondsOf(atMs) - 5 + i);
   const newInLastMinute = tenSecondBuckets.reduce((total, bucket) => {
@@ -159,7 +213,7 @@ export function buildDocument(snapshot: Snapshot, atMs: number, settings: ReadMo
     timestamp: new Date(atMs).toISOString(),
     activeConnections: activeTotal,
     messagesLastHour: counters.minutes(lastHour, MinuteName.messages),
-    escalationsToday: counters.day(today, 'created'),
+    escalationsToday: today_('created'),
     systemLoad: cpuUsage === null ? 0 : round2(cpuUsage / 100),
     responseTime: meanOrZero(counters.minutes(last5, MinuteName.botProcessingMilli) / 1000, counters.minutes(last5, MinuteName.botMessagesTimed)),
     liveConversations: {
@@ -176,17 +230,20 @@ export function buildDocument(snapshot: Snapshot, atMs: number, settings: ReadMo
       peakConcurrent: peakToday(snapshot.hourPeaks, activeThisHour, now, today, settings.timeZone),
     },
     realTimeEscalations: {
-      pending: counters.get(gaugeCounter(GaugeName.pending)),
-      inProgress: counters.get(gaugeCounter(GaugeName.inProgress)),
-      resolved: counters.day(today, 'resolved'),
-      averageWaitTime: meanOrZero(counters.day(today, 'waitMs') / 1000, counters.day(today, 'servedN')),
-      criticalCount: counters.get(gaugeCounter(GaugeName.criticalOpen)),
+      pending: gauge(GaugeName.pending, 'pendingChange'),
+      inProgress: gauge(GaugeName.inProgress, 'inProgressChange'),
+      resolved: today_('resolved'),
+      averageWaitTime: meanOrZero(today_('waitMs') / 1000, servedToday),
+      criticalCount: gauge(GaugeName.criticalOpen, 'criticalChange'),
       oldestPendingAge: pending[0] === undefined ? 0 : ageSeconds(pending[0].createdAt),
-      serviceLevel: serviceLevel(counters.day(today, 'servedInSL'), servedToday),
-      failedToday: counters.day(today, 'failed'),
-      oldestPending: pending
-        .slice(0, OLDEST_PENDING_LISTED)
-        .map(({ escalationId, priority, createdAt }) => ({ escalationId, priority, ageSeconds: ageSeconds(createdAt) })),
+      serviceLevel: serviceLevel(today_('servedInSL'), servedToday),
+      failedToday: Math.max(0, today_('failed')),
+      oldestPending: pending.slice(0, OLDEST_PENDING_LISTED).map(({ escalationId, priority, createdAt }) => ({
+        escalationId,
+        // the queue holds priorities as the fold normalised them (`urgent` is already `critical`)
+        priority: priority as PendingEscalation['priority'],
+        ageSeconds: ageSeconds(createdAt),
+      })),
     },
     systemPerformance: {
       responseTime: p50 === null ? null : { p50: round2(p50), p95: round2(quantile(bins, 0.95)!), p99: round2(quantile(bins, 0.99)!) },
@@ -199,7 +256,8 @@ export function buildDocument(snapshot: Snapshot, atMs: number, settings: ReadMo
       lambdaMetrics: lambdaMetrics(counters, last5),
       dynamoDbMetrics: dynamoDbMetrics(counters, last5, secondsOfWindow, settings),
     },
-    freshness: freshness(snapshot, atMs),
+    freshness: freshness(snapshot, snapshot.nowMs),
+    series: lastHourSeries(counters, lastHour),
   };
   return { ...document, alerts: firingAlerts(document, { escalationsServedToday: servedToday }, snapshot.alertSince, atMs, settings) };
 }
@@ -226,6 +284,24 @@ function peakToday(hourPeaks: ReadonlyMap<number, number>, activeThisHour: reado
     if (localDateOfMinute(hourStart + i, timeZone) === today) peak = Math.max(peak, value);
   });
   return peak;
+}
+
+/** The last hour minute by minute; each live and active value is that minute's own, as the document at its end gave it. */
+function lastHourSeries(counters: Counters, lastHour: readonly number[]): Series {
+  const bySlots = (minute: number) =>
+    Array.from({ length: 6 }, (_, slot) => counters.get(minuteCounter(minute, MinuteName.startsInTenSeconds(slot)))).reduce((a, b) => a + b, 0);
+  return {
+    minutes: lastHour.map((minute) => new Date(minuteStartMs(minute)).toISOString()),
+    messages: lastHour.map((minute) => counters.get(minuteCounter(minute, MinuteName.messages))),
+    conversationsStarted: lastHour.map(bySlots),
+    escalationsCreated: lastHour.map((minute) => counters.get(minuteCounter(minute, MinuteName.dayFact('created')))),
+    liveConversations: counters.seriesAt(lastHour, 'live'),
+    activeUsers: counters.seriesAt(lastHour, 'act'),
+    responseTimeP95: counters.byMinute(lastHour, MINUTE_PREFIX.responseBin).map((bins) => {
+      const p95 = quantile(bins, 0.95);
+      return p95 === null ? null : round2(p95);
+    }),
+  };
 }
 
 function lambdaMetrics(counters: Counters, last5: readonly number[]): RealTimeMetrics['systemPerformance']['lambdaMetrics'] {

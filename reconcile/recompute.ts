@@ -224,7 +224,8 @@ export class TableFacts {
         unique: activeUsers.size,
         returning: [...activeUsers].filter((user) => firstSeen.get(user)! < this.day.startMs).length,
         byRegion,
-        peakConcurrent: this.peakConcurrent(started.map(minutesOf)),
+        // each minute as its end knew it: a conversation counts from its start's minute on
+        peakConcurrent: this.peakConcurrent(started.map((c) => minutesOf(c).filter((minute) => minute >= minuteOf(c.startMs)))),
       },
       realTimeEscalations: {
         pending: pending.length,

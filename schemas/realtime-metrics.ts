@@ -135,6 +135,20 @@ export const freshnessSchema = z
   })
   .strict();
 
+/** The last hour minute by minute (SPEC §4.1): one entry per minute bucket of W_60, oldest first. */
+export const seriesSchema = z
+  .object({
+    minutes: z.array(isoInstant).length(60),
+    messages: z.array(count).length(60),
+    conversationsStarted: z.array(count).length(60),
+    escalationsCreated: z.array(count).length(60),
+    liveConversations: z.array(count).length(60),
+    activeUsers: z.array(count).length(60),
+    /** p95 of bot processing times in that minute alone; null when it had none */
+    responseTimeP95: z.array(nonNegative.nullable()).length(60),
+  })
+  .strict();
+
 export const realTimeMetricsSchema = z
   .object({
     timestamp: isoInstant,
@@ -149,6 +163,7 @@ export const realTimeMetricsSchema = z
     systemPerformance: systemPerformanceSchema,
     alerts: z.array(alertSchema),
     freshness: freshnessSchema,
+    series: seriesSchema,
   })
   .strict();
 
@@ -159,3 +174,4 @@ export type Alert = z.infer<typeof alertSchema>;
 export type PendingEscalation = z.infer<typeof pendingEscalationSchema>;
 export type SourceFreshness = z.infer<typeof sourceFreshnessSchema>;
 export type Freshness = z.infer<typeof freshnessSchema>;
+export type Series = z.infer<typeof seriesSchema>;

@@ -16,6 +16,7 @@ import { type CounterKey, GaugeName, PENDING_IN_HOUR_PREFIX } from '../aggregato
 import type { CounterUnit, EntityWrite, StoredEntity } from '../aggregators/fold-lane';
 import { localDateOf, minuteOf } from '../aggregators/time';
 import { ExpressionTooLargeError, LaneConflictError } from '../errors';
+import { LOOK_AHEAD_LIMIT_MS } from '../schemas/look-back';
 import { FRESHNESS_SOURCES } from '../schemas/alert-rules';
 import { parseEntityState } from '../schemas/entity-states';
 import { OLDEST_PENDING_LISTED } from '../schemas/realtime-metrics';
@@ -37,6 +38,7 @@ import {
   PEAK_PREFIX,
   peakAttributes,
   pendingItem,
+  departedItem,
   placementOf,
   STUCK_PREFIX,
   sourceItem,
@@ -441,27 +443,36 @@ export class DynamoDbMetricsStore implements MetricsStore {
 
   // ── the read ──
 
-  async readSnapshot(atMs: number, timeZone: string): Promise<Snapshot> {
+  async readSnapshot(atMs: number, timeZone: string, nowMs = atMs): Promise<Snapshot> {
     const minute = minuteOf(atMs);
+    const lookBack = minute < minuteOf(nowMs);
     const minutes = Array.from({ length: 60 }, (_, i) => minuteItem(minute - 59 + i));
     const performance = Array.from({ length: 5 }, (_, i) => performanceItem(minute - 4 + i));
     const today = dayItem(localDateOf(atMs, timeZone));
+    // Looking back, the gauges are now's less their changes since: every day from T's to now's.
+    const days = lookBack ? datesBetween(atMs, nowMs + LOOK_AHEAD_LIMIT_MS, timeZone).map(dayItem) : [today];
     const sources = FRESHNESS_SOURCES.map(sourceItem);
-    const keys = [...minutes, ...performance, hourItem(Math.floor(minute / 60)), today, GAUGES_ITEM, ...sources, ALERT_STATE_ITEM];
+    const hours = [hourItem(Math.floor(minute / 60) - 1), hourItem(Math.floor(minute / 60))]; // the last hour's series spans two
+    const keys = [...minutes, ...performance, ...hours, ...days, GAUGES_ITEM, ...sources, ALERT_STATE_ITEM];
     const items = await this.getItems(keys);
 
     const counters = new Map<CounterKey, number>();
     for (const [key, item] of items) if (!key.startsWith('S#') && key !== ALERT_STATE_ITEM) countersOf(key, item, counters);
 
-    // The oldest pending escalations: the queue of the oldest hours that still hold any (a second request, only then).
+    // The oldest pending escalations: the queue of the oldest hours that still hold any (a second
+    // request, only then). Looking back, also those that left the queue after T.
     const pendingHours = [...counters]
       .filter(([counter, n]) => counter.startsWith(`g|${PENDING_IN_HOUR_PREFIX}`) && n > 0)
       .map(([counter, n]) => ({ hour: Number(counter.slice(2 + PENDING_IN_HOUR_PREFIX.length)), n }))
+      .filter(({ hour }) => hour <= Math.floor(minute / 60))
       .sort((a, b) => a.hour - b.hour);
     const queueKeys: string[] = [];
     for (let held = 0, i = 0; i < pendingHours.length && held < OLDEST_PENDING_SHOWN; i++) {
       queueKeys.push(pendingItem(pendingHours[i]!.hour));
       held += pendingHours[i]!.n;
+    }
+    if (lookBack) {
+      for (let hour = Math.floor(minute / 60); hour <= Math.floor((nowMs + LOOK_AHEAD_LIMIT_MS) / 3_600_000); hour++) queueKeys.push(departedItem(hour));
     }
     for (const [key, item] of await this.getItems(queueKeys)) countersOf(key, item, counters);
 
@@ -470,8 +481,9 @@ export class DynamoDbMetricsStore implements MetricsStore {
       if (name.startsWith(PEAK_PREFIX) && typeof value === 'number') hourPeaks.set(Number(name.slice(PEAK_PREFIX.length)), value);
     }
 
+    // Freshness describes now: looking back, the items of T's hour say nothing of it, the tick's record does.
     const newestByLane = new Map<string, FreshnessStamp>();
-    for (const key of [...minutes, ...performance]) {
+    for (const key of lookBack ? [] : [...minutes, ...performance]) {
       for (const stamp of freshnessOf(items.get(key) ?? {})) {
         const id = `${stamp.source}:${stamp.lane}`;
         if ((newestByLane.get(id)?.appliedAt ?? Number.NEGATIVE_INFINITY) < stamp.appliedAt) newestByLane.set(id, stamp);
@@ -495,7 +507,9 @@ export class DynamoDbMetricsStore implements MetricsStore {
     for (const [name, value] of Object.entries(items.get(ALERT_STATE_ITEM) ?? {})) {
       if (name.startsWith('since:') && typeof value === 'number') alertSince.set(name.slice('since:'.length), value);
     }
-    return { atMs, counters, hourPeaks, freshness: [...newestByLane.values()], lastKnownFreshness, stuck, alertSince };
+    // Since when an alert fired is known for the alerts of now only.
+    if (lookBack) alertSince.clear();
+    return { atMs, nowMs, counters, hourPeaks, freshness: [...newestByLane.values()], lastKnownFreshness, stuck, alertSince };
   }
 
   // ── plumbing ──
@@ -566,6 +580,14 @@ const stampMinute = (stamp: FreshnessStamp): number => {
 
 /** How many pending escalations the read fetches the queue for: the oldest one, and the five `oldestPending` lists. */
 const OLDEST_PENDING_SHOWN = OLDEST_PENDING_LISTED;
+
+/** The local dates from `fromMs`'s to `toMs`'s, each once (a day lasts at least 23 h, so 12-hour steps miss none). */
+function datesBetween(fromMs: number, toMs: number, timeZone: string): string[] {
+  const dates = new Set<string>();
+  for (let at = fromMs; at < toMs; at += 12 * 3_600_000) dates.add(localDateOf(at, timeZone));
+  dates.add(localDateOf(toMs, timeZone));
+  return [...dates];
+}
 
 type Guard = { below: string } | { equals: string } | { absent: true } | { none: true };
 

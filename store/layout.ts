@@ -1,4 +1,4 @@
-import { type CounterKey, parseCounter, SERIES_BLOCK_MINUTES, type SeriesName } from '../aggregators/counters';
+import { type CounterKey, type DayName, parseCounter, SERIES_BLOCK_MINUTES, type SeriesName } from '../aggregators/counters';
 
 /**
  * The metrics table's layout: the one place that names items and attributes (key `pk`, TTL
@@ -12,9 +12,11 @@ import { type CounterKey, parseCounter, SERIES_BLOCK_MINUTES, type SeriesName } 
  *                    fetches only for the last 5 minutes
  *   H#<hour>         per-minute entries of the live and active totals of one UTC hour (60 + 60 at
  *                    most) and a version, so a writer sees the whole hour after its update
- *   D#<local date>   escalations of the day, and the highest active total of each hour of it
+ *   D#<local date>   escalation facts and gauge changes of each hour of the day, and the highest
+ *                    active total of each UTC hour of it
  *   G#escalations    open-escalation gauges; pending ones counted by creation hour
  *   Q#<hour>         the pending escalations created in that hour, one attribute each
+ *   X#<hour>         the escalations that stopped pending in that hour (read only to look back)
  *   S#<source>       what the tick last saw of a source's freshness; stuck-lane markers
  *   A#alerts         since when each alert fires
  *   C#, E#, U#, F#   one entity's state (JSON), with the lane and sequence that wrote it
@@ -30,6 +32,7 @@ export const hourItem = (hour: number): string => `H#${hour}`;
 export const dayItem = (localDate: string): string => `D#${localDate}`;
 export const GAUGES_ITEM = 'G#escalations';
 export const pendingItem = (hour: number): string => `Q#${hour}`;
+export const departedItem = (hour: number): string => `X#${hour}`;
 export const sourceItem = (source: string): string => `S#${source}`;
 export const ALERT_STATE_ITEM = 'A#alerts';
 
@@ -72,14 +75,32 @@ export function placementOf(counter: CounterKey, eventMinute: number): Placement
       const hour = Math.floor(minute / SERIES_BLOCK_MINUTES);
       return { key: hourItem(hour), attribute: `${SERIES_ATTRIBUTE[name as SeriesName]}${minute - hour * SERIES_BLOCK_MINUTES}` };
     }
-    case 'd':
-      return { key: dayItem(at), attribute: name };
+    case 'd': {
+      const colon = name.lastIndexOf(':');
+      return { key: dayItem(at), attribute: `${DAY_ATTRIBUTE[name.slice(0, colon) as DayName]}${name.slice(colon + 1)}` };
+    }
     case 'g':
       return { key: GAUGES_ITEM, attribute: name };
     case 'q':
       return { key: pendingItem(Number(at)), attribute: name };
+    case 'x':
+      return { key: departedItem(Number(at)), attribute: name };
   }
 }
+
+/** A day item holds up to 25 hours of each of these: one letter each keeps it small. */
+const DAY_ATTRIBUTE: Record<DayName, string> = {
+  created: 'c',
+  resolved: 'r',
+  servedN: 'n',
+  waitMs: 'w',
+  servedInSL: 's',
+  failed: 'f',
+  pendingChange: 'p',
+  inProgressChange: 'i',
+  criticalChange: 'k',
+};
+const DAY_NAME_OF_ATTRIBUTE = new Map(Object.entries(DAY_ATTRIBUTE).map(([name, letter]) => [letter, name]));
 
 const SERIES_ATTRIBUTE: Record<SeriesName, string> = { live: 'l', act: 'a' };
 const SERIES_OF_ATTRIBUTE: Record<string, SeriesName> = { l: 'live', a: 'act' };
@@ -122,14 +143,19 @@ export function countersOf(key: string, item: Record<string, unknown>, into: Map
         if (series) add(`s|${Number(at) * SERIES_BLOCK_MINUTES + Number(attribute.slice(1))}|${series}`, value);
         break;
       }
-      case 'D':
-        add(`d|${at}|${attribute}`, value);
+      case 'D': {
+        const name = DAY_NAME_OF_ATTRIBUTE.get(attribute[0]!);
+        if (name) add(`d|${at}|${name}:${attribute.slice(1)}`, value);
         break;
+      }
       case 'G':
         add(`g|${attribute}`, value);
         break;
       case 'Q':
         add(`q|${at}|${attribute}`, value);
+        break;
+      case 'X':
+        add(`x|${at}|${attribute}`, value);
         break;
     }
   }
@@ -141,7 +167,7 @@ const isWindowName = (attribute: string): boolean =>
 /** Expiry of a counter item, from its key alone so that every writer agrees; none for gauges and the pending queue. */
 export function counterItemExpiresAt(key: string): number | undefined {
   if (key.startsWith('M#') || key.startsWith('T#')) return (Number(key.slice(2)) + 1) * 60 + BUCKET_RETENTION_SECONDS;
-  if (key.startsWith('H#')) return (Number(key.slice(2)) + 1) * 3600 + BUCKET_RETENTION_SECONDS;
+  if (key.startsWith('H#') || key.startsWith('X#')) return (Number(key.slice(2)) + 1) * 3600 + BUCKET_RETENTION_SECONDS;
   // A local date starts at most 14 h before, and ends at most 12 h after, that date's UTC day.
   if (key.startsWith('D#')) return Date.parse(`${key.slice(2)}T00:00:00Z`) / 1000 + 86400 + 12 * 3600 + BUCKET_RETENTION_SECONDS;
   return undefined;

@@ -40,6 +40,8 @@ export interface ActiveHour {
 /** Everything the document at `atMs` needs, fetched with a fixed number of key look-ups. */
 export interface Snapshot {
   atMs: number;
+  /** When it was read. Before `atMs`'s minute it is a look-back: gauges come from their time line, freshness from the tick's record. */
+  nowMs: number;
   /** Counters of the last hour's minutes, this hour's series, today, the gauges and the oldest pending escalations. */
   counters: ReadonlyMap<CounterKey, number>;
   /** Today's highest active total per UTC hour (for the day's peak), as writers last recorded them. */
@@ -55,6 +57,7 @@ export interface Snapshot {
 /** The snapshot of a table that holds nothing yet: what a read of a fresh deployment gets. */
 export const emptySnapshot = (atMs: number): Snapshot => ({
   atMs,
+  nowMs: atMs,
   counters: new Map(),
   hourPeaks: new Map(),
   freshness: [],
@@ -107,8 +110,11 @@ export interface MetricsStore {
    * (their shards are long drained), pending counters back at zero, and empty hours of the queue.
    */
   compactGauges(beforeSeconds: number): Promise<number>;
-  /** The document's items at `atMs`: one BatchGetItem, and one more only when escalations are pending. */
-  readSnapshot(atMs: number, timeZone: string): Promise<Snapshot>;
+  /**
+   * The document's items at `atMs`, read at `nowMs` (a look-back when `atMs` lies in an earlier
+   * minute, up to 48 h): one BatchGetItem, and one more when escalations are pending or to look back.
+   */
+  readSnapshot(atMs: number, timeZone: string, nowMs?: number): Promise<Snapshot>;
 }
 
 /** What the store's own DynamoDB calls cost, for `systemPerformance.dynamoDbMetrics`. */

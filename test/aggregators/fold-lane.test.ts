@@ -37,7 +37,7 @@ describe('foldEntityBatch', () => {
     expect(fold.units[0]!.deltas.get(minuteCounter(minute(message.occurredAt), MinuteName.messages))).toBe(1);
   });
 
-  it('moves a conversation out of the live windows when it ends, whatever the order', () => {
+  it('takes a conversation out of the live windows from the minute it ends, whatever the order', () => {
     const started = { eventId: 's', type: 'conversation.started', occurredAt: '2026-01-01T10:00:00Z', conversationId: 'c', language: 'es' } as const;
     const ended = { eventId: 'e', type: 'conversation.ended', occurredAt: '2026-01-01T10:03:00Z', conversationId: 'c' } as const;
     // The live total at each minute of the hour, from the entries the fold gave.
@@ -51,9 +51,11 @@ describe('foldEntityBatch', () => {
       }
       return Array.from({ length: 60 }, (_, i) => countAt(entries, 600 + i, SERIES_BLOCK_MINUTES));
     };
+    // Live from its start (10:00) until the minute it ended (10:03), as the document at each minute's end says.
+    const untilEnd = [1, 1, 1, ...Array(57).fill(0)];
     expect(liveByMinute([record(1, started)]).slice(0, 30)).toEqual(Array(30).fill(1));
-    expect(liveByMinute([record(1, started), record(2, ended)])).toEqual(Array(60).fill(0));
-    expect(liveByMinute([record(1, ended), record(2, started)])).toEqual(Array(60).fill(0));
+    expect(liveByMinute([record(1, started), record(2, ended)])).toEqual(untilEnd);
+    expect(liveByMinute([record(1, ended), record(2, started)])).toEqual(untilEnd);
   });
 
   it('withdraws a stale activity minute from the user when an earlier start arrives late', () => {

@@ -5,12 +5,13 @@ import { testClients } from '../support/engines';
 export const pipelineAt = (atMs: number) => LocalPipeline.create({ ...testClients(), now: () => atMs });
 
 /** An API Gateway HTTP API (payload 2.0) request, as the read function receives it. */
-export function httpRequest(method: string, path: string): APIGatewayProxyEventV2 {
+export function httpRequest(method: string, path: string, query?: Record<string, string>): APIGatewayProxyEventV2 {
   return {
+    ...(query && { queryStringParameters: query }),
     version: '2.0',
     routeKey: `${method} ${path}`,
     rawPath: path,
-    rawQueryString: '',
+    rawQueryString: query ? new URLSearchParams(query).toString() : '',
     headers: { authorization: 'Bearer test' },
     isBase64Encoded: false,
     requestContext: {

@@ -188,15 +188,27 @@ describe('oracle: conversations and the idle rule (UTC)', () => {
         throughput: 0,
         lambdaMetrics: {},
       },
+      // T = 12:00:30 → W_60 = 11:01 … 12:00
+      series: {
+        minutes: Array.from({ length: 60 }, (_, i) => new Date(Date.parse('2025-03-10T11:01:00.000Z') + i * 60_000).toISOString()),
+        messages: Array(60).fill(0),
+        conversationsStarted: Array(60).fill(0),
+        escalationsCreated: Array(60).fill(0),
+        liveConversations: Array(60).fill(0),
+        activeUsers: Array(60).fill(0),
+        responseTimeP95: Array(60).fill(null),
+      },
     });
   });
 });
 
 describe('oracle: starts, ends and activity', () => {
-  it('counts activity timed before the start once the start is known — for past minutes too', () => {
+  it('counts activity timed before the start once the start is known — a past minute only once its start is', () => {
     // T = 09:30:30 UTC; W_5 = 09:26…09:30: nobody is active now.
     // X starts at 09:20, but has an activity at 09:00; Y starts at 09:01, Z at 09:02.
-    // Minute 09:02 sees X (09:00), Y and Z in its W_5 (08:58…09:02) → peak 3.
+    // Minute 09:02's value is the document at 09:02:59.999 (SPEC §4.1): X's start is not known
+    // then, so its W_5 (08:58…09:02) holds Y and Z → peak 2. X's activity at 09:00 counts from
+    // 09:20 on, in the minutes its window still reaches (none: 09:00 + 4 < 09:20).
     // W has activity at 09:00 but no start: it counts nowhere.
     const events = [
       start('2025-05-05T09:20:00.000Z', 'X'),
@@ -208,10 +220,16 @@ describe('oracle: starts, ends and activity', () => {
     ];
     const m = oracle(events, '2025-05-05T09:30:30.000Z');
     expect(m.activeUsers.total).toBe(0);
-    expect(m.activeUsers.peakConcurrent).toBe(3);
+    expect(m.activeUsers.peakConcurrent).toBe(2);
     // live (W_30 = 09:01…09:30): X (start 09:20), Y (09:01), Z — W has no start
     expect(m.liveConversations.total).toBe(3);
     expect(m.messagesLastHour).toBe(1); // W's message still counts as a message
+    // the series says the same minute by minute: 09:02 has Y and Z; 09:20 has X alone (Y and Z left W_5)
+    const at = (iso: string) => m.series.minutes.indexOf(iso);
+    expect(m.series.activeUsers[at('2025-05-05T09:02:00.000Z')]).toBe(2);
+    expect(m.series.activeUsers[at('2025-05-05T09:20:00.000Z')]).toBe(1);
+    expect(m.series.liveConversations[at('2025-05-05T09:19:00.000Z')]).toBe(2);
+    expect(m.series.liveConversations[at('2025-05-05T09:20:00.000Z')]).toBe(3);
   });
 
   it('uses the earliest of repeated starts and ends; attributes come from the earliest start', () => {

@@ -315,7 +315,8 @@ export function computeOracle(
   // The minutes of today up to T's: from the first minute bucket that starts today.
   let peakConcurrent = 0;
   for (let m = Math.ceil(dayStart / MINUTE_MS); m <= mT; m++) {
-    const totalAtM = conversations.filter((c) => activeInMinutes(c, 5, m)).length;
+    // each minute with its own W_5, as the document at that minute's end gave it: starts known by then
+    const totalAtM = conversations.filter((c) => minuteOf(c.startMs) <= m && activeInMinutes(c, 5, m)).length;
     peakConcurrent = Math.max(peakConcurrent, totalAtM);
   }
 
@@ -398,5 +399,47 @@ export function computeOracle(
       throughput: round2(requestsW5.length / ((T - startOfW5) / 1000)),
       lambdaMetrics,
     },
+    series: lastHourSeries(facts, T, labels, { live: live.length, active: active.length }),
+  };
+}
+
+// ─────────────────────────── the last hour (SPEC §4.1) ───────────────────────────
+
+/**
+ * `series`: for each minute m_i of W_60(T), the facts of that minute, and the live and active
+ * totals of the document at T_i (its last millisecond), recomputed from only the facts with
+ * `occurredAt ≤ T_i`. The last entry is T's own document (`now`), which counts every fact given.
+ */
+function lastHourSeries(facts: readonly CanonicalEvent[], T: number, labels: OracleLabels, now: { live: number; active: number }): OracleMetrics['series'] {
+  const mT = minuteOf(T);
+  const minutes = Array.from({ length: 60 }, (_, i) => mT - 59 + i);
+  const inMinute = (ms: number, m: number): boolean => minuteOf(ms) === m;
+  const messages = ofType(facts, 'message.sent');
+  const conversations = conversationsOf(facts, labels);
+  const escalations = escalationsOf(facts);
+  const totalsAt = (m: number): { live: number; active: number } => {
+    if (m === mT) return now;
+    const known = facts.filter((e) => epochMs(e.occurredAt) <= (m + 1) * MINUTE_MS - 1);
+    const then = conversationsOf(known, labels);
+    return {
+      live: then.filter((c) => c.endMs === null && activeInMinutes(c, 30, m)).length,
+      active: then.filter((c) => activeInMinutes(c, 5, m)).length,
+    };
+  };
+  const totals = minutes.map(totalsAt);
+  return {
+    minutes: minutes.map((m) => new Date(m * MINUTE_MS).toISOString()),
+    messages: minutes.map((m) => messages.filter((x) => inMinute(epochMs(x.occurredAt), m)).length),
+    conversationsStarted: minutes.map((m) => conversations.filter((c) => inMinute(c.startMs, m)).length),
+    escalationsCreated: minutes.map((m) => escalations.filter((e) => inMinute(e.createdMs, m)).length),
+    liveConversations: totals.map((t) => t.live),
+    activeUsers: totals.map((t) => t.active),
+    responseTimeP95: minutes.map((m) => {
+      const times = messages
+        .filter((x) => x.sender === 'bot' && inMinute(epochMs(x.occurredAt), m))
+        .map((x) => x.processingTimeMs)
+        .filter((p): p is number => p !== undefined);
+      return times.length === 0 ? null : nearestRank(times, 95);
+    }),
   };
 }

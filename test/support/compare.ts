@@ -20,7 +20,8 @@ export function differences(actual: RealTimeMetrics, expected: OracleMetrics, ig
     }
     const keys = new Set([...Object.keys(a), ...Object.keys(e)]);
     for (const key of keys) {
-      const childKind = path.endsWith('responseTime') && path.includes('systemPerformance') ? 'percentile' : MEANS.has(key) ? 'mean' : kind;
+      const childKind =
+        (path.endsWith('responseTime') && path.includes('systemPerformance')) || key === 'responseTimeP95' ? 'percentile' : MEANS.has(key) ? 'mean' : kind;
       walk(`${path}.${key}`, (a as Record<string, unknown>)[key], (e as Record<string, unknown>)[key], childKind);
     }
   };
