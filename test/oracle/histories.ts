@@ -17,7 +17,7 @@
  *   with no start at all (end/messages only), some started twice with another time (a
  *   producer's retry, same attributes).
  * - Escalations: created (some twice), assigned (0–2 times, some exactly 120 s ± 1 ms after the
- *   creation), resolved or failed, skipping states (created→resolved, created→failed),
+ *   creation), resolved or failed (some failed, then resolved), skipping states (created→resolved, created→failed),
  *   transitions without a creation; priorities including the legacy `urgent` (normalised to
  *   `critical` by the canonical schema); every third id holds a `|`.
  * - Telemetry: `request.completed` (2xx/4xx/5xx), `system.sample` with and without
@@ -304,12 +304,14 @@ const escalationArb = (f: Frame, o: Required<Omit<HistoryOptions, 'timeZones'>>,
         w(3, fc.constant(undefined)),
         w(3, fc.record({ kind: fc.constant('resolved' as const), gap: gapArb })),
         w(1, fc.record({ kind: fc.constant('failed' as const), gap: gapArb })),
+        // failed, then resolved after all (resolved wins): in place of a second assignment
+        w(1, fc.record({ kind: fc.constant('failedThenResolved' as const), gap: gapArb, resolvedGap: gapArb })),
       ),
       offset: offsetArb(o.offsetTimestamps),
       waiting: o.busyDesk ? fc.boolean() : fc.constant(false),
     })
     .map(({ created, createdKnown, retryCreateShift, priority, conversation, assignGaps: gaps, closing: close, offset, waiting }) => {
-      const assignGaps = waiting ? [] : gaps;
+      const assignGaps = waiting ? [] : close?.kind === 'failedThenResolved' ? gaps.slice(0, 1) : gaps;
       const closing = waiting ? undefined : close;
       // an id may hold the `|` that the store's queue entries are written with
       const escalationId = index % 3 === 2 ? `esc|${index}` : `esc-${index}`;
@@ -334,7 +336,11 @@ const escalationArb = (f: Frame, o: Required<Omit<HistoryOptions, 'timeZones'>>,
       }
       if (closing !== undefined) {
         const type = closing.kind === 'resolved' ? ('escalation.resolved' as const) : ('escalation.failed' as const);
-        drafts.push({ ms: clamp(f, last + closing.gap), offset, input: { type, escalationId } });
+        const closedAt = clamp(f, last + closing.gap);
+        drafts.push({ ms: closedAt, offset, input: { type, escalationId } });
+        if (closing.kind === 'failedThenResolved') {
+          drafts.push({ ms: clamp(f, closedAt + closing.resolvedGap), offset, input: { type: 'escalation.resolved', escalationId } });
+        }
       }
       return drafts;
     });

@@ -938,6 +938,14 @@ describe('historyArb', () => {
       'served today, some not within 120 s': count((_, m) => (m.realTimeEscalations.serviceLevel ?? 1) < 1),
       'served today, some within 120 s': count((_, m) => (m.realTimeEscalations.serviceLevel ?? 0) > 0),
       'failed today': count((_, m) => m.realTimeEscalations.failedToday > 0),
+      'failed, then resolved': count((h) =>
+        has(
+          h,
+          (e) =>
+            e.type === 'escalation.failed' &&
+            has(h, (r) => r.type === 'escalation.resolved' && r.escalationId === e.escalationId && Date.parse(r.occurredAt) > Date.parse(e.occurredAt)),
+        ),
+      ),
       'several pending listed': count((_, m) => m.realTimeEscalations.oldestPending.length > 1),
       'a pending id with a |': count((_, m) => m.realTimeEscalations.oldestPending.some((e) => e.escalationId.includes('|'))),
       'served exactly 120 s after creation': count((h) => {

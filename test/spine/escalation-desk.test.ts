@@ -96,6 +96,40 @@ describe('the escalation desk, from producer to document', () => {
     expect(lenient.alerts.map((alert) => alert.id)).not.toContain('escalation-service-level-low');
   });
 
+  it('looking back (?at=), shows the desk as it stood then: a failure not yet resolved, the queue and the service level of then', async () => {
+    // Prepare
+    const events = [
+      created('f', 1800),
+      failed('f', 1500), //                  failed 25 min ago…
+      resolved('f', 300), //                 …resolved 5 min ago: failed in between, not now
+      created('w', 1200, 'urgent'),
+      assigned('w', 1200 - 60), //           served 19 min ago, after 60 s: within
+      created('q', 900),
+      assigned('q', 900 - 200), //           taken 11 min 40 s ago, after 200 s: not within
+    ];
+    const pipeline = await LocalPipeline.create({ ...testClients(), now: () => T });
+    try {
+      await pipeline.publish(events);
+      await pipeline.drain();
+
+      // Act
+      const now = realTimeMetricsSchema.parse(await pipeline.read(T));
+      const tenMinutesAgo = realTimeMetricsSchema.parse(await pipeline.read(T - 600_000, T));
+      const fifteenMinutesAgo = realTimeMetricsSchema.parse(await pipeline.read(T - 900_000, T));
+
+      // Assess
+      expect(now.realTimeEscalations).toMatchObject({ failedToday: 0, serviceLevel: 0.33, oldestPending: [] }); // served: f (by its resolution, 1500 s), w, q
+      expect(tenMinutesAgo.realTimeEscalations).toMatchObject({ failedToday: 1, serviceLevel: 0.5, oldestPending: [] }); // w, q served
+      expect(fifteenMinutesAgo.realTimeEscalations).toMatchObject({
+        failedToday: 1,
+        serviceLevel: 1, // only w served by then
+        oldestPending: [{ escalationId: 'q', priority: 'low', ageSeconds: 0 }], // created in that very second
+      });
+    } finally {
+      await pipeline.dispose();
+    }
+  });
+
   it('has no service level and an empty list when nothing was served or is waiting', async () => {
     const document = await documentAfter([created('gone', 300), failed('gone', 200)]);
     expect(document.realTimeEscalations).toMatchObject({ serviceLevel: null, failedToday: 1, oldestPending: [], oldestPendingAge: 0 });
