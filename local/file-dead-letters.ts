@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { chmod, mkdir, open } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { DeadLetter, DeadLetterSink } from '../streams/dead-letters';
 
@@ -53,22 +53,59 @@ export class FileDeadLetters implements DeadLetterSink {
     return new FileDeadLetters(path, await countLines(path));
   }
 
+  /** Letters taken out of the file since it was opened (a redrive). */
+  private taken = 0;
+  /** Appends and take-outs one at a time: a letter appended while the file is rewritten would be lost. */
+  private turn: Promise<unknown> = Promise.resolve();
+
   /** Letters in the file now. */
   get count(): number {
-    return this.earlier + this.added;
+    return this.earlier + this.added - this.taken;
   }
 
-  async send(letters: readonly DeadLetter[]): Promise<void> {
-    if (letters.length === 0) return;
-    const file = await open(this.path, 'a', 0o600);
-    try {
-      await file.appendFile(letters.map((letter) => `${JSON.stringify(writable(letter))}\n`).join(''));
-    } finally {
-      await file.close();
-    }
-    this.added += letters.length;
-    const newest = letters.at(-1)!;
-    this.last = { at: newest.at, origin: newest.origin, reason: newest.reason };
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.turn.then(work);
+    this.turn = result.catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * Takes the letters of one origin out of the file, for a redrive: they move to `<path>.redriven`
+   * (kept, owner-only, for the record), the others stay. Cut records stay too: they cannot be sent
+   * again whole.
+   */
+  take(origin: string): Promise<DeadLetter[]> {
+    return this.inTurn(async () => {
+      const letters = (await readFile(this.path, 'utf8'))
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line) as DeadLetter);
+      const isWhole = (letter: DeadLetter) => !(typeof letter.record === 'object' && letter.record !== null && 'truncated' in letter.record);
+      const taken = letters.filter((letter) => letter.origin === origin && isWhole(letter));
+      if (taken.length === 0) return [];
+      const lines = (list: DeadLetter[]) => list.map((letter) => `${JSON.stringify(letter)}\n`).join('');
+      await appendFile(`${this.path}.redriven`, lines(taken), { mode: 0o600 });
+      const rest = `${this.path}.rest`;
+      await writeFile(rest, lines(letters.filter((letter) => !taken.includes(letter))), { mode: 0o600 });
+      await rename(rest, this.path);
+      this.taken += taken.length;
+      return taken;
+    });
+  }
+
+  send(letters: readonly DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return Promise.resolve();
+    return this.inTurn(async () => {
+      const file = await open(this.path, 'a', 0o600);
+      try {
+        await file.appendFile(letters.map((letter) => `${JSON.stringify(writable(letter))}\n`).join(''));
+      } finally {
+        await file.close();
+      }
+      this.added += letters.length;
+      const newest = letters.at(-1)!;
+      this.last = { at: newest.at, origin: newest.origin, reason: newest.reason };
+    });
   }
 }
 

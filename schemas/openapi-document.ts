@@ -66,7 +66,8 @@ export function openApiDocument(): JsonSchema {
               in: 'query',
               required: false,
               description:
-                'Look back: the document as it stood at this instant (ISO-8601), from the facts with occurredAt ≤ at. ' +
+                'Look back: the document as it stood at this instant (ISO-8601 with a zone), from the facts of the minute buckets up to ' +
+                "at's, that one whole (exact to the letter at a minute's last millisecond; docs/semantics.md). " +
                 'At most 48 hours back and at most 5 minutes ahead; `timestamp` is then `at`, and `freshness` still describes now.',
               schema: { type: 'string', format: 'date-time' },
             },

@@ -13,6 +13,9 @@ import type { Signal } from './signal';
 import type { Journal } from './journal';
 import type { TableStream } from './table-stream';
 
+/** The origin of letters from EventBridge's asynchronous invocations that failed every attempt: they hold the whole event, so they can be redriven. */
+export const EVENTBRIDGE_ON_FAILURE = 'eventbridgeIngest (asynchronous on-failure destination)';
+
 export type EventBridgeTargetEvent = EventBridgeEvent<string, unknown>;
 
 /** The event source mappings' settings, as serverless.yml gives them (the batching window is compressed, see options.ts). */
@@ -87,7 +90,7 @@ export function eventSources(deps: EventSourcesDeps) {
     name: 'eventbridgeIngest',
     handler: functions.eventBridgeIngest,
     retryDelaysMs: deps.timing.asyncRetryDelaysMs,
-    onFailure: (event, reason) => park('eventbridgeIngest (asynchronous on-failure destination)')([event], reason),
+    onFailure: (event, reason) => park(EVENTBRIDGE_ON_FAILURE)([event], reason),
     ...(deps.eventBridgeJournal && { journal: deps.eventBridgeJournal }),
   });
   /** The rule's target; EventBridge itself delivers at least once, so chaos may deliver twice. */

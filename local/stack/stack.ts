@@ -12,7 +12,7 @@ import { settleOpenIntents } from './change-capture-journal';
 import { startChangeCapture, type CapturedTable } from './change-capture-proxy';
 import { ChaosDice } from './chaos-dice';
 import { readItem } from './dynamo-wire';
-import { eventSources } from './event-sources';
+import { EVENTBRIDGE_ON_FAILURE, eventSources } from './event-sources';
 import { startEventBridge } from './eventbridge-endpoint';
 import { healthReport } from './health';
 import { countInFlight, openInFlight } from './in-flight';
@@ -52,6 +52,12 @@ export interface Stack {
   health(): ReturnType<typeof healthReport>;
   /** Whether records in flight are kept on disk, so that no stop (and no kill) loses them. */
   persistent: boolean;
+  /**
+   * Invokes the EventBridge function again with every event its asynchronous retries gave up on
+   * (as one redrives Lambda's on-failure destination on AWS), through the same invoker, retries
+   * included. The letters move to `<dead-letter file>.redriven`. Returns how many were redriven.
+   */
+  redriveEventBridgeFailures(): Promise<number>;
   /** Producers first, then the pipeline drains (within a deadline), then the engines close. */
   stop(options?: StopOptions): Promise<StopOutcome>;
 }
@@ -272,7 +278,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       }
       return { ...drain.outcome, kept: persistence.kind === 'disk' };
     };
-    return { info, notes, health, persistent: persistence.kind === 'disk', stop };
+    const redriveEventBridgeFailures = async () => {
+      const letters = await deadLetters.take(EVENTBRIDGE_ON_FAILURE);
+      for (const letter of letters) sources.eventBridge.invoke(letter.record as Parameters<typeof sources.eventBridge.invoke>[0]);
+      if (letters.length > 0) options.log(`redriving ${letters.length} EventBridge event(s) from the dead-letter file`);
+      return letters.length;
+    };
+    return { info, notes, health, persistent: persistence.kind === 'disk', stop, redriveEventBridgeFailures };
   } catch (error) {
     // Nothing accepted yet to wait for; what was restored stays in the journals.
     drain.signal = AbortSignal.abort();

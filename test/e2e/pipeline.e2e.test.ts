@@ -43,15 +43,18 @@ describe('npm start, end to end: producers write through the real SDKs, the dash
 
     // Act
     await a_busy_few_minutes(world, 60);
-    const { visibleAfterMs } = await then_the_dashboard_shows_exactly(stack, world, CONVERGES_WITHIN_MS);
+    // Lambda retries an asynchronous invocation twice. At a 30 % crash rate about 3 % of EventBridge
+    // events fail all three attempts and wait in the on-failure destination, as on AWS, until they
+    // are redriven (docs/deploy.md); the stream sources retry until they commit.
+    const { visibleAfterMs, redriven } = await then_the_dashboard_shows_exactly(stack, world, CONVERGES_WITHIN_MS, { redrive: true });
 
     // Assess
     const injected = stack.stack.health().chaos?.injected;
-    console.log(`end-to-end visibility under chaos: ${visibleAfterMs} ms; injected ${JSON.stringify(injected)}`);
+    console.log(`end-to-end visibility under chaos: ${visibleAfterMs} ms; injected ${JSON.stringify(injected)}; redriven ${redriven}`);
     // Which kind of crash strikes is up to the dice; that the dice struck at all is not.
     expect((injected?.crashesMidWrite ?? 0) + (injected?.crashesAfterWork ?? 0)).toBeGreaterThan(0);
     expect(injected?.throttles).toBeGreaterThan(0);
     expect(injected?.duplicates).toBeGreaterThan(0);
-    expect(stack.stack.health().deadLetters.count).toBe(0);
+    expect(stack.stack.health().deadLetters.count).toBe(0); // every letter was an EventBridge event, and was redriven
   });
 });

@@ -15,8 +15,15 @@ export interface TestStack {
 }
 
 /** The whole local stack in this process: in memory, simulator off, every port chosen by the OS. */
-export async function startTestStack(chaos: ChaosRates = NO_CHAOS, seed = 20260310, timing: Partial<StackTiming> = {}): Promise<TestStack> {
+export async function startTestStack(
+  chaos: ChaosRates = NO_CHAOS,
+  seed = 20260310,
+  timing: Partial<StackTiming> = {},
+  /** Leaves files in the state directory before the stack starts (what an earlier run left). */
+  prepare: (stateDir: string) => Promise<void> = async () => undefined,
+): Promise<TestStack> {
   const stateDir = await mkdtemp(join(tmpdir(), 'clara-pulse-e2e-'));
+  await prepare(stateDir);
   const logs: string[] = [];
   const stack = await startStack(localStackOptions(stateDir, { chaos, seed, timing: { ...DEFAULT_TIMING, ...timing }, log: (line) => logs.push(line) }));
   return {

@@ -982,3 +982,51 @@ describe('historyArb', () => {
     expect([round2(0.6025), round2(200.3333), round2(1 / 3)]).toEqual([0.6, 200.33, 0.33]);
   });
 });
+
+describe('oracle: the last hour, minute by minute (SPEC §4.1)', () => {
+  // T = 10:30:20 → W_60 = 09:31 … 10:30; entry i is minute 09:31 + i.
+  const T = '2025-06-01T10:30:20.000Z';
+  const entry = (m: OracleMetrics, minute: string) => m.series.minutes.indexOf(`2025-06-01T${minute}:00.000Z`);
+
+  it('counts messages, starts and creations in their own minute, and a p95 per minute', () => {
+    const events = [
+      start('2025-06-01T10:00:10.000Z', 'a'),
+      start('2025-06-01T10:00:50.000Z', 'b'),
+      start('2025-06-01T09:30:59.999Z', 'old'), // before W_60: in no entry
+      message('2025-06-01T10:00:20.000Z', 'a', 'bot', 100),
+      message('2025-06-01T10:00:30.000Z', 'a', 'bot', 300),
+      message('2025-06-01T10:00:40.000Z', 'a', 'user'),
+      message('2025-06-01T10:01:00.000Z', 'b', 'bot', 50),
+      created('2025-06-01T10:29:59.000Z', 'e1'),
+      created('2025-06-01T10:30:00.000Z', 'e2'),
+    ];
+    const m = oracle(events, T);
+    expect(m.series.minutes).toHaveLength(60);
+    expect(m.series.minutes[0]).toBe('2025-06-01T09:31:00.000Z');
+    expect(m.series.minutes[59]).toBe('2025-06-01T10:30:00.000Z');
+    expect(m.series.messages[entry(m, '10:00')]).toBe(3);
+    expect(m.series.messages[entry(m, '10:01')]).toBe(1);
+    expect(m.series.messages.reduce((a, b) => a + b, 0)).toBe(m.messagesLastHour);
+    expect(m.series.conversationsStarted[entry(m, '10:00')]).toBe(2);
+    expect(m.series.conversationsStarted.reduce((a, b) => a + b, 0)).toBe(2);
+    expect(m.series.escalationsCreated[entry(m, '10:29')]).toBe(1);
+    expect(m.series.escalationsCreated[entry(m, '10:30')]).toBe(1);
+    // nearest rank: p95 of {100, 300} is the 2nd value; the user message has no processing time
+    expect(m.series.responseTimeP95[entry(m, '10:00')]).toBe(300);
+    expect(m.series.responseTimeP95[entry(m, '10:01')]).toBe(50);
+    expect(m.series.responseTimeP95[entry(m, '10:02')]).toBeNull();
+  });
+
+  it('gives each minute the live and active totals its own end knew: an end counts from its minute', () => {
+    // a: started 10:00, ended 10:10. Live 10:00 … 10:09; active 10:00 … 10:04 (W_5 of its start).
+    const events = [start('2025-06-01T10:00:10.000Z', 'a'), end('2025-06-01T10:10:30.000Z', 'a')];
+    const m = oracle(events, T);
+    expect(m.series.liveConversations[entry(m, '09:59')]).toBe(0);
+    expect(m.series.liveConversations[entry(m, '10:00')]).toBe(1);
+    expect(m.series.liveConversations[entry(m, '10:09')]).toBe(1);
+    expect(m.series.liveConversations[entry(m, '10:10')]).toBe(0);
+    expect(m.series.activeUsers[entry(m, '10:04')]).toBe(1);
+    expect(m.series.activeUsers[entry(m, '10:05')]).toBe(0);
+    expect(m.liveConversations.total).toBe(0);
+  });
+});

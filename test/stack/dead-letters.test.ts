@@ -43,4 +43,30 @@ describe('the local dead-letter file', () => {
     expect(second.record).toEqual({ kinesis: { sequenceNumber: '43', data: 'eyJ' } });
     expect({ count: letters.count, added: letters.added }).toEqual({ count: 2, added: 2 });
   });
+
+  it('gives up the letters of one origin for a redrive, keeps the rest and every letter sent meanwhile', async () => {
+    const letters = await FileDeadLetters.open(join(dir, 'dead-letters.jsonl'));
+    const event = (id: string) => ({ id, 'detail-type': 'message.sent', detail: {} });
+    await letters.send([
+      { origin: 'bus', reason: 'crashed', record: event('a'), at: 't' },
+      { origin: 'kinesis-ingest', reason: 'not JSON', record: { data: 'x' }, at: 't' },
+      { origin: 'bus', reason: 'crashed', record: { truncated: true, originalBytes: 9, head: '{' }, at: 't' },
+    ]);
+
+    // a letter sent while the file is being rewritten must not be lost
+    const [taken] = await Promise.all([letters.take('bus'), letters.send([{ origin: 'bus', reason: 'crashed', record: event('b'), at: 't' }])]);
+
+    const lines = async (path: string) =>
+      (await readFile(path, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+    expect(taken.map((letter) => letter.record)).toEqual([event('a')]);
+    expect((await lines(letters.path)).map((letter) => letter.origin)).toEqual(['kinesis-ingest', 'bus', 'bus']); // the cut one cannot be sent again whole
+    expect((await lines(`${letters.path}.redriven`)).map((letter) => letter.record)).toEqual([event('a')]);
+    expect((await stat(`${letters.path}.redriven`)).mode & 0o777).toBe(0o600);
+    expect(letters.count).toBe(3);
+    expect((await letters.take('bus')).map((letter) => letter.record)).toEqual([event('b')]);
+    expect(letters.count).toBe(2);
+  });
 });

@@ -2,6 +2,8 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   type CounterKey,
+  DAY_NAMES,
+  dayCounter,
   GaugeName,
   gaugeCounter,
   MinuteName,
@@ -18,7 +20,7 @@ import { DEFAULT_LABEL_LISTS, OVERFLOW_LABEL } from '../../config/label-lists';
 import { binOf } from '../../aggregators/quantile-sketch';
 import { createTable } from '../../local/engines';
 import { DynamoDbMetricsStore } from '../../store/dynamodb-metrics-store';
-import { hourItem, minuteItem } from '../../store/layout';
+import { dayItem, hourItem, minuteItem } from '../../store/layout';
 import { testClients } from '../support/engines';
 
 const { dynamo } = testClients();
@@ -184,5 +186,18 @@ describe('item sizes on the hot path', () => {
     );
     await store.applyCounters('pulse/shardId-1', units, []);
     expect(await itemBytes(tableName, hourItem(Math.floor(MINUTE / 60)))).toBeLessThan(1500);
+  });
+
+  it('keeps a day item small with every escalation fact in every hour of a 25-hour day, and the peak of every hour', async () => {
+    const { store, tableName } = await freshStore();
+    const date = '2026-03-10';
+    const units: CounterUnit[] = [];
+    for (let hour = 0; hour < 25; hour++) {
+      for (const name of DAY_NAMES) units.push(unit(String(units.length + 1), [[dayCounter(date, hour, name), 123_456]]));
+    }
+    await store.applyCounters('pulse/shardId-1', units, []);
+    for (let hour = 0; hour < 25; hour++) await store.recordPeak(date, Math.floor(MINUTE / 60) + hour, 1, 1_000);
+    // docs/metrics-model.md, "Item sizes": about 3.7 KB at worst, so an update of it costs at most 4 WCU
+    expect(await itemBytes(tableName, dayItem(date))).toBeLessThan(4_000);
   });
 });
