@@ -10,11 +10,7 @@ const RECONNECT_FIRST_MS = 500;
 const RECONNECT_MAX_MS = 30_000;
 // The server writes at least a heartbeat every 15 s: a stream silent for longer is dead, whatever TCP says.
 const SILENCE_MS = 30_000;
-const HOUR_MS = 3600 * 1000;
-// Documents arrive every second; a point every 5 s is plenty for an hour's line and keeps localStorage small.
-const SPARK_SPACING_MS = 5000;
 const TOKEN_KEY = 'clara-pulse-token';
-const SPARK_KEY = `clara-pulse-messages:${location.origin}`;
 const SOURCES = ['dynamodb-streams', 'eventbridge', 'kinesis'];
 
 // ---- the token: given in the URL fragment (never sent to the server), kept for this tab ----
@@ -152,9 +148,8 @@ function renderAlerts(doc) {
   }
 }
 
-function renderFreshness(doc) {
+function renderFreshness(doc, now) {
   const body = document.getElementById('freshness');
-  const now = Date.parse(doc.timestamp);
   body.replaceChildren();
   for (const source of SOURCES) {
     const f = doc.freshness[source];
@@ -187,35 +182,51 @@ function renderFunctions(doc) {
   }
 }
 
-// ---- the sparkline: messagesLastHour as it was pushed, over the last hour ----
-function loadSpark() {
-  try {
-    return JSON.parse(localStorage.getItem(SPARK_KEY) || '[]');
-  } catch {
-    return [];
-  }
+// ---- the last hour, minute by minute: sparklines drawn from the document's `series` (SPEC §4.1) ----
+// Each card's figure names its series (`data-series`); the server sends the whole hour in every
+// document, so a reload draws the same lines at once. A null minute is a gap in the line.
+const SPARK_WIDTH = 300;
+const SPARK_HEIGHT = 48;
+const SPARK_MARGIN = 4;
+const clock = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+
+/** The line's path: one `M … L …` run per stretch of minutes with a value; a lone minute is a dot. */
+function sparkPath(values) {
+  const known = values.filter((v) => v !== null);
+  const top = Math.max(0, ...known) || 1; // from zero, so a quiet hour looks quiet
+  const x = (i) => (values.length > 1 ? (i / (values.length - 1)) * SPARK_WIDTH : SPARK_WIDTH);
+  const y = (v) => SPARK_HEIGHT - SPARK_MARGIN - (v / top) * (SPARK_HEIGHT - 2 * SPARK_MARGIN);
+  const runs = [];
+  values.forEach((v, i) => {
+    if (v === null) return;
+    const point = `${x(i).toFixed(1)},${y(v).toFixed(1)}`;
+    if (i > 0 && values[i - 1] !== null) runs[runs.length - 1].push(point);
+    else runs.push([point]);
+  });
+  // A run of one minute has no length: a zero-length segment with round caps shows it as a dot.
+  return runs.map((run) => (run.length === 1 ? `M${run[0]} l0,0` : `M${run.join(' L')}`)).join(' ');
 }
 
-function renderSparkline(doc) {
-  const t = Date.parse(doc.timestamp);
-  const kept = loadSpark().filter(([at]) => at > t - HOUR_MS && at < t);
-  const last = kept[kept.length - 1];
-  if (!last || t - last[0] >= SPARK_SPACING_MS) {
-    kept.push([t, doc.messagesLastHour]);
-    localStorage.setItem(SPARK_KEY, JSON.stringify(kept));
+function sparkCaption(doc, values, figure) {
+  const range = `${clock.format(new Date(doc.series.minutes[0]))}–${clock.format(new Date(doc.timestamp))}`;
+  const known = values.filter((v) => v !== null);
+  const label = `${figure.dataset.label} · ${range}`;
+  if (known.length === 0) return `${label} · ${NO_DATA}`;
+  const highest = format(Math.max(...known), figure.dataset.format);
+  if (known.length === values.length) return `${label} · max ${highest}`;
+  const lowest = format(Math.min(...known), figure.dataset.format);
+  return `${label} · ${known.length} of ${values.length} min with data · ${lowest}–${highest}`;
+}
+
+function renderSparklines(doc) {
+  for (const figure of document.querySelectorAll('[data-series]')) {
+    const values = doc.series[figure.dataset.series];
+    figure.querySelector('path').setAttribute('d', sparkPath(values));
+    // What was drawn, for readers and tests: the values minute by minute ("" for a gap) and the first minute.
+    figure.dataset.values = values.map((v) => (v === null ? '' : String(v))).join(',');
+    figure.dataset.from = doc.series.minutes[0];
+    setText(figure.querySelector('figcaption'), sparkCaption(doc, values, figure));
   }
-  const points = [...kept.filter(([at]) => at < t), [t, doc.messagesLastHour]];
-  const values = points.map(([, v]) => v);
-  const min = Math.min(...values);
-  const max = Math.max(...values);
-  const span = max - min || 1;
-  // Until an hour of points is collected, the line spans what there is rather than a sliver at the right.
-  const from = points[0][0];
-  const x = (at) => (t === from ? 300 : ((at - from) / (t - from)) * 300);
-  const y = (v) => 44 - ((v - min) / span) * 40;
-  document.getElementById('sparkline-line').setAttribute('points', points.map(([at, v]) => `${x(at).toFixed(1)},${y(v).toFixed(1)}`).join(' '));
-  const minutes = Math.round((t - from) / 60000);
-  setText(document.getElementById('sparkline-caption'), `${points.length} points over ${minutes} min · ${integer.format(min)}–${integer.format(max)}`);
 }
 
 // ---- pushed documents: one event stream, reconnected with back-off ----
@@ -226,18 +237,136 @@ function setStatus(text, state) {
 
 let lastUpdate = 0;
 
-function render(doc) {
+/** Shows a document. `nowMs` is the instant its freshness ("… ago") is told from. */
+function render(doc, nowMs) {
   renderFields(doc);
   renderRegions(doc);
   renderQueueBar(doc);
   renderOldestPending(doc);
   renderAlerts(doc);
-  renderFreshness(doc);
+  renderFreshness(doc, nowMs);
   renderFunctions(doc);
-  renderSparkline(doc);
-  lastUpdate = Date.now();
+  renderSparklines(doc);
   document.body.dataset.timestamp = doc.timestamp;
-  setStatus(`live · updated ${new Date(doc.timestamp).toLocaleTimeString()}`, 'ok');
+}
+
+// ---- live, or looking back ----
+// Looking back shows one document, fetched once with GET /admin/realtime?at=…, and holds it still.
+// The stream stays open meanwhile and its newest document is kept, not shown: back to live shows
+// it at once instead of waiting for a reconnect, and the status line keeps telling whether live
+// updates arrive. (The pusher reads once a second for all viewers, so one page staying connected
+// adds nothing to the table's reads.)
+const READ_PATH = '/admin/realtime';
+const MINUTE_MS = 60_000;
+// The API answers up to 48 h back; the picker offers that range, the server has the last word.
+const LOOK_BACK_LIMIT_MS = 48 * 3600 * 1000;
+const dayOf = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short' });
+
+let lookingBackAt = null; // the `at` of the document shown while looking back; null when live
+let latestPushed = null;
+let lookBackAsked = 0; // numbers each look-back request: only the newest answer is shown, none once back to live
+
+let streaming = false; // a stream is open and has delivered
+
+function showLatestPushed() {
+  render(latestPushed, Date.parse(latestPushed.timestamp));
+  // Once the stream is lost, the status line says so; a held document does not make it live again.
+  if (streaming) setStatus(`live · updated ${new Date(latestPushed.timestamp).toLocaleTimeString()}`, 'ok');
+}
+
+function onPushed(doc) {
+  latestPushed = doc;
+  lastUpdate = Date.now();
+  streaming = true;
+  if (lookingBackAt === null) return showLatestPushed();
+  setStatus(`looking back; live updates held (newest ${new Date(doc.timestamp).toLocaleTimeString()})`, 'ok');
+}
+
+/** "14:05", with the day when it is not today (in the browser's time zone, as the picker is). */
+function minuteLabel(ms) {
+  const when = new Date(ms);
+  const today = new Date().toDateString() === when.toDateString();
+  return today ? clock.format(when) : `${clock.format(when)}, ${dayOf.format(when)}`;
+}
+
+/** A datetime-local value ("2026-03-10T14:05", local time) for an instant. */
+function pickerValue(ms) {
+  const d = new Date(ms);
+  const two = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}T${two(d.getHours())}:${two(d.getMinutes())}`;
+}
+
+function setMode(atMs) {
+  const live = atMs === null;
+  document.body.dataset.mode = live ? 'live' : 'look-back';
+  document.getElementById('mode').textContent = live ? 'Live' : `Looking back at ${minuteLabel(atMs)}`;
+  document.getElementById('back-to-live').hidden = live;
+}
+
+function showLookBackError(text) {
+  const error = document.getElementById('look-back-error');
+  error.textContent = text ?? '';
+  error.hidden = !text;
+}
+
+/** The picker offers the last 48 h up to the current minute. */
+function boundPicker(input) {
+  const now = Date.now();
+  input.min = pickerValue(now - LOOK_BACK_LIMIT_MS + MINUTE_MS);
+  input.max = pickerValue(now);
+}
+
+/**
+ * Looks back to the end of the picked minute: `at` is its last millisecond (picking 14:05 sends
+ * `…T14:05:59.999` in UTC), the desk as it stood when 14:05 ended. The API counts `at`'s minute
+ * bucket whole, so that is also what any instant within 14:05 would show.
+ */
+async function lookBack(token, pickedMinuteMs) {
+  const at = new Date(pickedMinuteMs + MINUTE_MS - 1).toISOString();
+  const asked = ++lookBackAsked;
+  showLookBackError(null);
+  let response;
+  let body;
+  try {
+    response = await fetch(`${READ_PATH}?at=${encodeURIComponent(at)}`, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
+    body = await response.json().catch(() => ({}));
+  } catch (error) {
+    if (asked === lookBackAsked) showLookBackError(`Could not look back: ${error.message}`);
+    return;
+  }
+  if (asked !== lookBackAsked) return; // a newer pick, or back to live, came first
+  if (!response.ok) {
+    // 400 says what is wrong with `at` in `error`; 401 and 503 explain themselves in `message`.
+    return showLookBackError(`Could not look back to ${minuteLabel(pickedMinuteMs)}: ${body.error ?? body.message ?? `HTTP ${response.status}`}`);
+  }
+  lookingBackAt = at;
+  setMode(pickedMinuteMs);
+  render(body, Date.now()); // freshness describes now (SPEC §4.1), whatever `at` is
+  setStatus(`looking back; live updates held${latestPushed ? ` (newest ${new Date(latestPushed.timestamp).toLocaleTimeString()})` : ''}`, 'ok');
+}
+
+function backToLive() {
+  lookBackAsked++;
+  lookingBackAt = null;
+  setMode(null);
+  showLookBackError(null);
+  if (latestPushed) showLatestPushed();
+}
+
+function setUpLookBack(token) {
+  const input = document.getElementById('look-back-at');
+  boundPicker(input);
+  if (!input.value) input.value = pickerValue(Date.now() - 15 * MINUTE_MS);
+  input.onfocus = () => boundPicker(input);
+  document.getElementById('look-back-form').onsubmit = (event) => {
+    event.preventDefault();
+    // A datetime-local value without a zone is local time (as the browser shows it).
+    const picked = Date.parse(input.value);
+    if (Number.isNaN(picked)) return showLookBackError('Pick a day and a minute to look back to.');
+    void lookBack(token, picked);
+  };
+  document.getElementById('back-to-live').onclick = backToLive;
+  setMode(null);
 }
 
 /** One Server-Sent Events frame: its `event:` name and its `data:` lines joined. */
@@ -316,18 +445,20 @@ function askForToken(reason) {
 async function start() {
   const token = takeToken();
   if (!token) return askForToken('An admin token is needed.');
+  setUpLookBack(token);
   setStatus('connecting…', '');
   for (let attempt = 0; ; attempt++) {
     let received = false;
     const ended = await follow(token, (doc) => {
       received = true;
-      render(doc);
+      onPushed(doc);
     });
     if (ended === 'refused') {
       // A wrong or expired token does not get better by retrying: ask for another one.
       sessionStorage.removeItem(TOKEN_KEY);
       return askForToken('That token was not accepted.');
     }
+    streaming = false;
     if (received) attempt = 0; // the stream worked: a fresh series of retries
     const delay = reconnectDelay(attempt);
     const age = lastUpdate ? `last update ${duration((Date.now() - lastUpdate) / 1000)} ago` : 'no update yet';
@@ -336,4 +467,6 @@ async function start() {
   }
 }
 
+// Earlier versions of this page kept their own sparkline points here; the document's series replaced them.
+localStorage.removeItem(`clara-pulse-messages:${location.origin}`);
 start();

@@ -59,6 +59,22 @@ describe('looking back (?at=, SPEC §4.1), against the brute-force oracle', () =
     );
   });
 
+  it('counts "today up to T" by hours of the local day in zones a quarter or half hour off UTC, and across their clock changes', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        historyArb({ timeZones: ['Asia/Kathmandu', 'Australia/Adelaide', 'America/St_Johns'] }),
+        lookBackArb,
+        async ({ events, at, timeZone }, back) => {
+          const nowMs = at.getTime();
+          const pastMs = nowMs - back;
+          const document = await documentOf(events, timeZone, nowMs, (pipeline) => pipeline.read(pastMs, nowMs));
+          expect(differences(document, computeOracle(knownBy(events, pastMs), new Date(pastMs), timeZone))).toEqual([]);
+        },
+      ),
+      { numRuns: Math.max(10, Math.floor(RUNS / 2)) },
+    );
+  });
+
   it('looking back at T and replaying the facts known at T (npm run replay -- --at T) give the same document', async () => {
     await fc.assert(
       fc.asyncProperty(historyArb(), lookBackArb, async ({ events, at, timeZone }, back) => {
@@ -76,7 +92,9 @@ describe('looking back (?at=, SPEC §4.1), against the brute-force oracle', () =
           ...replayed
         } = await documentOf(knownBy(events, pastMs), timeZone, nowMs, (pipeline) => pipeline.read(pastMs));
         expect(lookedBack).toEqual(replayed);
-        expect(lookedBackAlerts.map((alert) => alert.id)).toEqual(replayedAlerts.map((alert) => alert.id));
+        // the alerts the facts raise; a source's lag is of now, and the two pipelines' "now" differ
+        const factAlerts = (alerts: RealTimeMetrics['alerts']) => alerts.map((alert) => alert.id).filter((id) => !id.startsWith('source-lag-'));
+        expect(factAlerts(lookedBackAlerts)).toEqual(factAlerts(replayedAlerts));
       }),
       { numRuns: Math.max(10, Math.floor(RUNS / 2)) },
     );
