@@ -83,13 +83,24 @@ export const WindowName = {
 export type SeriesName = 'live' | 'act';
 
 /**
- * Escalation facts of a day, and the changes of the open-escalation gauges (+1 where an
- * escalation starts pending, −1 where it stops): the gauge at a past minute is the gauge now less
- * the changes after that minute.
+ * Escalation facts of a day — created, resolved, served (with the summed wait, and how many within
+ * the service level), failed (+1 at the failure, −1 at a resolution later that day) — and the
+ * changes of the open-escalation gauges (+1 where an escalation starts pending, −1 where it
+ * stops): the gauge at a past minute is the gauge now less the changes after that minute.
  */
-export type DayName = 'created' | 'resolved' | 'servedN' | 'waitMs' | GaugeChangeName;
+export type DayName = 'created' | 'resolved' | 'servedN' | 'waitMs' | 'servedInSL' | 'failed' | GaugeChangeName;
 export type GaugeChangeName = 'pendingChange' | 'inProgressChange' | 'criticalChange';
-export const DAY_NAMES: readonly DayName[] = ['created', 'resolved', 'servedN', 'waitMs', 'pendingChange', 'inProgressChange', 'criticalChange'];
+export const DAY_NAMES: readonly DayName[] = [
+  'created',
+  'resolved',
+  'servedN',
+  'waitMs',
+  'servedInSL',
+  'failed',
+  'pendingChange',
+  'inProgressChange',
+  'criticalChange',
+];
 
 export const GaugeName = {
   pending: 'pend',

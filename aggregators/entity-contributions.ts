@@ -22,13 +22,18 @@ import type { ConversationState, EntityState, EscalationState, UserState } from 
 import { activityOf, earliest } from './entity-state';
 import { addFactDeltas } from './fact-deltas';
 import { type LabelPolicy, languageLabel, regionLabel } from './labels';
-import { localHourOfMinute, minuteOf, nextLocalDayStartMinute, tenSecondsOf } from './time';
+import { localDateOf, localHourOfMinute, minuteOf, nextLocalDayStartMinute, tenSecondsOf } from './time';
 
 /** What a fold needs to know besides the events. */
 export interface FoldContext {
   timeZone: string;
   labels: LabelPolicy;
+  /** An escalation served within this many seconds of its creation counts as within the service level. */
+  serviceLevelSeconds: number;
 }
+
+/** SERVICE_LEVEL_SECONDS when it is not set (SPEC §4.1). */
+export const DEFAULT_SERVICE_LEVEL_SECONDS = 120;
 
 export const LIVE_WINDOW_MINUTES = 30;
 export const ACTIVE_WINDOW_MINUTES = 5;
@@ -145,7 +150,7 @@ export function statusOf(e: EscalationState): EscalationStatus {
   return 'pending';
 }
 
-function addEscalation(deltas: Deltas, e: EscalationState, { timeZone }: FoldContext): void {
+function addEscalation(deltas: Deltas, e: EscalationState, { timeZone, serviceLevelSeconds }: FoldContext): void {
   const created = earliest(e.created);
   if (created === undefined) return; // counts once its creation (and priority) is known
   const priority = e.priority ?? 'low';
@@ -163,12 +168,20 @@ function addEscalation(deltas: Deltas, e: EscalationState, { timeZone }: FoldCon
 
   const resolved = earliest(e.resolved);
   if (resolved !== undefined) dayFact(resolved, 'resolved', 1);
+  // Failed at a minute of the failure's day from the failure until a resolution (status rank:
+  // resolved wins); a resolution on a later day is after every minute of that day.
+  const failed = earliest(e.failed);
+  if (failed !== undefined && (resolved === undefined || resolved > failed)) {
+    dayFact(failed, 'failed', 1);
+    if (resolved !== undefined && localDateOf(resolved, timeZone) === localDateOf(failed, timeZone)) dayFact(resolved, 'failed', -1);
+  }
 
   const assigned = earliest(e.assigned);
   const served = Math.min(assigned ?? Number.POSITIVE_INFINITY, resolved ?? Number.POSITIVE_INFINITY);
   if (served !== Number.POSITIVE_INFINITY) {
     dayFact(served, 'servedN', 1);
     dayFact(served, 'waitMs', served - created);
+    if (served - created <= serviceLevelSeconds * 1000) dayFact(served, 'servedInSL', 1);
   }
 
   // The gauges as a time line, minute by minute: what the document at each minute's end says.

@@ -4,7 +4,7 @@
  * the `MetricsStore` port and `readDocument`. When the fold's signatures change, this file is
  * the one to follow them; fold-bench.ts only times the four steps below.
  */
-import { contributionsOf, type FoldContext } from '../aggregators/entity-contributions';
+import { contributionsOf, DEFAULT_SERVICE_LEVEL_SECONDS, type FoldContext } from '../aggregators/entity-contributions';
 import { DEFAULT_LABEL_POLICY } from '../aggregators/labels';
 import { isTelemetryFact } from '../aggregators/entity-routing';
 import { type EntityWrite, foldEntityBatch, foldTelemetry, type LaneRecord, type StoredEntity } from '../aggregators/fold-lane';
@@ -25,7 +25,7 @@ export interface LaneFold {
 }
 
 export function createLaneFold(timeZone = 'UTC'): LaneFold {
-  const context: FoldContext = { timeZone, labels: DEFAULT_LABEL_POLICY };
+  const context: FoldContext = { timeZone, labels: DEFAULT_LABEL_POLICY, serviceLevelSeconds: DEFAULT_SERVICE_LEVEL_SECONDS };
   const entities = new Map<string, StoredEntity>();
   const users = new Map<string, StoredEntity>();
   let seq = 10n ** 20n;

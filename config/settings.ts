@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type LabelPolicy, labelPolicy } from '../aggregators/labels';
 import { DEFAULT_LABEL_LISTS } from './label-lists';
 import { assertTimeZone } from '../aggregators/time';
+import { DEFAULT_SERVICE_LEVEL_SECONDS } from '../aggregators/entity-contributions';
 import { DEFAULT_ALERT_THRESHOLDS } from '../schemas/alert-rules';
 import { ConfigurationError } from '../errors';
 
@@ -28,6 +29,14 @@ const labelList = (fallback: readonly string[]) =>
     .refine((labels) => labels.length <= MAX_LABELS, `at most ${MAX_LABELS} labels`);
 const MAX_LABELS = 64;
 
+const serviceLevelSchema = z.object({
+  /** An escalation served within this many seconds of its creation is within the service level (SPEC §4.1). */
+  SERVICE_LEVEL_SECONDS: number(DEFAULT_SERVICE_LEVEL_SECONDS),
+});
+
+/** SERVICE_LEVEL_SECONDS alone, for the local stack, which takes no other setting from its environment; throws naming the key. */
+export const parseServiceLevelSeconds = (env: Record<string, string | undefined>): number => parseOrThrow(serviceLevelSchema, env).SERVICE_LEVEL_SECONDS;
+
 const settingsSchema = z.object({
   METRICS_TABLE: z.string().min(1),
   PULSE_STREAM: z.string().min(1),
@@ -50,6 +59,7 @@ const settingsSchema = z.object({
   CHAT_SESSIONS_TABLE: z.string().min(1).default('chat-sessions'),
   MESSAGES_TABLE: z.string().min(1).default('messages'),
   ESCALATIONS_TABLE: z.string().min(1).default('escalations'),
+  ...serviceLevelSchema.shape,
   READ_CAPACITY_BUDGET: number(100),
   WRITE_CAPACITY_BUDGET: number(100),
   METRIC_LANGUAGES: labelList(DEFAULT_LABEL_LISTS.languages),
@@ -62,6 +72,8 @@ const settingsSchema = z.object({
   ALERT_P95_MS: number(DEFAULT_ALERT_THRESHOLDS.responseTimeP95Ms),
   ALERT_CPU_PERCENT: number(DEFAULT_ALERT_THRESHOLDS.cpuUsagePercent),
   ALERT_SOURCE_LAG_SECONDS: number(DEFAULT_ALERT_THRESHOLDS.sourceLagSeconds),
+  ALERT_SERVICE_LEVEL: z.coerce.number().min(0).max(1).default(DEFAULT_ALERT_THRESHOLDS.serviceLevel),
+  ALERT_SERVICE_LEVEL_MIN_SERVED: z.coerce.number().int().nonnegative().default(DEFAULT_ALERT_THRESHOLDS.serviceLevelMinimumServed),
 });
 
 export type Environment = z.input<typeof settingsSchema>;
@@ -70,6 +82,7 @@ export interface Settings {
   metricsTable: string;
   pulseStream: string;
   timeZone: string;
+  serviceLevelSeconds: number;
   deadLetterQueueUrl?: string;
   failedBatchesQueueUrl?: string;
   producerTables: { chatSessions: string; messages: string; escalations: string };
@@ -87,6 +100,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     metricsTable: e.METRICS_TABLE,
     pulseStream: e.PULSE_STREAM,
     timeZone: e.METRICS_TIME_ZONE,
+    serviceLevelSeconds: e.SERVICE_LEVEL_SECONDS,
     ...(e.DEAD_LETTER_QUEUE_URL !== undefined && { deadLetterQueueUrl: e.DEAD_LETTER_QUEUE_URL }),
     ...(e.FAILED_BATCHES_QUEUE_URL !== undefined && { failedBatchesQueueUrl: e.FAILED_BATCHES_QUEUE_URL }),
     producerTables: { chatSessions: e.CHAT_SESSIONS_TABLE, messages: e.MESSAGES_TABLE, escalations: e.ESCALATIONS_TABLE },
@@ -101,6 +115,8 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
       responseTimeP95Ms: e.ALERT_P95_MS,
       cpuUsagePercent: e.ALERT_CPU_PERCENT,
       sourceLagSeconds: e.ALERT_SOURCE_LAG_SECONDS,
+      serviceLevel: e.ALERT_SERVICE_LEVEL,
+      serviceLevelMinimumServed: e.ALERT_SERVICE_LEVEL_MIN_SERVED,
     },
   };
 }

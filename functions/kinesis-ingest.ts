@@ -3,11 +3,11 @@ import { ingestKinesisBatch } from '../pipeline/aggregate-batch';
 import type { CanonicalEvent } from '../schemas/canonical-events';
 import { decodeKinesisRecord } from '../schemas/transports/kinesis';
 import { processKinesisBatch, type KinesisBatchResult, type RecordDecoding } from './kinesis-batch';
-import type { Runtime } from './runtime';
+import { foldContextOf, type Runtime } from './runtime';
 
 /** The producers' Kinesis stream: telemetry is counted here, conversation and escalation events go to their entity's writer. */
 export function createKinesisIngest(runtime: Runtime): (event: KinesisStreamEvent) => Promise<KinesisBatchResult> {
-  const deps = { ...runtime, context: { timeZone: runtime.settings.timeZone, labels: runtime.settings.labels } };
+  const deps = { ...runtime, context: foldContextOf(runtime.settings) };
   const decode = (record: KinesisStreamRecord): RecordDecoding<CanonicalEvent> => {
     const decoded = decodeKinesisRecord(record, new Date(runtime.now()));
     if (!decoded.ok) return decoded;

@@ -2,11 +2,11 @@ import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { aggregateEntityBatch } from '../pipeline/aggregate-batch';
 import { type PulseEvent, pulseRecordSchema } from '../schemas/pulse-events';
 import { processKinesisBatch, type KinesisBatchResult, type RecordDecoding } from './kinesis-batch';
-import type { Runtime } from './runtime';
+import { foldContextOf, type Runtime } from './runtime';
 
 /** The internal stream: each shard's batch is the only writer of its entities. */
 export function createPulseAggregator(runtime: Runtime): (event: KinesisStreamEvent) => Promise<KinesisBatchResult> {
-  const deps = { ...runtime, context: { timeZone: runtime.settings.timeZone, labels: runtime.settings.labels } };
+  const deps = { ...runtime, context: foldContextOf(runtime.settings) };
   const decode = (record: KinesisStreamRecord): RecordDecoding<PulseEvent> => {
     try {
       const parsed = pulseRecordSchema.safeParse(JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString('utf8')));

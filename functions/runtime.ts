@@ -1,3 +1,4 @@
+import type { FoldContext } from '../aggregators/entity-contributions';
 import type { Settings } from '../config/settings';
 import type { MetricsStore } from '../store/metrics-store';
 import type { DeadLetterSink } from '../streams/dead-letters';
@@ -11,3 +12,10 @@ export interface Runtime {
   deadLetters: DeadLetterSink;
   now: () => number;
 }
+
+/** What the folds read from the settings: one place, so every function folds alike. */
+export const foldContextOf = (settings: Settings): FoldContext => ({
+  timeZone: settings.timeZone,
+  labels: settings.labels,
+  serviceLevelSeconds: settings.serviceLevelSeconds,
+});

@@ -10,6 +10,7 @@ import { createPulseAggregator } from '../functions/pulse-aggregator';
 import type { Runtime } from '../functions/runtime';
 import { readDocument } from '../pipeline/read-document';
 import { DEFAULT_LABEL_POLICY } from '../aggregators/labels';
+import { DEFAULT_SERVICE_LEVEL_SECONDS } from '../aggregators/entity-contributions';
 import { DEFAULT_ALERT_THRESHOLDS } from '../schemas/alert-rules';
 import type { CanonicalEventInput } from '../schemas/canonical-events';
 import type { RealTimeMetrics } from '../schemas/realtime-metrics';
@@ -24,6 +25,8 @@ export interface LocalPipelineOptions {
   dynamo: DynamoDBClient;
   kinesis: KinesisClient;
   timeZone?: string;
+  /** SERVICE_LEVEL_SECONDS; 120 unless given. */
+  serviceLevelSeconds?: number;
   /** Names are suffixed with a random id unless given, so pipelines never share state. */
   names?: { metricsTable: string; telemetryStream: string; pulseStream: string };
   telemetryShards?: number;
@@ -68,6 +71,7 @@ export class LocalPipeline {
       metricsTable: this.names.metricsTable,
       pulseStream: this.names.pulseStream,
       timeZone: options.timeZone ?? 'UTC',
+      serviceLevelSeconds: options.serviceLevelSeconds ?? DEFAULT_SERVICE_LEVEL_SECONDS,
       producerTables: { chatSessions: 'chat-sessions', messages: 'messages', escalations: 'escalations' },
       readCapacityBudget: 100,
       writeCapacityBudget: 100,

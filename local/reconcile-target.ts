@@ -42,6 +42,7 @@ export const STACK_OUTPUTS = [
   'MessagesTableName',
   'EscalationsTableName',
   'MetricsTimeZone',
+  'ServiceLevelSeconds',
   'DeadLetterQueueUrl',
   'RebuildQueueUrl',
   'RebuildConcurrency',
@@ -57,7 +58,7 @@ const stackFileSchema = z.object({
   deadLetterFile: z.string().min(1),
 });
 
-/** The stack `npm start` runs, as its `stack.json` describes it. Time zone: `METRICS_TIME_ZONE`, as for `npm start`. */
+/** The stack `npm start` runs, as its `stack.json` describes it. Time zone and service level: `METRICS_TIME_ZONE`, `SERVICE_LEVEL_SECONDS`, as for `npm start`. */
 export async function localTarget(stateDir: string, env: Record<string, string | undefined> = process.env): Promise<ReconcileTarget> {
   const path = stackFile(stateDir);
   let text: string;
@@ -73,6 +74,7 @@ export async function localTarget(stateDir: string, env: Record<string, string |
     METRICS_TABLE: info.tables.metrics,
     PULSE_STREAM: STACK_NAMES.pulseStream,
     METRICS_TIME_ZONE: env.METRICS_TIME_ZONE,
+    SERVICE_LEVEL_SECONDS: env.SERVICE_LEVEL_SECONDS,
     CHAT_SESSIONS_TABLE: info.tables.chatSessions,
     MESSAGES_TABLE: info.tables.messages,
     ESCALATIONS_TABLE: info.tables.escalations,
@@ -120,6 +122,7 @@ export async function stageTarget(stage: string, region?: string): Promise<Recon
     METRICS_TABLE: output('MetricsTableName'),
     PULSE_STREAM: output('PulseEventsStreamName'),
     METRICS_TIME_ZONE: output('MetricsTimeZone'),
+    SERVICE_LEVEL_SECONDS: output('ServiceLevelSeconds'),
     CHAT_SESSIONS_TABLE: output('ChatSessionsTableName'),
     MESSAGES_TABLE: output('MessagesTableName'),
     ESCALATIONS_TABLE: output('EscalationsTableName'),

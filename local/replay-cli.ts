@@ -22,7 +22,7 @@ async function main(): Promise<number> {
     process.stderr.write(`${error.message}\n${REPLAY_USAGE}\n`);
     return 2;
   }
-  const { file, atMs, timeZone, batchSize } = options;
+  const { file, atMs, timeZone, serviceLevelSeconds, batchSize } = options;
 
   const events: CanonicalEvent[] = [];
   let lineNumber = 0;
@@ -45,6 +45,7 @@ async function main(): Promise<number> {
       dynamo: localDynamoClient(dynamo.endpoint),
       kinesis: localKinesisClient(kinesis.endpoint),
       timeZone,
+      serviceLevelSeconds,
       batchSize,
       // The replay itself runs now: its freshness is that of this run, not of T.
       now: () => Math.max(Date.now(), atMs),

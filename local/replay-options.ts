@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { assertTimeZone } from '../aggregators/time';
-import { UsageError } from '../errors';
+import { parseServiceLevelSeconds } from '../config/settings';
+import { ConfigurationError, UsageError } from '../errors';
 
 export const REPLAY_USAGE = 'usage: npm run --silent replay -- <events.ndjson> --at <ISO instant> [--time-zone <IANA zone>] [--batch-size N]';
 
@@ -36,7 +37,19 @@ export interface ReplayOptions {
   file: string;
   atMs: number;
   timeZone: string;
+  /** SERVICE_LEVEL_SECONDS, as the functions read it. */
+  serviceLevelSeconds: number;
   batchSize: number;
+}
+
+/** SERVICE_LEVEL_SECONDS from the environment, as the functions read it; a bad value is a usage error naming the key. */
+function serviceLevelSecondsOf(env: Record<string, string | undefined>): number {
+  try {
+    return parseServiceLevelSeconds(env);
+  } catch (error) {
+    if (error instanceof ConfigurationError) throw new UsageError('environment', error.message);
+    throw error;
+  }
 }
 
 const readArgs = (argv: readonly string[]) =>
@@ -74,5 +87,11 @@ export function parseReplayArgs(argv: readonly string[], env: Record<string, str
     throw new UsageError(flag === 'file' ? '<events.ndjson>' : flag, `${issue.message}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}`);
   }
   const options = result.data;
-  return { file: options.file, atMs: Date.parse(options['--at']), timeZone: options['--time-zone'], batchSize: options['--batch-size'] };
+  return {
+    file: options.file,
+    atMs: Date.parse(options['--at']),
+    timeZone: options['--time-zone'],
+    serviceLevelSeconds: serviceLevelSecondsOf(env),
+    batchSize: options['--batch-size'],
+  };
 }

@@ -24,7 +24,7 @@ import { blockStartOf } from '../aggregators/coverage';
 import { quantile } from '../aggregators/quantile-sketch';
 import { localDateOf, localDateOfMinute, localHourOfMinute, minuteOf, minuteStartMs, tenSecondsOf, windowMinutes } from '../aggregators/time';
 import { FRESHNESS_SOURCES } from '../schemas/alert-rules';
-import type { Freshness, RealTimeMetrics, Series } from '../schemas/realtime-metrics';
+import { type Freshness, OLDEST_PENDING_LISTED, type PendingEscalation, type RealTimeMetrics, type Series } from '../schemas/realtime-metrics';
 import type { Snapshot } from '../store/metrics-store';
 import { type AlertSettings, firingAlerts } from './alerts';
 
@@ -198,8 +198,10 @@ export function buildDocument(snapshot: Snapshot, atMs: number, settings: ReadMo
   const lookBack = now < minuteOf(snapshot.nowMs);
   const gauge = (name: string, change: GaugeChangeName) =>
     lookBack ? counters.gaugeAt(now, settings.timeZone, name, change) : counters.get(gaugeCounter(name));
-  const oldestPending = counters.pendingAt(now, lookBack)[0]?.createdAt;
+  const pending = counters.pendingAt(now, lookBack);
+  const ageSeconds = (createdAt: number): number => Math.max(0, Math.floor((atMs - createdAt) / 1000));
   const today_ = (name: DayName) => counters.todayUpTo(now, settings.timeZone, name);
+  const servedToday = today_('servedN');
 
   const tenSecondBuckets = Array.from({ length: 6 }, (_, i) => tenSecondsOf(atMs) - 5 + i);
   const newInLastMinute = tenSecondBuckets.reduce((total, bucket) => {
@@ -231,9 +233,17 @@ export function buildDocument(snapshot: Snapshot, atMs: number, settings: ReadMo
       pending: gauge(GaugeName.pending, 'pendingChange'),
       inProgress: gauge(GaugeName.inProgress, 'inProgressChange'),
       resolved: today_('resolved'),
-      averageWaitTime: meanOrZero(today_('waitMs') / 1000, today_('servedN')),
+      averageWaitTime: meanOrZero(today_('waitMs') / 1000, servedToday),
       criticalCount: gauge(GaugeName.criticalOpen, 'criticalChange'),
-      oldestPendingAge: oldestPending === undefined ? 0 : Math.max(0, Math.floor((atMs - oldestPending) / 1000)),
+      oldestPendingAge: pending[0] === undefined ? 0 : ageSeconds(pending[0].createdAt),
+      serviceLevel: serviceLevel(today_('servedInSL'), servedToday),
+      failedToday: Math.max(0, today_('failed')),
+      oldestPending: pending.slice(0, OLDEST_PENDING_LISTED).map(({ escalationId, priority, createdAt }) => ({
+        escalationId,
+        // the queue holds priorities as the fold normalised them (`urgent` is already `critical`)
+        priority: priority as PendingEscalation['priority'],
+        ageSeconds: ageSeconds(createdAt),
+      })),
     },
     systemPerformance: {
       responseTime: p50 === null ? null : { p50: round2(p50), p95: round2(quantile(bins, 0.95)!), p99: round2(quantile(bins, 0.99)!) },
@@ -249,8 +259,16 @@ export function buildDocument(snapshot: Snapshot, atMs: number, settings: ReadMo
     freshness: freshness(snapshot, snapshot.nowMs),
     series: lastHourSeries(counters, lastHour),
   };
-  return { ...document, alerts: firingAlerts(document, snapshot.alertSince, atMs, settings) };
+  return { ...document, alerts: firingAlerts(document, { escalationsServedToday: servedToday }, snapshot.alertSince, atMs, settings) };
 }
+
+/**
+ * The share served within the service level, rounded like the other shares; null when nobody was
+ * served today. Both counts sit in the day's item and change together, so within ≤ served; the
+ * bounds only keep a document valid should a change of SERVICE_LEVEL_SECONDS have left a day's
+ * counts apart (docs/semantics.md).
+ */
+const serviceLevel = (within: number, served: number): number | null => (served > 0 ? Math.min(1, Math.max(0, round2(within / served))) : null);
 
 /**
  * The day's peak: the recorded maximum of each earlier hour of today, and this hour's minutes up

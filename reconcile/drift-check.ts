@@ -54,8 +54,9 @@ export const checkInstant = (nowMs: number, settleSeconds: number): number => Ma
  * differs between the two is only what happened after `T`, and drift is what matches neither.
  */
 export async function checkDrift(deps: DriftCheckDeps, options: DriftCheckOptions): Promise<DriftCheckResult> {
-  const facts = new TableFacts(options.atMs, deps.settings.timeZone, deps.settings.labels);
-  const everyFact = new TableFacts(options.atMs, deps.settings.timeZone, deps.settings.labels, Infinity);
+  const { timeZone, labels, serviceLevelSeconds } = deps.settings;
+  const facts = new TableFacts(options.atMs, timeZone, labels, serviceLevelSeconds);
+  const everyFact = new TableFacts(options.atMs, timeZone, labels, serviceLevelSeconds, Infinity);
   const tableNames = tableNamesOf(deps.settings.producerTables);
   const itemsRead: Record<ProducerTable, number> = { 'chat-sessions': 0, messages: 0, escalations: 0 };
   let unreadable = 0;

@@ -46,6 +46,11 @@ export const DRIFT_RULES: readonly FieldRule[] = [
   { field: 'realTimeEscalations.averageWaitTime', tolerance: 'mean', withOtherSources: 'skip' },
   { field: 'realTimeEscalations.criticalCount', tolerance: 'exact', withOtherSources: 'skip' },
   { field: 'realTimeEscalations.oldestPendingAge', tolerance: 'exact', withOtherSources: 'skip' },
+  // A ratio of two exact counts, rounded by the same formula on both sides: exact.
+  { field: 'realTimeEscalations.serviceLevel', tolerance: 'exact', withOtherSources: 'skip' },
+  // A resolution from outside the tables takes an escalation out of the failed ones: not a lower bound.
+  { field: 'realTimeEscalations.failedToday', tolerance: 'exact', withOtherSources: 'skip' },
+  { field: 'realTimeEscalations.oldestPending', tolerance: 'exact', withOtherSources: 'skip' },
   { field: 'systemPerformance.responseTime', tolerance: 'percentile', withOtherSources: 'skip' },
 ];
 
@@ -85,7 +90,7 @@ const valueAt = (document: object, path: string): unknown =>
     .reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), document);
 
 /**
- * `field` or its parts (a map's keys, a quantile triple's p50/p95/p99) side by side; a part
+ * `field` or its parts (a map's keys, a quantile triple's p50/p95/p99, a list's entries and their fields) side by side; a part
  * missing on one side reads as 0 / null. `alternative` is a second recomputation the served value
  * may equal instead (see compareDocuments).
  */
@@ -102,6 +107,8 @@ function compareField(field: string, tolerance: Tolerance, served: unknown, reco
 
 function agrees(tolerance: Tolerance, served: unknown, recomputed: unknown): boolean {
   if (typeof served === 'number' && typeof recomputed === 'number') return within(tolerance, served, recomputed);
+  // Names (an escalation's id and priority in the list of the oldest pending) agree only when equal.
+  if (typeof served === 'string' || typeof recomputed === 'string') return served === recomputed;
   if (served === null && recomputed === null) return true;
   // The tables show nothing (no samples): any served value is at least that.
   if (tolerance === 'atLeast' && (recomputed === null || recomputed === 0)) return true;

@@ -18,7 +18,10 @@ export interface TableNumbers {
   responseTime: number;
   liveConversations: RealTimeMetrics['liveConversations'];
   activeUsers: RealTimeMetrics['activeUsers'];
-  realTimeEscalations: Pick<Escalations, 'pending' | 'inProgress' | 'resolved' | 'averageWaitTime' | 'criticalCount' | 'oldestPendingAge'>;
+  realTimeEscalations: Pick<
+    Escalations,
+    'pending' | 'inProgress' | 'resolved' | 'averageWaitTime' | 'criticalCount' | 'oldestPendingAge' | 'serviceLevel' | 'failedToday' | 'oldestPending'
+  >;
   systemPerformance: { responseTime: RealTimeMetrics['systemPerformance']['responseTime'] };
 }
 
@@ -55,6 +58,7 @@ interface Conversation {
 }
 
 interface Escalation {
+  id: string;
   createdMs?: number;
   describedBy?: Described;
   priority?: Priority;
@@ -89,6 +93,8 @@ export class TableFacts {
     timeZone: string,
     /** The allow-lists of labels (configuration): a language or region not on them is reported as `other`. */
     private readonly labels: LabelPolicy,
+    /** SERVICE_LEVEL_SECONDS (configuration): a wait up to this long is within the service level. */
+    private readonly serviceLevelSeconds: number,
     /** The latest `occurredAt` that counts; by default `T`. Windows still end with `T`'s minute. */
     private readonly factsUpTo = atMs,
   ) {
@@ -193,7 +199,13 @@ export class TableFacts {
       const served = Math.min(e.assignedMs ?? Infinity, e.resolvedMs ?? Infinity);
       return Number.isFinite(served) && isToday(served) ? [served - e.createdMs] : [];
     });
+    const withinServiceLevel = waits.filter((wait) => wait <= this.serviceLevelSeconds * 1000).length;
     const oldestPending = Math.min(...pending.map((e) => e.createdMs));
+    const ageSeconds = (createdMs: number) => Math.max(0, Math.floor((this.atMs - createdMs) / 1000));
+    const oldestFive = pending
+      .sort((a, b) => a.createdMs - b.createdMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .slice(0, 5)
+      .map((e) => ({ escalationId: e.id, priority: e.priority ?? 'low', ageSeconds: ageSeconds(e.createdMs) }));
 
     const botTimes = [...this.botTimesLast5].sort((a, b) => a - b);
     return {
@@ -221,7 +233,10 @@ export class TableFacts {
         resolved: escalations.filter((e) => isToday(e.resolvedMs)).length,
         averageWaitTime: waits.length === 0 ? 0 : round2(sumSorted(waits) / waits.length / 1000),
         criticalCount: open.filter((e) => e.priority === 'critical').length,
-        oldestPendingAge: Number.isFinite(oldestPending) ? Math.max(0, Math.floor((this.atMs - oldestPending) / 1000)) : 0,
+        oldestPendingAge: Number.isFinite(oldestPending) ? ageSeconds(oldestPending) : 0,
+        serviceLevel: waits.length === 0 ? null : round2(withinServiceLevel / waits.length),
+        failedToday: escalations.filter((e) => statusOf(e) === 'failed' && isToday(e.failedMs)).length,
+        oldestPending: oldestFive,
       },
       systemPerformance: {
         responseTime: botTimes.length === 0 ? null : { p50: nearestRank(botTimes, 50), p95: nearestRank(botTimes, 95), p99: nearestRank(botTimes, 99) },
@@ -275,7 +290,7 @@ export class TableFacts {
   private escalation(id: string): Escalation {
     let e = this.escalations.get(id);
     if (!e) {
-      e = {};
+      e = { id };
       this.escalations.set(id, e);
     }
     return e;

@@ -1,8 +1,10 @@
 /**
- * The alert rules of SPEC §4 — the one list that the read model, the EMF alarms and the
+ * The alert rules of SPEC §4 and §4.1 — the one list that the read model, the EMF alarms and the
  * oracle in `test/oracle/` share. Data only: ids, severities, what each rule watches and its
- * default threshold. Every rule fires when its number is strictly above its threshold
- * (SPEC: "above 10", "older than 300 s", "any critical" = above 0, "above 5 %", ...).
+ * default threshold. A rule fires when its number is strictly beyond its threshold in the
+ * rule's direction: above (SPEC: "above 10", "older than 300 s", "any critical" = above 0,
+ * "above 5 %", ...) or below ("service level below 0.8"). A rule over a share may also
+ * need a minimum number of cases before it judges ("once at least 5 were served today").
  */
 
 export const ALERT_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
@@ -28,6 +30,10 @@ export interface AlertThresholds {
   readonly cpuUsagePercent: number;
   /** `freshness[source].lagSeconds` above this fires `source-lag-<source>`. */
   readonly sourceLagSeconds: number;
+  /** `realTimeEscalations.serviceLevel` (share 0–1) below this fires `escalation-service-level-low`… */
+  readonly serviceLevel: number;
+  /** …once at least this many escalations were served today. */
+  readonly serviceLevelMinimumServed: number;
 }
 
 export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = Object.freeze({
@@ -38,6 +44,8 @@ export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = Object.freeze({
   responseTimeP95Ms: 3000,
   cpuUsagePercent: 85,
   sourceLagSeconds: 60,
+  serviceLevel: 0.8,
+  serviceLevelMinimumServed: 5,
 });
 
 export type SourceLagAlertId = `source-lag-${FreshnessSource}`;
@@ -52,13 +60,21 @@ export type AlertMetric =
   | 'systemPerformance.errorRate'
   | 'systemPerformance.responseTime.p95'
   | 'systemPerformance.cpuUsage'
+  | 'realTimeEscalations.serviceLevel'
   | `freshness.${FreshnessSource}.lagSeconds`;
+
+/** Counts a rule may need besides the document's numbers: how many cases a share was taken over. */
+export type AlertCaseCount = 'escalationsServedToday';
 
 export interface AlertRule<Id extends string = string> {
   readonly id: Id;
   readonly severity: AlertSeverity;
   readonly metric: AlertMetric;
+  /** Which side of the threshold fires: strictly above it, or strictly below it. */
+  readonly fires: 'above' | 'below';
   readonly threshold: keyof AlertThresholds;
+  /** The rule judges only once this count reaches the threshold named (a share of 2 cases says little). */
+  readonly minimumCases?: { readonly count: AlertCaseCount; readonly threshold: keyof AlertThresholds };
   /** Human wording of the rule, SPEC §4. */
   readonly description: string;
 }
@@ -66,6 +82,7 @@ export interface AlertRule<Id extends string = string> {
 const SINGLE_RULES = [
   {
     id: 'escalations-pending-high',
+    fires: 'above',
     severity: 'high',
     metric: 'realTimeEscalations.pending',
     threshold: 'pendingEscalations',
@@ -73,6 +90,7 @@ const SINGLE_RULES = [
   },
   {
     id: 'escalation-oldest-pending',
+    fires: 'above',
     severity: 'high',
     metric: 'realTimeEscalations.oldestPendingAge',
     threshold: 'oldestPendingAgeSeconds',
@@ -80,6 +98,7 @@ const SINGLE_RULES = [
   },
   {
     id: 'escalation-critical-open',
+    fires: 'above',
     severity: 'critical',
     metric: 'realTimeEscalations.criticalCount',
     threshold: 'criticalOpenEscalations',
@@ -87,6 +106,7 @@ const SINGLE_RULES = [
   },
   {
     id: 'error-rate-high',
+    fires: 'above',
     severity: 'high',
     metric: 'systemPerformance.errorRate',
     threshold: 'errorRate',
@@ -94,6 +114,7 @@ const SINGLE_RULES = [
   },
   {
     id: 'response-time-p95-high',
+    fires: 'above',
     severity: 'medium',
     metric: 'systemPerformance.responseTime.p95',
     threshold: 'responseTimeP95Ms',
@@ -101,10 +122,20 @@ const SINGLE_RULES = [
   },
   {
     id: 'cpu-high',
+    fires: 'above',
     severity: 'medium',
     metric: 'systemPerformance.cpuUsage',
     threshold: 'cpuUsagePercent',
     description: 'mean CPU usage in the last 5 minutes above the threshold (percent)',
+  },
+  {
+    id: 'escalation-service-level-low',
+    fires: 'below',
+    severity: 'medium',
+    metric: 'realTimeEscalations.serviceLevel',
+    threshold: 'serviceLevel',
+    minimumCases: { count: 'escalationsServedToday', threshold: 'serviceLevelMinimumServed' },
+    description: 'share of escalations served today within the service level below the threshold',
   },
 ] as const satisfies readonly AlertRule[];
 
@@ -112,6 +143,7 @@ export type AlertId = (typeof SINGLE_RULES)[number]['id'] | SourceLagAlertId;
 
 const SOURCE_LAG_RULES: readonly AlertRule<SourceLagAlertId>[] = FRESHNESS_SOURCES.map((source) => ({
   id: sourceLagAlertId(source),
+  fires: 'above',
   severity: 'high',
   metric: `freshness.${source}.lagSeconds`,
   threshold: 'sourceLagSeconds',

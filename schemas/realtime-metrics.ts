@@ -49,6 +49,20 @@ export const activeUsersSchema = z
   })
   .strict();
 
+/** How many pending escalations `oldestPending` lists (SPEC §4.1). */
+export const OLDEST_PENDING_LISTED = 5;
+
+/** One pending escalation as the desk lists it: no conversation, no personal data. */
+export const pendingEscalationSchema = z
+  .object({
+    escalationId: z.string().min(1),
+    /** `urgent` is read as `critical` */
+    priority: z.enum(['low', 'medium', 'high', 'critical']),
+    /** whole seconds since its creation, not below 0 (as `oldestPendingAge`) */
+    ageSeconds: count,
+  })
+  .strict();
+
 export const realTimeEscalationsSchema = z
   .object({
     pending: count,
@@ -58,6 +72,12 @@ export const realTimeEscalationsSchema = z
     averageWaitTime: finite,
     criticalCount: count,
     oldestPendingAge: nonNegative,
+    /** of the escalations served today, the share served within SERVICE_LEVEL_SECONDS; null when none was */
+    serviceLevel: share.nullable(),
+    /** escalations whose (earliest) failure is today and that are still failed */
+    failedToday: count,
+    /** the oldest pending escalations, oldest creation first (ties by escalationId) */
+    oldestPending: z.array(pendingEscalationSchema).max(OLDEST_PENDING_LISTED),
   })
   .strict();
 
@@ -151,6 +171,7 @@ export type RealTimeMetrics = z.infer<typeof realTimeMetricsSchema>;
 export type LambdaFunctionMetrics = z.infer<typeof lambdaFunctionMetricsSchema>;
 export type DynamoDbMetrics = z.infer<typeof dynamoDbMetricsSchema>;
 export type Alert = z.infer<typeof alertSchema>;
+export type PendingEscalation = z.infer<typeof pendingEscalationSchema>;
 export type SourceFreshness = z.infer<typeof sourceFreshnessSchema>;
 export type Freshness = z.infer<typeof freshnessSchema>;
 export type Series = z.infer<typeof seriesSchema>;

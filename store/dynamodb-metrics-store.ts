@@ -19,6 +19,7 @@ import { ExpressionTooLargeError, LaneConflictError } from '../errors';
 import { LOOK_AHEAD_LIMIT_MS } from '../schemas/look-back';
 import { FRESHNESS_SOURCES } from '../schemas/alert-rules';
 import { parseEntityState } from '../schemas/entity-states';
+import { OLDEST_PENDING_LISTED } from '../schemas/realtime-metrics';
 import { entityExpiresAt } from './entity-expiry';
 import {
   ALERT_STATE_ITEM,
@@ -577,8 +578,8 @@ const stampMinute = (stamp: FreshnessStamp): number => {
   return Math.min(applied, Math.max(applied - 59, minuteOf(stamp.newestEventAt)));
 };
 
-/** How many pending escalations the read fetches the queue for: the oldest one, and the drill-down's five. */
-const OLDEST_PENDING_SHOWN = 5;
+/** How many pending escalations the read fetches the queue for: the oldest one, and the five `oldestPending` lists. */
+const OLDEST_PENDING_SHOWN = OLDEST_PENDING_LISTED;
 
 /** The local dates from `fromMs`'s to `toMs`'s, each once (a day lasts at least 23 h, so 12-hour steps miss none). */
 function datesBetween(fromMs: number, toMs: number, timeZone: string): string[] {

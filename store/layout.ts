@@ -94,6 +94,8 @@ const DAY_ATTRIBUTE: Record<DayName, string> = {
   resolved: 'r',
   servedN: 'n',
   waitMs: 'w',
+  servedInSL: 's',
+  failed: 'f',
   pendingChange: 'p',
   inProgressChange: 'i',
   criticalChange: 'k',

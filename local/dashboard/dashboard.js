@@ -96,6 +96,29 @@ function renderQueueBar(doc) {
   document.getElementById('bar-pending').style.width = total ? `${(pending / total) * 100}%` : '0';
   document.getElementById('bar-progress').style.width = total ? `${(inProgress / total) * 100}%` : '0';
   document.querySelector('.value.critical').classList.toggle('hot', doc.realTimeEscalations.criticalCount > 0);
+  // Red exactly when the service-level alert fires: the rule (and its minimum of served escalations) is the server's.
+  const serviceLevelLow = doc.alerts.some((alert) => alert.id === 'escalation-service-level-low');
+  document.getElementById('service-level').classList.toggle('hot', serviceLevelLow);
+}
+
+// The five escalations waiting longest: their id, priority and age only — the desk needs no more, and the document carries no more.
+function renderOldestPending(doc) {
+  const body = document.getElementById('oldest-pending');
+  body.replaceChildren();
+  const waiting = doc.realTimeEscalations.oldestPending;
+  if (waiting.length === 0) {
+    const row = document.createElement('tr');
+    cell(row, 'no escalation pending', 'nodata');
+    body.appendChild(row);
+  }
+  for (const escalation of waiting) {
+    const row = document.createElement('tr');
+    row.dataset.escalationId = escalation.escalationId;
+    cell(row, escalation.escalationId);
+    cell(row, escalation.priority, `priority-${escalation.priority}`);
+    cell(row, duration(escalation.ageSeconds));
+    body.appendChild(row);
+  }
 }
 
 function renderAlerts(doc) {
@@ -219,6 +242,7 @@ function render(doc, nowMs) {
   renderFields(doc);
   renderRegions(doc);
   renderQueueBar(doc);
+  renderOldestPending(doc);
   renderAlerts(doc);
   renderFreshness(doc, nowMs);
   renderFunctions(doc);

@@ -1,5 +1,6 @@
 import type { Settings } from '../../config/settings';
 import { DEFAULT_LABEL_POLICY } from '../../aggregators/labels';
+import { DEFAULT_SERVICE_LEVEL_SECONDS } from '../../aggregators/entity-contributions';
 import { DEFAULT_ALERT_THRESHOLDS } from '../../schemas/alert-rules';
 
 /** The account and region every local ARN and envelope carries; nothing here ever reaches AWS. */
@@ -32,12 +33,13 @@ export const FUNCTION_NAMES = {
 export const LOCAL_FUNCTION_NAMES: readonly string[] = Object.values(FUNCTION_NAMES);
 
 /** The settings every local function runs with, as the deployed ones read them from their environment. */
-export function localSettings(timeZone: string): Settings {
+export function localSettings(timeZone: string, serviceLevelSeconds = DEFAULT_SERVICE_LEVEL_SECONDS): Settings {
   const { chatSessions, messages, escalations, metrics } = STACK_NAMES.tables;
   return {
     metricsTable: metrics,
     pulseStream: STACK_NAMES.pulseStream,
     timeZone,
+    serviceLevelSeconds,
     producerTables: { chatSessions, messages, escalations },
     readCapacityBudget: 100,
     writeCapacityBudget: 100,

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { randomInt } from 'node:crypto';
 import { resolve } from 'node:path';
+import { parseServiceLevelSeconds } from '../../config/settings';
 import { NO_CHAOS, parseChaos, type ChaosRates } from '../chaos';
 
 /** Everything that shapes one run of the local stack. Ports of 0 mean "any free port". */
@@ -20,6 +21,8 @@ export interface StackOptions {
   /** Seeds the chaos dice (and the simulator), so a run can be repeated. */
   seed: number;
   timeZone: string;
+  /** SERVICE_LEVEL_SECONDS, as on AWS; 120 unless given. */
+  serviceLevelSeconds?: number;
   /** How long a stop waits for the pipeline to drain before it closes anyway (on disk, what is left is kept for the next start); default 30. */
   drainSeconds?: number;
   timing: StackTiming;
@@ -141,6 +144,7 @@ export function parseStackArgs(argv: readonly string[], env: Record<string, stri
     chaos: values.chaos === undefined ? NO_CHAOS : parseChaos(values.chaos),
     seed,
     timeZone: env.METRICS_TIME_ZONE ?? 'UTC',
+    serviceLevelSeconds: parseServiceLevelSeconds(env),
     drainSeconds,
     timing: DEFAULT_TIMING,
     log: (line) => console.log(line),

@@ -102,7 +102,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const inFlight = persistence.kind === 'disk' ? openInFlight(persistence) : undefined;
     if (inFlight) steps.push({ name: 'closing the in-flight journals', run: async () => inFlight.close() });
 
-    const settings = localSettings(options.timeZone);
+    const settings = localSettings(options.timeZone, options.serviceLevelSeconds);
     const dice =
       options.chaos.crash + options.chaos.throttle + options.chaos.duplicate > 0 ? new ChaosDice(options.chaos, seededRandom(options.seed)) : undefined;
     if (dice) notes.push(`chaos ${JSON.stringify(options.chaos)} seed ${options.seed}`);

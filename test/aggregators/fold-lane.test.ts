@@ -1,6 +1,6 @@
 import { countAt } from '../../aggregators/coverage';
 import { MinuteName, minuteCounter, SERIES_BLOCK_MINUTES, seriesCounter } from '../../aggregators/counters';
-import type { FoldContext } from '../../aggregators/entity-contributions';
+import { DEFAULT_SERVICE_LEVEL_SECONDS, type FoldContext } from '../../aggregators/entity-contributions';
 import { userKey } from '../../aggregators/entity-routing';
 import { foldEntityBatch, type LaneRecord, type StoredEntity } from '../../aggregators/fold-lane';
 import { DEFAULT_LABEL_POLICY } from '../../aggregators/labels';
@@ -9,7 +9,7 @@ import { canonicalEventSchema, type CanonicalEventInput } from '../../schemas/ca
 import type { PulseEvent } from '../../schemas/pulse-events';
 
 const LANE = 'pulse/shard-0';
-const UTC: FoldContext = { timeZone: 'UTC', labels: DEFAULT_LABEL_POLICY };
+const UTC: FoldContext = { timeZone: 'UTC', labels: DEFAULT_LABEL_POLICY, serviceLevelSeconds: DEFAULT_SERVICE_LEVEL_SECONDS };
 const record = (seq: number, event: CanonicalEventInput): LaneRecord => ({ seq: String(seq), event: canonicalEventSchema.parse(event) });
 const minute = (iso: string) => Math.floor(Date.parse(iso) / 60_000);
 

@@ -67,4 +67,59 @@ describe('the dashboard in headless Chromium', () => {
     await page.locator('#freshness tr', { hasText: 'dynamodb-streams' }).locator('td', { hasText: 'ago' }).first().waitFor();
     expect(pageErrors).toEqual([]);
   });
+
+  it('lists the five escalations waiting longest, oldest first, with their priority and age only', async () => {
+    // Prepare
+    stack = await startTestStack();
+    world = new ProducerWorld(stack.stack.info);
+    browser = await launchChromium();
+    const page = await browser.context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(stack.stack.info.dashboard);
+    await textBecomes(page, 'realTimeEscalations.pending', '0');
+    expect(await page.locator('#oldest-pending tr').allTextContents()).toEqual(['no escalation pending']);
+    expect(await field(page, 'realTimeEscalations.serviceLevel').textContent()).toBe('no data');
+
+    // Act: seven escalations are opened; an agent takes the oldest one a minute after it came in
+    const opened = (escalationId: string, priority: 'low' | 'medium' | 'high' | 'critical' | 'urgent', secondsAgo: number) =>
+      world.an_escalation_is_opened({ escalationId, sessionId: `web-${escalationId}`, priority, timestamp: world.at(secondsAgo) });
+    await opened('desk-taken', 'high', 290);
+    await world.an_agent_takes_the_escalation('desk-taken', world.at(230));
+    await opened('desk-b', 'urgent', 240); // the same instant as desk-a: by id, a comes first
+    await opened('desk-a', 'low', 240);
+    await opened('desk-c', 'medium', 180);
+    await opened('desk-d', 'critical', 120);
+    await opened('desk-e', 'low', 60);
+    await opened('desk-f', 'high', 30); // the sixth pending: not listed
+
+    // Assess
+    await textBecomes(page, 'realTimeEscalations.pending', '6');
+    const rows = page.locator('#oldest-pending tr');
+    await rows.nth(4).waitFor();
+    expect(await rows.count()).toBe(5);
+    const shown = await rows.evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(shown.map(([id, priority]) => [id, priority])).toEqual([
+      ['desk-a', 'low'],
+      ['desk-b', 'critical'], // urgent is read as critical
+      ['desk-c', 'medium'],
+      ['desk-d', 'critical'],
+      ['desk-e', 'low'],
+    ]);
+    // Ages as the page formats them ("4 min 01 s"): at least as old as written, and oldest first.
+    const seconds = (text: string | null | undefined) => {
+      const [, m = '0', s = '0'] = /^(?:(\d+) min )?(\d+) s$/.exec(text ?? '') ?? [];
+      return Number(m) * 60 + Number(s);
+    };
+    const ages = shown.map(([, , age]) => seconds(age));
+    expect(ages[0]).toBeGreaterThanOrEqual(240);
+    expect(ages[4]).toBeGreaterThanOrEqual(60);
+    expect([...ages].sort((a, b) => b - a)).toEqual(ages);
+    expect(shown.flat().join(' ')).not.toContain('web-'); // no conversation, no personal data
+    // desk-taken waited 60 s: served in time, unless the test straddles midnight (UTC) and it was served yesterday
+    const servedToday = world.at(230).slice(0, 10) === new Date().toISOString().slice(0, 10);
+    await textBecomes(page, 'realTimeEscalations.serviceLevel', servedToday ? '100 %' : 'no data');
+    expect(await field(page, 'realTimeEscalations.failedToday').textContent()).toBe('0');
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -17,6 +17,18 @@ describe('configuration', () => {
     const settings = parseSettings({ ...complete, ALERT_PENDING_ESCALATIONS: '25' });
     expect(settings.thresholds.pendingEscalations).toBe(25);
     expect(settings.timeZone).toBe('UTC');
+    expect(settings.serviceLevelSeconds).toBe(120);
+    expect(settings.thresholds).toMatchObject({ serviceLevel: 0.8, serviceLevelMinimumServed: 5 });
+  });
+
+  it('reads the service level and its alert, refusing bad values by name', () => {
+    const settings = parseSettings({ ...complete, SERVICE_LEVEL_SECONDS: '90', ALERT_SERVICE_LEVEL: '0.95', ALERT_SERVICE_LEVEL_MIN_SERVED: '10' });
+    expect(settings.serviceLevelSeconds).toBe(90);
+    expect(settings.thresholds).toMatchObject({ serviceLevel: 0.95, serviceLevelMinimumServed: 10 });
+    expect(() => parseSettings({ ...complete, SERVICE_LEVEL_SECONDS: 'two minutes' })).toThrow(/SERVICE_LEVEL_SECONDS/);
+    expect(() => parseSettings({ ...complete, SERVICE_LEVEL_SECONDS: '-1' })).toThrow(/SERVICE_LEVEL_SECONDS/);
+    expect(() => parseSettings({ ...complete, ALERT_SERVICE_LEVEL: '80' })).toThrow(/ALERT_SERVICE_LEVEL/);
+    expect(() => parseSettings({ ...complete, ALERT_SERVICE_LEVEL_MIN_SERVED: '2.5' })).toThrow(/ALERT_SERVICE_LEVEL_MIN_SERVED/);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * The oracle of the alert rules (SPEC §4): which rule ids fire for a set of numbers. Written
+ * The oracle of the alert rules (SPEC §4, §4.1): which rule ids fire for a set of numbers. Written
  * straight from the rule list; the ids, severities and default thresholds come from
  * `schemas/alert-rules.ts`, the list that production code uses too.
  */
@@ -21,7 +21,7 @@ export type { AlertId, AlertThresholds };
  * `null` lag, never fires).
  */
 export interface AlertInputs {
-  realTimeEscalations: { pending: number; oldestPendingAge: number; criticalCount: number };
+  realTimeEscalations: { pending: number; oldestPendingAge: number; criticalCount: number; serviceLevel: number | null };
   systemPerformance: {
     errorRate: number;
     responseTime: { p95: number } | null;
@@ -30,8 +30,12 @@ export interface AlertInputs {
   freshness?: Partial<Record<FreshnessSource, { lagSeconds: number | null }>>;
 }
 
-/** The ids of the alert rules that fire: each number strictly above its threshold. */
-export function firingAlertIds(m: AlertInputs, thresholds: AlertThresholds = DEFAULT_ALERT_THRESHOLDS): Set<AlertId> {
+/**
+ * The ids of the alert rules that fire: each number strictly above its threshold, the service
+ * level strictly below its own, once `servedToday` (escalations served today, which the document
+ * does not state) reaches the minimum. Unknown `servedToday` never fires the service level.
+ */
+export function firingAlertIds(m: AlertInputs, thresholds: AlertThresholds = DEFAULT_ALERT_THRESHOLDS, servedToday = 0): Set<AlertId> {
   const firing = new Set<AlertId>();
   const esc = m.realTimeEscalations;
   const perf = m.systemPerformance;
@@ -44,6 +48,9 @@ export function firingAlertIds(m: AlertInputs, thresholds: AlertThresholds = DEF
     firing.add('response-time-p95-high');
   }
   if (perf.cpuUsage !== null && perf.cpuUsage > thresholds.cpuUsagePercent) firing.add('cpu-high');
+  if (esc.serviceLevel !== null && esc.serviceLevel < thresholds.serviceLevel && servedToday >= thresholds.serviceLevelMinimumServed) {
+    firing.add('escalation-service-level-low');
+  }
   for (const source of FRESHNESS_SOURCES) {
     const lag = m.freshness?.[source]?.lagSeconds ?? null;
     if (lag !== null && lag > thresholds.sourceLagSeconds) firing.add(sourceLagAlertId(source));

@@ -16,9 +16,10 @@
  *   bot mostly with `processingTimeMs`), activity events (some before the start), ends; some
  *   with no start at all (end/messages only), some started twice with another time (a
  *   producer's retry, same attributes).
- * - Escalations: created (some twice), assigned (0–2 times), resolved or failed, skipping
- *   states (created→resolved, created→failed), transitions without a creation; priorities
- *   including the legacy `urgent` (normalised to `critical` by the canonical schema).
+ * - Escalations: created (some twice), assigned (0–2 times, some exactly 120 s ± 1 ms after the
+ *   creation), resolved or failed (some failed, then resolved), skipping states (created→resolved, created→failed),
+ *   transitions without a creation; priorities including the legacy `urgent` (normalised to
+ *   `critical` by the canonical schema); every third id holds a `|`.
  * - Telemetry: `request.completed` (2xx/4xx/5xx), `system.sample` with and without
  *   `networkLatencyMs`, `function.invocation` with errors and throttles.
  *
@@ -60,6 +61,8 @@ export interface HistoryOptions {
   retries?: boolean;
   /** write some `occurredAt` with a non-`Z` offset; default true */
   offsetTimestamps?: boolean;
+  /** leave about half the escalations waiting (no assignment, no closing): a queue longer than the desk lists; default false */
+  busyDesk?: boolean;
 }
 
 /**
@@ -75,6 +78,7 @@ export const SMALL_HISTORY: Required<Omit<HistoryOptions, 'timeZones'>> = {
   userPoolSize: 3,
   retries: true,
   offsetTimestamps: true,
+  busyDesk: false,
 };
 
 /** A bigger preset: up to a few thousand events. */
@@ -294,16 +298,23 @@ const escalationArb = (f: Frame, o: Required<Omit<HistoryOptions, 'timeZones'>>,
         w(1, fc.constant('urgent' as const)),
       ),
       conversation: sometimes(fc.nat({ max: 9 }), 3, 1),
-      assignGaps: fc.array(fc.integer({ min: 0, max: 15 * MINUTE_MS }), { maxLength: 2 }),
+      // some waits right at the default service level (120 s): within, and one millisecond either side
+      assignGaps: fc.array(fc.oneof(w(6, fc.integer({ min: 0, max: 15 * MINUTE_MS })), w(1, fc.constantFrom(119_999, 120_000, 120_001))), { maxLength: 2 }),
       closing: fc.oneof(
         w(3, fc.constant(undefined)),
         w(3, fc.record({ kind: fc.constant('resolved' as const), gap: gapArb })),
         w(1, fc.record({ kind: fc.constant('failed' as const), gap: gapArb })),
+        // failed, then resolved after all (resolved wins): in place of a second assignment
+        w(1, fc.record({ kind: fc.constant('failedThenResolved' as const), gap: gapArb, resolvedGap: gapArb })),
       ),
       offset: offsetArb(o.offsetTimestamps),
+      waiting: o.busyDesk ? fc.boolean() : fc.constant(false),
     })
-    .map(({ created, createdKnown, retryCreateShift, priority, conversation, assignGaps, closing, offset }) => {
-      const escalationId = `esc-${index}`;
+    .map(({ created, createdKnown, retryCreateShift, priority, conversation, assignGaps: gaps, closing: close, offset, waiting }) => {
+      const assignGaps = waiting ? [] : close?.kind === 'failedThenResolved' ? gaps.slice(0, 1) : gaps;
+      const closing = waiting ? undefined : close;
+      // an id may hold the `|` that the store's queue entries are written with
+      const escalationId = index % 3 === 2 ? `esc|${index}` : `esc-${index}`;
       const drafts: Draft[] = [];
       const createdInput = {
         type: 'escalation.created' as const,
@@ -325,7 +336,11 @@ const escalationArb = (f: Frame, o: Required<Omit<HistoryOptions, 'timeZones'>>,
       }
       if (closing !== undefined) {
         const type = closing.kind === 'resolved' ? ('escalation.resolved' as const) : ('escalation.failed' as const);
-        drafts.push({ ms: clamp(f, last + closing.gap), offset, input: { type, escalationId } });
+        const closedAt = clamp(f, last + closing.gap);
+        drafts.push({ ms: closedAt, offset, input: { type, escalationId } });
+        if (closing.kind === 'failedThenResolved') {
+          drafts.push({ ms: clamp(f, closedAt + closing.resolvedGap), offset, input: { type: 'escalation.resolved', escalationId } });
+        }
       }
       return drafts;
     });

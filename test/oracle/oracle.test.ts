@@ -10,7 +10,18 @@ import { realTimeMetricsSchema, type RealTimeMetrics } from '../../schemas/realt
 import { firingAlertIds, type AlertInputs } from './alerts';
 import { historyArb, historyWithRedeliveryArb, isoWithOffset, LARGE_HISTORY, SMALL_HISTORY } from './histories';
 import { DEFAULT_LABEL_LISTS } from '../../config/label-lists';
-import { computeOracle, dedupeByEventId, localDate, localDayStartMs, minuteOf, nearestRank, type OracleLabels, type OracleMetrics, round2 } from './oracle';
+import {
+  computeOracle,
+  dedupeByEventId,
+  escalationsServedToday,
+  localDate,
+  localDayStartMs,
+  minuteOf,
+  nearestRank,
+  type OracleLabels,
+  type OracleMetrics,
+  round2,
+} from './oracle';
 
 // ───────────────────────────── helpers ─────────────────────────────
 
@@ -156,7 +167,17 @@ describe('oracle: conversations and the idle rule (UTC)', () => {
       responseTime: 0,
       liveConversations: { total: 0, byLanguage: { en: 0, es: 0 }, averageDuration: 0, newInLastMinute: 0 },
       activeUsers: { total: 0, unique: 0, returning: 0, byRegion: {}, peakConcurrent: 0 },
-      realTimeEscalations: { pending: 0, inProgress: 0, resolved: 0, averageWaitTime: 0, criticalCount: 0, oldestPendingAge: 0 },
+      realTimeEscalations: {
+        pending: 0,
+        inProgress: 0,
+        resolved: 0,
+        averageWaitTime: 0,
+        criticalCount: 0,
+        oldestPendingAge: 0,
+        serviceLevel: null,
+        failedToday: 0,
+        oldestPending: [],
+      },
       systemPerformance: {
         responseTime: null,
         cpuUsage: null,
@@ -303,6 +324,12 @@ describe('oracle: "today" in a non-UTC zone (America/Chicago, UTC−6 in January
       averageWaitTime: 660, //  e4 only (e3 was served yesterday, local)
       criticalCount: 0,
       oldestPendingAge: 150, // e1: floor(150.001)
+      serviceLevel: 0, //       e4 waited 660 s
+      failedToday: 0,
+      oldestPending: [
+        { escalationId: 'e1', priority: 'low', ageSeconds: 150 },
+        { escalationId: 'e2', priority: 'low', ageSeconds: 150 }, // 150 s exactly
+      ],
     });
     // active: k2 (u1), k4 (u2), k5 (anonymous). First seen: u1 on the 14th, u2 at 05:30Z and k5 at
     // 05:58:30Z — both before 06:00Z — so all three are returning.
@@ -374,6 +401,12 @@ describe('oracle: escalations', () => {
       averageWaitTime: 732, //   (600 + 120 + 180 + 60 + 2700) / 5
       criticalCount: 2, //       s4, s5
       oldestPendingAge: 600, //  s5
+      serviceLevel: 0.4, //      served s1 600 s, s4 120 s (exactly: within), s6 180 s, s7 60 s, s9 2700 s → 2 of 5
+      failedToday: 2, //         s2, s7 (s9 failed too, but was resolved after: resolved wins)
+      oldestPending: [
+        { escalationId: 's5', priority: 'critical', ageSeconds: 600 }, // urgent is read as critical
+        { escalationId: 's8', priority: 'low', ageSeconds: 30 },
+      ],
     });
   });
 
@@ -399,6 +432,104 @@ describe('oracle: escalations', () => {
   it('does not let oldestPendingAge go below 0 (created after T in its minute)', () => {
     const m = oracle([created('2025-06-01T10:10:40.000Z', 'z', 'urgent')], '2025-06-01T10:10:30.000Z');
     expect(m.realTimeEscalations).toMatchObject({ pending: 1, oldestPendingAge: 0, criticalCount: 1 });
+  });
+});
+
+describe('oracle: the escalation desk (SPEC §4.1)', () => {
+  const T = '2025-06-01T10:00:00.000Z';
+
+  it('has no service level, nothing failed and an empty list when nothing happened today', () => {
+    // y1 was served yesterday (its wait is yesterday's), y2 failed yesterday and is still failed.
+    const events = [
+      created('2025-05-31T23:00:00.000Z', 'y1'),
+      assigned('2025-05-31T23:01:00.000Z', 'y1'),
+      created('2025-05-31T23:10:00.000Z', 'y2'),
+      failed('2025-05-31T23:20:00.000Z', 'y2'),
+    ];
+    expect(oracle(events, T).realTimeEscalations).toMatchObject({ serviceLevel: null, failedToday: 0, oldestPending: [] });
+    expect(oracle([], T).realTimeEscalations).toMatchObject({ serviceLevel: null, failedToday: 0, oldestPending: [] });
+  });
+
+  it('counts a wait of exactly SERVICE_LEVEL_SECONDS as within, one millisecond more as not', () => {
+    const events = [
+      created('2025-06-01T09:00:00.000Z', 'a'),
+      assigned('2025-06-01T09:02:00.000Z', 'a'), //     120.000 s: within
+      created('2025-06-01T09:10:00.000Z', 'b'),
+      resolved('2025-06-01T09:12:00.001Z', 'b'), //     120.001 s: not within
+      created('2025-06-01T09:20:00.000Z', 'c'),
+      assigned('2025-06-01T09:25:00.000Z', 'c'), //     served by the assignment at 300 s: not within,
+      resolved('2025-06-01T09:21:00.000Z', 'c'), //     …but the resolution came first: 60 s, within
+      created('2025-06-01T09:30:00.000Z', 'd'),
+      failed('2025-06-01T09:30:30.000Z', 'd'), //       failing is not being served: not counted at all
+    ];
+    // served today: a, b, c → within: a, c → 2/3 = 0.666… → 0.67
+    expect(oracle(events, T).realTimeEscalations).toMatchObject({ serviceLevel: 0.67, failedToday: 1 });
+    // SERVICE_LEVEL_SECONDS = 60: only c (60 s exactly) is within → 1/3 → 0.33
+    expect(computeOracle(events, new Date(T), 'UTC', DEFAULT_LABEL_LISTS, 60).realTimeEscalations.serviceLevel).toBe(0.33);
+    expect(escalationsServedToday(events, new Date(T), 'UTC')).toBe(3);
+  });
+
+  it('counts by the day of serving in METRICS_TIME_ZONE, whatever the day of creation', () => {
+    // Chicago is UTC−5 in June: today (2025-06-01) starts at 05:00Z.
+    const events = [
+      created('2025-06-01T04:59:00.000Z', 'p'), //       created yesterday (Chicago),
+      assigned('2025-06-01T05:00:30.000Z', 'p'), //      served today, 90 s: within
+      created('2025-06-01T04:58:00.000Z', 'q'), //       119.999 s: within,
+      assigned('2025-06-01T04:59:59.999Z', 'q'), //      but served yesterday (Chicago): not today's
+    ];
+    expect(oracle(events, T, 'America/Chicago').realTimeEscalations.serviceLevel).toBe(1);
+    expect(oracle(events, T, 'UTC').realTimeEscalations.serviceLevel).toBe(1); // UTC: both served today, both within
+    expect(escalationsServedToday(events, new Date(T), 'UTC')).toBe(2);
+  });
+
+  it('counts a failure by its earliest time, and only while the escalation is still failed', () => {
+    const events = [
+      created('2025-05-31T20:00:00.000Z', 'f1'),
+      failed('2025-06-01T08:00:00.000Z', 'f1'), //       created yesterday, failed today: counts
+      created('2025-06-01T08:00:00.000Z', 'f2'),
+      failed('2025-06-01T09:00:00.000Z', 'f2'),
+      failed('2025-05-31T23:59:59.999Z', 'f2'), //       its earliest failure is yesterday: not today's
+      created('2025-06-01T08:00:00.000Z', 'f3'),
+      failed('2025-06-01T08:10:00.000Z', 'f3'),
+      resolved('2025-06-01T08:20:00.000Z', 'f3'), //     failed, then resolved: resolved, not failed
+      created('2025-06-01T08:00:00.000Z', 'f4'),
+      assigned('2025-06-01T08:01:00.000Z', 'f4'),
+      failed('2025-06-01T08:30:00.000Z', 'f4'), //       in progress, then failed: counts
+      failed('2025-06-01T08:30:00.000Z', 'f5'), //       never created: counts nowhere
+    ];
+    expect(oracle(events, T).realTimeEscalations.failedToday).toBe(2); // f1, f4
+  });
+
+  it('lists the five oldest pending, oldest first, ties by escalationId, ages floored and never below 0', () => {
+    const events = [
+      created('2025-06-01T09:50:00.000Z', 'e|7', 'high'), //        ids may hold any character; 600 s
+      created('2025-06-01T09:40:00.500Z', 'b', 'urgent'), //        1199.5 s → 1199
+      created('2025-06-01T09:40:00.500Z', 'a', 'medium'), //        the same instant: a before b
+      created('2025-06-01T09:30:00.000Z', 'old', 'low'),
+      assigned('2025-06-01T09:31:00.000Z', 'old'), //               in progress: not pending
+      created('2025-06-01T09:45:00.000Z', 'c'), //                  900 s
+      created('2025-06-01T09:55:00.000Z', 'd', 'critical'), //      300 s
+      created('2025-06-01T09:58:00.000Z', 'sixth'), //              the sixth oldest pending: not listed
+      created('2025-06-01T10:00:30.000Z', 'late', 'critical'), //   after T in its minute: pending, age 0, seventh
+      created('2025-06-01T09:35:00.000Z', 'gone'),
+      resolved('2025-06-01T09:36:00.000Z', 'gone'),
+    ];
+    const m = oracle(events, T);
+    expect(m.realTimeEscalations.pending).toBe(7);
+    expect(m.realTimeEscalations.oldestPending).toEqual([
+      { escalationId: 'a', priority: 'medium', ageSeconds: 1199 },
+      { escalationId: 'b', priority: 'critical', ageSeconds: 1199 },
+      { escalationId: 'c', priority: 'low', ageSeconds: 900 },
+      { escalationId: 'e|7', priority: 'high', ageSeconds: 600 },
+      { escalationId: 'd', priority: 'critical', ageSeconds: 300 },
+    ]);
+    expect(m.realTimeEscalations.oldestPendingAge).toBe(1199);
+    // Only two pending: both listed, the later one with age 0.
+    const two = oracle([created('2025-06-01T10:00:30.000Z', 'z'), created('2025-06-01T09:59:59.999Z', 'y')], T);
+    expect(two.realTimeEscalations.oldestPending).toEqual([
+      { escalationId: 'y', priority: 'low', ageSeconds: 0 },
+      { escalationId: 'z', priority: 'low', ageSeconds: 0 },
+    ]);
   });
 });
 
@@ -610,6 +741,7 @@ describe('realTimeMetricsSchema', () => {
 
     it('the base document is valid and has a firing alert', () => {
       expect(ok(base)).toBe(true);
+      expect(base.realTimeEscalations.oldestPending).toEqual([{ escalationId: 'x', priority: 'critical', ageSeconds: 3600 }]);
       expect(base.alerts.map((a) => a.id).sort()).toEqual(['escalation-critical-open', 'escalation-oldest-pending']);
     });
     it.each<[string, (d: RealTimeMetrics) => unknown]>([
@@ -645,6 +777,23 @@ describe('realTimeMetricsSchema', () => {
       ['freshness missing a source', (d) => ({ ...d, freshness: { eventbridge: d.freshness.eventbridge, kinesis: d.freshness.kinesis } })],
       ['freshness with an unknown source', (d) => ({ ...d, freshness: { ...d.freshness, sqs: d.freshness.kinesis } })],
       ['a timestamp that is not ISO', (d) => ({ ...d, timestamp: 'yesterday' })],
+      ['a service level above 1', (d) => ({ ...d, realTimeEscalations: { ...d.realTimeEscalations, serviceLevel: 1.01 } })],
+      ['no failedToday', (d) => ({ ...d, realTimeEscalations: { ...d.realTimeEscalations, failedToday: undefined } })],
+      [
+        'six oldest pending',
+        (d) => ({ ...d, realTimeEscalations: { ...d.realTimeEscalations, oldestPending: Array(6).fill(d.realTimeEscalations.oldestPending[0]) } }),
+      ],
+      [
+        'an urgent priority in the list',
+        (d) => ({ ...d, realTimeEscalations: { ...d.realTimeEscalations, oldestPending: [{ escalationId: 'x', priority: 'urgent', ageSeconds: 1 }] } }),
+      ],
+      [
+        'a pending escalation with its conversation',
+        (d) => ({
+          ...d,
+          realTimeEscalations: { ...d.realTimeEscalations, oldestPending: [{ escalationId: 'x', priority: 'low', ageSeconds: 1, conversationId: 'c1' }] },
+        }),
+      ],
     ])('%s', (_, change) => {
       expect(ok(change(base))).toBe(false);
     });
@@ -655,13 +804,13 @@ describe('realTimeMetricsSchema', () => {
 
 describe('firingAlertIds', () => {
   const quiet: AlertInputs = {
-    realTimeEscalations: { pending: 10, oldestPendingAge: 300, criticalCount: 0 },
+    realTimeEscalations: { pending: 10, oldestPendingAge: 300, criticalCount: 0, serviceLevel: 0.8 },
     systemPerformance: { errorRate: 0.05, responseTime: { p95: 3000 }, cpuUsage: 85 },
     freshness: { 'dynamodb-streams': { lagSeconds: 60 }, eventbridge: { lagSeconds: null }, kinesis: { lagSeconds: 0 } },
   };
 
-  it('fires nothing at exactly the thresholds (every rule is "above")', () => {
-    expect(firingAlertIds(quiet)).toEqual(new Set());
+  it('fires nothing at exactly the thresholds (every rule is strictly above or below)', () => {
+    expect(firingAlertIds(quiet, DEFAULT_ALERT_THRESHOLDS, 5)).toEqual(new Set());
   });
 
   it.each<[string, (q: AlertInputs) => AlertInputs]>([
@@ -674,13 +823,23 @@ describe('firingAlertIds', () => {
     ['source-lag-dynamodb-streams', (q) => ({ ...q, freshness: { ...q.freshness, 'dynamodb-streams': { lagSeconds: 61 } } })],
     ['source-lag-eventbridge', (q) => ({ ...q, freshness: { ...q.freshness, eventbridge: { lagSeconds: 60.5 } } })],
     ['source-lag-kinesis', (q) => ({ ...q, freshness: { ...q.freshness, kinesis: { lagSeconds: 3600 } } })],
-  ])('%s fires just above its threshold, alone', (id, change) => {
-    expect([...firingAlertIds(change(quiet))]).toEqual([id]);
+    ['escalation-service-level-low', (q) => ({ ...q, realTimeEscalations: { ...q.realTimeEscalations, serviceLevel: 0.79 } })],
+  ])('%s fires just beyond its threshold, alone', (id, change) => {
+    expect([...firingAlertIds(change(quiet), DEFAULT_ALERT_THRESHOLDS, 5)]).toEqual([id]);
+  });
+
+  it('judges the service level only once 5 escalations were served today', () => {
+    const low: AlertInputs = { ...quiet, realTimeEscalations: { ...quiet.realTimeEscalations, serviceLevel: 0 } };
+    expect(firingAlertIds(low, DEFAULT_ALERT_THRESHOLDS, 4).has('escalation-service-level-low')).toBe(false);
+    expect(firingAlertIds(low, DEFAULT_ALERT_THRESHOLDS, 5).has('escalation-service-level-low')).toBe(true);
+    expect(firingAlertIds(low, { ...DEFAULT_ALERT_THRESHOLDS, serviceLevelMinimumServed: 10 }, 9).has('escalation-service-level-low')).toBe(false);
+    const none: AlertInputs = { ...quiet, realTimeEscalations: { ...quiet.realTimeEscalations, serviceLevel: null } };
+    expect(firingAlertIds(none, DEFAULT_ALERT_THRESHOLDS, 50).has('escalation-service-level-low')).toBe(false);
   });
 
   it('does not fire on null numbers or a missing freshness', () => {
     const m: AlertInputs = {
-      realTimeEscalations: { pending: 0, oldestPendingAge: 0, criticalCount: 0 },
+      realTimeEscalations: { pending: 0, oldestPendingAge: 0, criticalCount: 0, serviceLevel: null },
       systemPerformance: { errorRate: 0, responseTime: null, cpuUsage: null },
     };
     expect(firingAlertIds(m).size).toBe(0);
@@ -700,16 +859,33 @@ describe('firingAlertIds', () => {
       ['error-rate-high', 'high', 0.05],
       ['response-time-p95-high', 'medium', 3000],
       ['cpu-high', 'medium', 85],
+      ['escalation-service-level-low', 'medium', 0.8],
       ['source-lag-dynamodb-streams', 'high', 60],
       ['source-lag-eventbridge', 'high', 60],
       ['source-lag-kinesis', 'high', 60],
     ]);
     expect(new Set(ALERT_IDS).size).toBe(ALERT_IDS.length);
+    expect(ALERT_RULES.filter((r) => r.fires === 'below').map((r) => r.id)).toEqual(['escalation-service-level-low']);
+    expect(DEFAULT_ALERT_THRESHOLDS.serviceLevelMinimumServed).toBe(5);
   });
 
   it('fires on an oracle output: a critical escalation pending for 10 minutes, a busy CPU', () => {
     const m = oracle([created('2025-06-01T09:50:00.000Z', 'x', 'urgent'), sample('2025-06-01T09:59:00.000Z', 90, 1, 1)], '2025-06-01T10:00:00.000Z');
     expect(firingAlertIds(m)).toEqual(new Set(['escalation-oldest-pending', 'escalation-critical-open', 'cpu-high']));
+  });
+
+  it('fires on an oracle output: 3 of 5 served today within 120 s', () => {
+    const T = '2025-06-01T10:00:00.000Z';
+    const events = ['a', 'b', 'c', 'd', 'e'].flatMap((id, i) => [
+      created('2025-06-01T09:00:00.000Z', id),
+      assigned(i < 3 ? '2025-06-01T09:01:00.000Z' : '2025-06-01T09:10:00.000Z', id),
+    ]);
+    const m = oracle(events, T);
+    expect(m.realTimeEscalations.serviceLevel).toBe(0.6);
+    expect(firingAlertIds(m, DEFAULT_ALERT_THRESHOLDS, escalationsServedToday(events, new Date(T), 'UTC'))).toEqual(new Set(['escalation-service-level-low']));
+    // one fewer served: too few to judge
+    const four = events.slice(0, 8);
+    expect(firingAlertIds(oracle(four, T), DEFAULT_ALERT_THRESHOLDS, escalationsServedToday(four, new Date(T), 'UTC'))).toEqual(new Set());
   });
 });
 
@@ -759,6 +935,24 @@ describe('historyArb', () => {
       'critical open': count((_, m) => m.realTimeEscalations.criticalCount > 0),
       'an urgent-born critical': count((h) => has(h, (e) => e.type === 'escalation.created' && e.priority === 'critical')),
       'resolved today': count((_, m) => m.realTimeEscalations.resolved > 0),
+      'served today, some not within 120 s': count((_, m) => (m.realTimeEscalations.serviceLevel ?? 1) < 1),
+      'served today, some within 120 s': count((_, m) => (m.realTimeEscalations.serviceLevel ?? 0) > 0),
+      'failed today': count((_, m) => m.realTimeEscalations.failedToday > 0),
+      'failed, then resolved': count((h) =>
+        has(
+          h,
+          (e) =>
+            e.type === 'escalation.failed' &&
+            has(h, (r) => r.type === 'escalation.resolved' && r.escalationId === e.escalationId && Date.parse(r.occurredAt) > Date.parse(e.occurredAt)),
+        ),
+      ),
+      'several pending listed': count((_, m) => m.realTimeEscalations.oldestPending.length > 1),
+      'a pending id with a |': count((_, m) => m.realTimeEscalations.oldestPending.some((e) => e.escalationId.includes('|'))),
+      'served exactly 120 s after creation': count((h) => {
+        const createdAt = new Map<string, number>();
+        for (const e of h.events) if (e.type === 'escalation.created') createdAt.set(e.escalationId, Date.parse(e.occurredAt));
+        return has(h, (e) => e.type === 'escalation.assigned' && Date.parse(e.occurredAt) - (createdAt.get(e.escalationId) ?? Number.NaN) === 120_000);
+      }),
       percentiles: count((_, m) => m.systemPerformance.responseTime !== null),
       'p95 above 3000': count((_, m) => (m.systemPerformance.responseTime?.p95 ?? 0) > 3000),
       'error rate above 5 %': count((_, m) => m.systemPerformance.errorRate > 0.05),

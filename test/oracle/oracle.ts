@@ -259,7 +259,25 @@ export interface OracleLabels {
 
 const allowed = (list: readonly string[], value: string): string => (list.includes(value) ? value : OVERFLOW_LABEL);
 
-export function computeOracle(events: readonly CanonicalEvent[], at: Date, timeZone: string, labels: OracleLabels = DEFAULT_LABEL_LISTS): OracleMetrics {
+/**
+ * How many escalations were served today (the first of assigned or resolved, on today's local
+ * date): the document does not state it, but the service-level alert waits for 5 of them.
+ */
+export function escalationsServedToday(events: readonly CanonicalEvent[], at: Date, timeZone: string): number {
+  const today = localDate(at.getTime(), timeZone);
+  return escalationsOf(dedupeByEventId(events)).filter((e) => e.servedMs !== null && localDate(e.servedMs, timeZone) === today).length;
+}
+
+/** SPEC §4.1: SERVICE_LEVEL_SECONDS when it is not configured. */
+export const SPEC_SERVICE_LEVEL_SECONDS = 120;
+
+export function computeOracle(
+  events: readonly CanonicalEvent[],
+  at: Date,
+  timeZone: string,
+  labels: OracleLabels = DEFAULT_LABEL_LISTS,
+  serviceLevelSeconds: number = SPEC_SERVICE_LEVEL_SECONDS,
+): OracleMetrics {
   const facts = dedupeByEventId(events);
   const T = at.getTime();
   if (Number.isNaN(T)) throw new Error('oracle: invalid read time');
@@ -307,6 +325,11 @@ export function computeOracle(events: readonly CanonicalEvent[], at: Date, timeZ
   const pendingEscalations = escalations.filter((e) => e.status === 'pending');
   const servedToday = escalations.filter((e): e is Escalation & { servedMs: number } => e.servedMs !== null && isToday(e.servedMs));
   const oldestPendingCreatedMs = pendingEscalations.length === 0 ? null : Math.min(...pendingEscalations.map((e) => e.createdMs));
+  const ageSeconds = (createdMs: number): number => Math.max(0, Math.floor((T - createdMs) / 1000));
+  // "within SERVICE_LEVEL_SECONDS of creation": a wait of exactly that long is within.
+  const servedWithin = servedToday.filter((e) => e.servedMs - e.createdMs <= serviceLevelSeconds * 1000);
+  // Oldest creation first; ties by escalationId in code-unit order.
+  const byAge = [...pendingEscalations].sort((a, b) => a.createdMs - b.createdMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
   // ── messages ──
   const messages = ofType(facts, 'message.sent');
@@ -360,7 +383,10 @@ export function computeOracle(events: readonly CanonicalEvent[], at: Date, timeZ
       resolved: escalations.filter((e) => e.resolvedMs !== null && isToday(e.resolvedMs)).length,
       averageWaitTime: servedToday.length === 0 ? 0 : round2(sumSorted(servedToday.map((e) => e.servedMs - e.createdMs)) / servedToday.length / 1000),
       criticalCount: escalations.filter((e) => (e.status === 'pending' || e.status === 'in_progress') && e.priority === 'critical').length,
-      oldestPendingAge: oldestPendingCreatedMs === null ? 0 : Math.max(0, Math.floor((T - oldestPendingCreatedMs) / 1000)),
+      oldestPendingAge: oldestPendingCreatedMs === null ? 0 : ageSeconds(oldestPendingCreatedMs),
+      serviceLevel: servedToday.length === 0 ? null : round2(servedWithin.length / servedToday.length),
+      failedToday: escalations.filter((e) => e.status === 'failed' && e.failedMs !== null && isToday(e.failedMs)).length,
+      oldestPending: byAge.slice(0, 5).map((e) => ({ escalationId: e.id, priority: e.priority, ageSeconds: ageSeconds(e.createdMs) })),
     },
     systemPerformance: {
       responseTime:

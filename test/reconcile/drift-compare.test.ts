@@ -25,7 +25,20 @@ const NUMBERS: TableNumbers = {
   responseTime: 910.25,
   liveConversations: { total: 90, byLanguage: { en: 60, es: 30 }, averageDuration: 412.5, newInLastMinute: 3 },
   activeUsers: { total: 120, unique: 100, returning: 40, byRegion: { 'US-TX': 70, unknown: 50 }, peakConcurrent: 150 },
-  realTimeEscalations: { pending: 4, inProgress: 2, resolved: 6, averageWaitTime: 95.5, criticalCount: 1, oldestPendingAge: 260 },
+  realTimeEscalations: {
+    pending: 4,
+    inProgress: 2,
+    resolved: 6,
+    averageWaitTime: 95.5,
+    criticalCount: 1,
+    oldestPendingAge: 260,
+    serviceLevel: 0.83,
+    failedToday: 1,
+    oldestPending: [
+      { escalationId: 'e-1', priority: 'critical', ageSeconds: 260 },
+      { escalationId: 'e-2', priority: 'low', ageSeconds: 30 },
+    ],
+  },
   systemPerformance: { responseTime: { p50: 800, p95: 2400, p99: 3100 } },
 };
 
@@ -127,6 +140,35 @@ describe('holding the served document to the recomputation (SPEC §3 tolerances)
     expect(compareDocuments(served(drifted), NUMBERS, AT_MS, { fromEveryFact: later }).mismatches).toEqual([
       { field: 'realTimeEscalations.pending', served: 5, recomputed: 4 },
     ]);
+  });
+
+  it('holds the escalation desk exactly: the service level, today’s failures, and the oldest pending entry by entry', () => {
+    const drifted = withChanges((n) => {
+      n.realTimeEscalations.serviceLevel = 0.82;
+      n.realTimeEscalations.failedToday = 2;
+      n.realTimeEscalations.oldestPending = [
+        { escalationId: 'e-1', priority: 'high', ageSeconds: 260 },
+        { escalationId: 'e-3', priority: 'low', ageSeconds: 30 },
+      ];
+    });
+    const noneServed = withChanges((n) => {
+      n.realTimeEscalations.serviceLevel = null;
+      n.realTimeEscalations.oldestPending = n.realTimeEscalations.oldestPending.slice(0, 1);
+    });
+
+    expect(compareDocuments(served(drifted), NUMBERS, AT_MS).mismatches).toEqual([
+      { field: 'realTimeEscalations.serviceLevel', served: 0.82, recomputed: 0.83 },
+      { field: 'realTimeEscalations.failedToday', served: 2, recomputed: 1 },
+      { field: 'realTimeEscalations.oldestPending.0.priority', served: 'high', recomputed: 'critical' },
+      { field: 'realTimeEscalations.oldestPending.1.escalationId', served: 'e-3', recomputed: 'e-2' },
+    ]);
+    expect(compareDocuments(served(noneServed), NUMBERS, AT_MS).mismatches).toEqual([
+      { field: 'realTimeEscalations.serviceLevel', served: null, recomputed: 0.83 },
+      { field: 'realTimeEscalations.oldestPending.1', served: 0, recomputed: { escalationId: 'e-2', priority: 'low', ageSeconds: 30 } },
+    ]);
+    expect(compareDocuments(served(drifted), NUMBERS, AT_MS, { otherSources: true }).compared).not.toEqual(
+      expect.arrayContaining(['realTimeEscalations.serviceLevel', 'realTimeEscalations.failedToday', 'realTimeEscalations.oldestPending']),
+    );
   });
 
   it('reports quantiles served without samples, or missing where the tables have samples', () => {

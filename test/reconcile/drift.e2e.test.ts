@@ -88,9 +88,21 @@ describe('npm run drift: the served document held to a recomputation from the pr
 
     // Assess
     // escalationsToday too, unless the test runs in the first minutes after midnight
-    const queue = ['realTimeEscalations.criticalCount', 'realTimeEscalations.oldestPendingAge', 'realTimeEscalations.pending'];
+    // The unseen escalation is the oldest pending: first in the recomputed list, which is one longer.
+    const queue = [
+      'realTimeEscalations.criticalCount',
+      'realTimeEscalations.oldestPendingAge',
+      'realTimeEscalations.pending',
+      'realTimeEscalations.oldestPending.0.escalationId',
+      'realTimeEscalations.oldestPending.0.ageSeconds',
+      'realTimeEscalations.oldestPending.1',
+    ];
+    const orPriority = 'realTimeEscalations.oldestPending.0.priority'; // unless the two share one
     expect(fieldsOf(caught)).toEqual(expect.arrayContaining(queue));
-    for (const field of fieldsOf(caught)) expect([...queue, 'escalationsToday']).toContain(field);
+    for (const field of fieldsOf(caught)) expect([...queue, orPriority, 'escalationsToday']).toContain(field);
+    expect(caught.mismatches.find((m) => m.field === 'realTimeEscalations.oldestPending.0.escalationId')).toMatchObject({
+      recomputed: 'esc-unseen',
+    });
     expect(caught.mismatches.find((m) => m.field === 'realTimeEscalations.pending')).toEqual({
       field: 'realTimeEscalations.pending',
       served: 1,

@@ -4,12 +4,14 @@ import { type TableNumbers, TableFacts } from '../../reconcile/recompute';
 import type { CanonicalEvent } from '../../schemas/canonical-events';
 import { historyArb, LARGE_HISTORY } from '../oracle/histories';
 import { computeOracle, type OracleMetrics } from '../oracle/oracle';
+import { DEFAULT_LABEL_LISTS } from '../../config/label-lists';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 200);
 
 /** The oracle's numbers that the producer tables determine, in the recomputation's shape. */
 function tableNumbersOf(oracle: OracleMetrics): TableNumbers {
-  const { pending, inProgress, resolved, averageWaitTime, criticalCount, oldestPendingAge } = oracle.realTimeEscalations;
+  const { pending, inProgress, resolved, averageWaitTime, criticalCount, oldestPendingAge, serviceLevel, failedToday, oldestPending } =
+    oracle.realTimeEscalations;
   return {
     activeConnections: oracle.activeConnections,
     messagesLastHour: oracle.messagesLastHour,
@@ -17,13 +19,13 @@ function tableNumbersOf(oracle: OracleMetrics): TableNumbers {
     responseTime: oracle.responseTime,
     liveConversations: oracle.liveConversations,
     activeUsers: oracle.activeUsers,
-    realTimeEscalations: { pending, inProgress, resolved, averageWaitTime, criticalCount, oldestPendingAge },
+    realTimeEscalations: { pending, inProgress, resolved, averageWaitTime, criticalCount, oldestPendingAge, serviceLevel, failedToday, oldestPending },
     systemPerformance: { responseTime: oracle.systemPerformance.responseTime },
   };
 }
 
-function recompute(events: readonly CanonicalEvent[], at: Date, timeZone: string, factsUpTo = at.getTime()): TableNumbers {
-  const facts = new TableFacts(at.getTime(), timeZone, DEFAULT_LABEL_POLICY, factsUpTo);
+function recompute(events: readonly CanonicalEvent[], at: Date, timeZone: string, factsUpTo = at.getTime(), serviceLevelSeconds = 120): TableNumbers {
+  const facts = new TableFacts(at.getTime(), timeZone, DEFAULT_LABEL_POLICY, serviceLevelSeconds, factsUpTo);
   for (const event of events) facts.add(event);
   return facts.numbers();
 }
@@ -61,6 +63,21 @@ describe('the drift check recomputation, against the brute-force oracle', () => 
       fc.property(historyArb(), ({ events, at, timeZone }) => {
         expect(recompute(events, at, timeZone, Infinity)).toEqual(tableNumbersOf(computeOracle(events, at, timeZone)));
       }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('equals the oracle on a busy escalation desk, with another SERVICE_LEVEL_SECONDS too', () => {
+    fc.assert(
+      fc.property(
+        historyArb({ maxConversations: 0, maxEscalations: 14, busyDesk: true }),
+        fc.constantFrom(0, 60, 120, 600),
+        ({ events, at, timeZone }, seconds) => {
+          expect(recompute(events, at, timeZone, at.getTime(), seconds)).toEqual(
+            tableNumbersOf(computeOracle(upTo(events, at), at, timeZone, DEFAULT_LABEL_LISTS, seconds)),
+          );
+        },
+      ),
       { numRuns: RUNS },
     );
   });

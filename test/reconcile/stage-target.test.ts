@@ -24,6 +24,7 @@ const OUTPUTS: Record<(typeof STACK_OUTPUTS)[number], string> = {
   MessagesTableName: 'messages',
   EscalationsTableName: 'escalations',
   MetricsTimeZone: 'America/Chicago',
+  ServiceLevelSeconds: '90',
   DeadLetterQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/clara-pulse-prod-dead-letters',
   RebuildQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/clara-pulse-prod-rebuild',
   RebuildConcurrency: '4',
@@ -63,7 +64,7 @@ describe('--stage NAME: the deployed stack’s outputs, read with CloudFormation
     await new Promise((resolve) => server.close(resolve));
   });
 
-  it('names the tables, the stream, the time zone and the queues of the stage', async () => {
+  it('names the tables, the stream, the time zone, the service level and the queues of the stage', async () => {
     // Prepare
     outputs = OUTPUTS;
 
@@ -77,6 +78,7 @@ describe('--stage NAME: the deployed stack’s outputs, read with CloudFormation
       metricsTable: 'clara-pulse-prod-metrics',
       pulseStream: 'clara-pulse-prod-pulse-events',
       timeZone: 'America/Chicago',
+      serviceLevelSeconds: 90,
       producerTables: { chatSessions: 'chat-sessions', messages: 'messages', escalations: 'escalations' },
     });
     expect(target.rebuildQueue).toMatchObject({ url: OUTPUTS.RebuildQueueUrl, concurrency: 4 });

@@ -13,8 +13,13 @@ describe('the replay command line', () => {
       file: EXAMPLE,
       atMs: Date.parse('2026-11-26T14:05:00Z'),
       timeZone: 'Europe/Madrid',
+      serviceLevelSeconds: 120,
       batchSize: 50,
     });
+    expect(parseReplayArgs([EXAMPLE, '--at', '2026-11-26T14:05:00Z'], { SERVICE_LEVEL_SECONDS: '90' })).toMatchObject({ serviceLevelSeconds: 90 });
+    expect(() => parseReplayArgs([EXAMPLE, '--at', '2026-11-26T14:05:00Z'], { SERVICE_LEVEL_SECONDS: 'soon' })).toThrow(
+      /^environment: configuration SERVICE_LEVEL_SECONDS: /,
+    );
     expect(parseReplayArgs([EXAMPLE, '--at', '2026-11-26T14:05:00Z'], { METRICS_TIME_ZONE: 'America/Chicago' })).toMatchObject({
       timeZone: 'America/Chicago',
       batchSize: 500,
