@@ -300,6 +300,7 @@ function setMode(atMs) {
   const live = atMs === null;
   document.body.dataset.mode = live ? 'live' : 'look-back';
   document.getElementById('mode').textContent = live ? 'Live' : `Looking back at ${minuteLabel(atMs)}`;
+  document.getElementById('subtitle').textContent = live ? 'ADA Clara support desk, live' : 'ADA Clara support desk, as it stood then';
   document.getElementById('back-to-live').hidden = live;
 }
 
