@@ -1,0 +1,157 @@
+import {
+  type CounterKey,
+  dayCounter,
+  type DayName,
+  type GaugeChangeName,
+  gaugeCounter,
+  MinuteName,
+  minuteCounter,
+  parseCounter,
+  performanceCounter,
+  SERIES_BLOCK_MINUTES,
+  type SeriesName,
+  seriesCounter,
+  WINDOW_BLOCK_MINUTES,
+  windowCounter,
+} from '../aggregators/counters';
+import { blockStartOf } from '../aggregators/coverage';
+import { localHourOfMinute, minuteOf } from '../aggregators/time';
+
+/**
+ * The domain counters of a snapshot, read the ways the document needs them: sums over minutes,
+ * windowed counts from difference arrays, today up to a minute, gauges and the queue at a minute.
+ */
+/** Reads domain counters out of a snapshot; a missing counter is 0. */
+export class SnapshotCounters {
+  constructor(private readonly counters: ReadonlyMap<CounterKey, number>) {}
+
+  get(counter: CounterKey): number {
+    return this.counters.get(counter) ?? 0;
+  }
+
+  minutes(minutes: readonly number[], name: string): number {
+    return minutes.reduce((total, minute) => total + this.get(minuteCounter(minute, name)), 0);
+  }
+
+  performance(minutes: readonly number[], name: string): number {
+    return minutes.reduce((total, minute) => total + this.get(performanceCounter(minute, name)), 0);
+  }
+
+  /** Facts of a family (`m|`, `p|`) whose names start with `prefix`, summed over `minutes` by the rest of the name. */
+  minutesByPrefix(minutes: readonly number[], prefix: string, family: 'm|' | 'p|' = 'm|'): Map<string, number> {
+    const wanted = new Set(minutes.map(String));
+    const totals = new Map<string, number>();
+    for (const [counter, value] of this.counters) {
+      if (!counter.startsWith(family)) continue;
+      const bar = counter.indexOf('|', 2);
+      if (!wanted.has(counter.slice(2, bar)) || !counter.startsWith(prefix, bar + 1)) continue;
+      const rest = counter.slice(bar + 1 + prefix.length);
+      totals.set(rest, (totals.get(rest) ?? 0) + value);
+    }
+    return totals;
+  }
+
+  /** As `minutesByPrefix`, one map per minute of `minutes` (in one pass over the counters). */
+  byMinute(minutes: readonly number[], prefix: string): Map<string, number>[] {
+    const first = minutes[0] ?? 0;
+    const maps = minutes.map(() => new Map<string, number>());
+    for (const [counter, value] of this.counters) {
+      if (!counter.startsWith('m|')) continue;
+      const bar = counter.indexOf('|', 2);
+      const map = maps[Number(counter.slice(2, bar)) - first];
+      if (!map || !counter.startsWith(prefix, bar + 1)) continue;
+      const rest = counter.slice(bar + 1 + prefix.length);
+      map.set(rest, (map.get(rest) ?? 0) + value);
+    }
+    return maps;
+  }
+
+  /**
+   * A windowed count at `minute`: the difference-array entries from the start of its block. A
+   * read while a batch commits may see part of it — a run's +1 and −1 can sit in two items —
+   * so a count can dip below zero for that instant; a count is never reported below zero, and
+   * once the commit lands it is exact again.
+   */
+  window(minute: number, name: string): number {
+    let total = 0;
+    for (let m = blockStartOf(minute, WINDOW_BLOCK_MINUTES); m <= minute; m++) total += this.get(windowCounter(m, name));
+    return Math.max(0, total);
+  }
+
+  /** Windowed counts at `minute` of every label of a family (`lv:`, `ar:`). */
+  windowByLabel(minute: number, prefix: string): Map<string, number> {
+    const from = blockStartOf(minute, WINDOW_BLOCK_MINUTES);
+    const totals = new Map<string, number>();
+    for (const [counter, value] of this.counters) {
+      if (!counter.startsWith('w|')) continue;
+      const bar = counter.indexOf('|', 2);
+      const at = Number(counter.slice(2, bar));
+      if (at < from || at > minute || !counter.startsWith(prefix, bar + 1)) continue;
+      const label = counter.slice(bar + 1 + prefix.length);
+      totals.set(label, (totals.get(label) ?? 0) + value);
+    }
+    return totals;
+  }
+
+  /** A series total (live, active) at every minute of `minute`'s hour up to it, oldest first. */
+  seriesUpTo(minute: number, name: SeriesName): number[] {
+    const values: number[] = [];
+    let total = 0;
+    for (let m = blockStartOf(minute, SERIES_BLOCK_MINUTES); m <= minute; m++) {
+      total += this.get(seriesCounter(m, name));
+      values.push(Math.max(0, total)); // as for window(): a read mid-commit never shows a negative count
+    }
+    return values;
+  }
+
+  /** A series total at each of `minutes` (consecutive, oldest first): the hours they span, each summed from its start. */
+  seriesAt(minutes: readonly number[], name: SeriesName): number[] {
+    const last = minutes[minutes.length - 1]!;
+    const first = minutes[0]!;
+    const values = [...this.seriesUpTo(blockStartOf(last, SERIES_BLOCK_MINUTES) - 1, name), ...this.seriesUpTo(last, name)];
+    const from = blockStartOf(last, SERIES_BLOCK_MINUTES) - SERIES_BLOCK_MINUTES;
+    return values.slice(first - from);
+  }
+
+  /** A fact of today up to minute `now` (local hours before now's, then the minutes of now's hour). */
+  todayUpTo(now: number, timeZone: string, name: DayName): number {
+    const { date, hour, hourStartMinute } = localHourOfMinute(now, timeZone);
+    let total = 0;
+    for (let h = 0; h < hour; h++) total += this.get(dayCounter(date, h, name));
+    for (let m = hourStartMinute; m <= now; m++) total += this.get(minuteCounter(m, MinuteName.dayFact(name)));
+    return total;
+  }
+
+  /** A gauge at the end of minute `now`: its value at read time less its changes in later minutes. */
+  gaugeAt(now: number, timeZone: string, gauge: string, change: GaugeChangeName): number {
+    const { date, hour, hourStartMinute } = localHourOfMinute(now, timeZone);
+    let later = 0;
+    const prefix = `${change}:`;
+    for (const [counter, value] of this.counters) {
+      if (!counter.startsWith('d|')) continue;
+      const { at, name } = parseCounter(counter);
+      if (!name.startsWith(prefix)) continue;
+      if (at > date || (at === date && Number(name.slice(prefix.length)) >= hour)) later += value;
+    }
+    for (let m = hourStartMinute; m <= now; m++) later -= this.get(minuteCounter(m, MinuteName.dayFact(change)));
+    return Math.max(0, this.get(gaugeCounter(gauge)) - later);
+  }
+
+  /**
+   * The pending escalations at the end of minute `now`, from the queue fetched: those still
+   * pending, and (looking back) those that left it after `now`. Oldest first, ties by id.
+   */
+  pendingAt(now: number, lookBack: boolean): { createdAt: number; priority: string; escalationId: string }[] {
+    const pending = [];
+    for (const [counter, value] of this.counters) {
+      const family = counter[0];
+      if ((family !== 'q' && family !== 'x') || counter[1] !== '|' || value <= 0) continue;
+      const [, hour = '', createdAt = '', priority = '', ...id] = counter.split('|');
+      const created = Number(createdAt);
+      if (lookBack && minuteOf(created) > now) continue; // not created yet then
+      if (family === 'x' && Number(hour) * 60 + value - 1 <= now) continue; // it had left by then
+      pending.push({ createdAt: created, priority, escalationId: id.join('|') });
+    }
+    return pending.sort((a, b) => a.createdAt - b.createdAt || (a.escalationId < b.escalationId ? -1 : a.escalationId > b.escalationId ? 1 : 0));
+  }
+}
