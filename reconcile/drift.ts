@@ -52,6 +52,13 @@ export const DRIFT_RULES: readonly FieldRule[] = [
   { field: 'realTimeEscalations.failedToday', tolerance: 'exact', withOtherSources: 'skip' },
   { field: 'realTimeEscalations.oldestPending', tolerance: 'exact', withOtherSources: 'skip' },
   { field: 'systemPerformance.responseTime', tolerance: 'percentile', withOtherSources: 'skip' },
+  // The last hour minute by minute, entry by entry; live and active as the peak, for the same reason.
+  { field: 'series.messages', tolerance: 'exact', withOtherSources: 'atLeast' },
+  { field: 'series.conversationsStarted', tolerance: 'exact', withOtherSources: 'atLeast' },
+  { field: 'series.escalationsCreated', tolerance: 'exact', withOtherSources: 'atLeast' },
+  { field: 'series.liveConversations', tolerance: 'atLeast', withOtherSources: 'atLeast' },
+  { field: 'series.activeUsers', tolerance: 'atLeast', withOtherSources: 'atLeast' },
+  { field: 'series.responseTimeP95', tolerance: 'percentile', withOtherSources: 'skip' },
 ];
 
 export interface Mismatch {
@@ -98,8 +105,10 @@ function compareField(field: string, tolerance: Tolerance, served: unknown, reco
   const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object';
   if (isMap(served) && isMap(recomputed)) {
     const keys = [...new Set([...Object.keys(served), ...Object.keys(recomputed), ...(isMap(alternative) ? Object.keys(alternative) : [])])].sort();
-    const part = (map: unknown, key: string) => (isMap(map) ? (map[key] ?? 0) : undefined);
-    return keys.flatMap((key) => compareField(`${field}.${key}`, tolerance, served[key] ?? 0, recomputed[key] ?? 0, part(alternative, key)));
+    // A label missing from a map counts 0; a minute of a series without a value is null.
+    const absent = Array.isArray(recomputed) ? null : 0;
+    const part = (map: unknown, key: string) => (isMap(map) ? (map[key] ?? absent) : undefined);
+    return keys.flatMap((key) => compareField(`${field}.${key}`, tolerance, served[key] ?? absent, recomputed[key] ?? absent, part(alternative, key)));
   }
   if (agrees(tolerance, served, recomputed) || (alternative !== undefined && agrees(tolerance, served, alternative))) return [];
   return [{ field, served: served ?? null, recomputed: recomputed ?? null }];

@@ -23,6 +23,8 @@ export interface TableNumbers {
     'pending' | 'inProgress' | 'resolved' | 'averageWaitTime' | 'criticalCount' | 'oldestPendingAge' | 'serviceLevel' | 'failedToday' | 'oldestPending'
   >;
   systemPerformance: { responseTime: RealTimeMetrics['systemPerformance']['responseTime'] };
+  /** The last hour minute by minute (its `minutes` are the same for every reader of `T`). */
+  series: Omit<RealTimeMetrics['series'], 'minutes'>;
 }
 
 const MINUTE_MS = 60_000;
@@ -82,10 +84,12 @@ export class TableFacts {
   private readonly escalations = new Map<string, Escalation>();
   private messagesLastHour = 0;
   private readonly botTimesLast5: number[] = [];
+  private readonly messagesByMinute = new Map<number, number>();
+  private readonly botTimesByMinute = new Map<number, number[]>();
   private readonly mT: number;
   private readonly day: { startMs: number; endMs: number };
   private readonly firstTodayMinute: number;
-  /** The earliest minute any window at T reads activity from: live's W_30, or the day's first W_5 for the peak. */
+  /** The earliest minute any window reads activity from: live's W_30 of the series' first minute, or the day's first W_5 for the peak. */
   private readonly keepFrom: number;
 
   constructor(
@@ -101,7 +105,7 @@ export class TableFacts {
     this.mT = minuteOf(atMs);
     this.day = localDayBounds(atMs, timeZone);
     this.firstTodayMinute = Math.ceil(this.day.startMs / MINUTE_MS);
-    this.keepFrom = Math.min(this.mT - 29, this.firstTodayMinute - 4);
+    this.keepFrom = Math.min(this.mT - 59 - 29, this.firstTodayMinute - 4);
   }
 
   add(event: CanonicalEvent): void {
@@ -133,7 +137,15 @@ export class TableFacts {
         this.activity(this.conversation(event.conversationId), at);
         const minute = minuteOf(at);
         if (minute > this.mT) return;
-        if (minute > this.mT - 60) this.messagesLastHour++;
+        if (minute > this.mT - 60) {
+          this.messagesLastHour++;
+          this.messagesByMinute.set(minute, (this.messagesByMinute.get(minute) ?? 0) + 1);
+          if (event.sender === 'bot' && event.processingTimeMs !== undefined) {
+            const times = this.botTimesByMinute.get(minute) ?? [];
+            times.push(event.processingTimeMs);
+            this.botTimesByMinute.set(minute, times);
+          }
+        }
         if (minute > this.mT - 5 && event.sender === 'bot' && event.processingTimeMs !== undefined) this.botTimesLast5.push(event.processingTimeMs);
         return;
       }
@@ -241,6 +253,51 @@ export class TableFacts {
       systemPerformance: {
         responseTime: botTimes.length === 0 ? null : { p50: nearestRank(botTimes, 50), p95: nearestRank(botTimes, 95), p99: nearestRank(botTimes, 99) },
       },
+      series: this.series(started, escalations),
+    };
+  }
+
+  /**
+   * Each minute of the last hour as the document at its end gave it: a conversation counts from
+   * its start's minute, and is live until its end's.
+   */
+  private series(started: readonly (Conversation & { startMs: number })[], escalations: readonly { createdMs: number }[]): TableNumbers['series'] {
+    const first = this.mT - 59;
+    const perMinute = () => new Array<number>(60).fill(0);
+    const live = perMinute();
+    const active = perMinute();
+    const conversationsStarted = perMinute();
+    const escalationsCreated = perMinute();
+    const inHour = (minute: number) => minute >= first && minute <= this.mT;
+    for (const c of started) {
+      const startMinute = minuteOf(c.startMs);
+      if (inHour(startMinute)) conversationsStarted[startMinute - first]!++;
+      const activity = [startMinute, ...[...c.minutes].filter((minute) => minute >= startMinute)];
+      const cover = (width: number, until: number, counts: number[]) => {
+        const covered = new Set<number>();
+        for (const a of activity) for (let m = a; m < a + width && m < until; m++) if (inHour(m)) covered.add(m);
+        for (const m of covered) counts[m - first]!++;
+      };
+      cover(30, c.endMs === undefined ? Infinity : minuteOf(c.endMs), live);
+      cover(5, Infinity, active);
+    }
+    for (const e of escalations) if (inHour(minuteOf(e.createdMs))) escalationsCreated[minuteOf(e.createdMs) - first]!++;
+    const minutes = Array.from({ length: 60 }, (_, i) => first + i);
+    return {
+      messages: minutes.map((minute) => this.messagesByMinute.get(minute) ?? 0),
+      conversationsStarted,
+      escalationsCreated,
+      liveConversations: live,
+      activeUsers: active,
+      responseTimeP95: minutes.map((minute) => {
+        const times = this.botTimesByMinute.get(minute);
+        return times
+          ? nearestRank(
+              [...times].sort((a, b) => a - b),
+              95,
+            )
+          : null;
+      }),
     };
   }
 

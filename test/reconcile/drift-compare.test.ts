@@ -15,8 +15,11 @@ function served(numbers: TableNumbers): RealTimeMetrics {
     ...numbers,
     realTimeEscalations: { ...empty.realTimeEscalations, ...numbers.realTimeEscalations },
     systemPerformance: { ...empty.systemPerformance, responseTime: numbers.systemPerformance.responseTime },
+    series: { ...empty.series, ...numbers.series },
   };
 }
+
+const hour = (value: (minute: number) => number | null) => Array.from({ length: 60 }, (_, i) => value(i));
 
 const NUMBERS: TableNumbers = {
   activeConnections: 120,
@@ -40,6 +43,14 @@ const NUMBERS: TableNumbers = {
     ],
   },
   systemPerformance: { responseTime: { p50: 800, p95: 2400, p99: 3100 } },
+  series: {
+    messages: hour((i) => 10 + (i % 7)),
+    conversationsStarted: hour((i) => i % 3),
+    escalationsCreated: hour((i) => (i % 20 === 0 ? 1 : 0)),
+    liveConversations: hour((i) => 60 + i),
+    activeUsers: hour((i) => 90 + (i % 11)),
+    responseTimeP95: hour((i) => (i % 4 === 0 ? null : 1000 + i)),
+  } as TableNumbers['series'],
 };
 
 const withChanges = (changes: (n: TableNumbers) => void): TableNumbers => {
@@ -53,6 +64,19 @@ describe('holding the served document to the recomputation (SPEC §3 tolerances)
     const report = compareDocuments(served(NUMBERS), NUMBERS, AT_MS);
 
     expect(report).toEqual({ at: '2026-03-10T14:05:00.000Z', compared: DRIFT_RULES.map((rule) => rule.field), mismatches: [] });
+  });
+
+  it('holds the last hour entry by entry: a count exactly, live as a lower bound, a missing p95 as a mismatch', () => {
+    const recomputed = withChanges((n) => {
+      n.series.messages[12] = 99;
+      n.series.liveConversations[30] = 10; // the served 90 is more: the tables may have lost activity
+      n.series.responseTimeP95[0] = 500; // served null
+    });
+    const report = compareDocuments(served(NUMBERS), recomputed, AT_MS);
+    expect(report.mismatches).toEqual([
+      { field: 'series.messages.12', served: 15, recomputed: 99 },
+      { field: 'series.responseTimeP95.0', served: null, recomputed: 500 },
+    ]);
   });
 
   it('holds counts exactly, map entries key by key, and reports both values', () => {
@@ -164,7 +188,7 @@ describe('holding the served document to the recomputation (SPEC §3 tolerances)
     ]);
     expect(compareDocuments(served(noneServed), NUMBERS, AT_MS).mismatches).toEqual([
       { field: 'realTimeEscalations.serviceLevel', served: null, recomputed: 0.83 },
-      { field: 'realTimeEscalations.oldestPending.1', served: 0, recomputed: { escalationId: 'e-2', priority: 'low', ageSeconds: 30 } },
+      { field: 'realTimeEscalations.oldestPending.1', served: null, recomputed: { escalationId: 'e-2', priority: 'low', ageSeconds: 30 } },
     ]);
     expect(compareDocuments(served(drifted), NUMBERS, AT_MS, { otherSources: true }).compared).not.toEqual(
       expect.arrayContaining(['realTimeEscalations.serviceLevel', 'realTimeEscalations.failedToday', 'realTimeEscalations.oldestPending']),

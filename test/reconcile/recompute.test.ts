@@ -21,6 +21,7 @@ function tableNumbersOf(oracle: OracleMetrics): TableNumbers {
     activeUsers: oracle.activeUsers,
     realTimeEscalations: { pending, inProgress, resolved, averageWaitTime, criticalCount, oldestPendingAge, serviceLevel, failedToday, oldestPending },
     systemPerformance: { responseTime: oracle.systemPerformance.responseTime },
+    series: (({ minutes: _minutes, ...perMinute }) => perMinute)(oracle.series),
   };
 }
 
