@@ -101,3 +101,10 @@ export function localHourOfMinute(minute: number, timeZone: string): { date: str
   const hour = Math.floor((minute - dayStart) / 60);
   return { date: localDateOfMinute(minute, timeZone), hour, hourStartMinute: dayStart + hour * 60 };
 }
+
+/**
+ * Does a fact timed `occurredAtMs` count in the document at `atMs`? The document's unit of time is
+ * the minute bucket (SPEC §1): a read at T counts T's bucket whole, and so does a look-back or a
+ * replay at T — one rule, so `npm run replay -- --at T` and `?at=T` agree (docs/semantics.md).
+ */
+export const countsAt = (occurredAtMs: number, atMs: number): boolean => minuteOf(occurredAtMs) <= minuteOf(atMs);

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { UsageError } from '../errors';
 import { canonicalEventSchema, type CanonicalEvent } from '../schemas/canonical-events';
-import { countsAt } from '../schemas/look-back';
+import { countsAt } from '../aggregators/time';
 import { localDynamoClient, localKinesisClient, startDynalite, startKinesalite } from './engines';
 import { LocalPipeline } from './local-pipeline';
 import { parseReplayArgs, REPLAY_USAGE, type ReplayOptions } from './replay-options';

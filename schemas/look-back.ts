@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { minuteOf } from '../aggregators/time';
 
 /** How far back `?at=` may look (SPEC §4.1): the buckets it needs are kept 49 h (store/layout.ts). */
 export const LOOK_BACK_LIMIT_MS = 48 * 3_600_000;
@@ -24,10 +23,3 @@ export function lookBackInstant(at: string, nowMs: number): { ok: true; atMs: nu
     return { ok: false, error: `at is more than 5 minutes ahead (the server's time is ${new Date(nowMs).toISOString()})` };
   return { ok: true, atMs };
 }
-
-/**
- * Does a fact timed `occurredAtMs` count in the document at `atMs`? The document's unit of time is
- * the minute bucket (SPEC §1): a read at T counts T's bucket whole, and so does a look-back or a
- * replay at T — one rule, so `npm run replay -- --at T` and `?at=T` agree (docs/semantics.md).
- */
-export const countsAt = (occurredAtMs: number, atMs: number): boolean => minuteOf(occurredAtMs) <= minuteOf(atMs);

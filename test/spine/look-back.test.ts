@@ -3,7 +3,7 @@ import { LocalPipeline } from '../../local/local-pipeline';
 import type { CanonicalEvent } from '../../schemas/canonical-events';
 import { type RealTimeMetrics, realTimeMetricsSchema } from '../../schemas/realtime-metrics';
 import { historyArb } from '../oracle/histories';
-import { countsAt } from '../../schemas/look-back';
+import { countsAt } from '../../aggregators/time';
 import { computeOracle, epochMs, MINUTE_MS } from '../oracle/oracle';
 import { differences } from '../support/compare';
 import { testClients } from '../support/engines';
