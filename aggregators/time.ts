@@ -52,44 +52,45 @@ export function assertTimeZone(timeZone: string): void {
   dateFormatter(timeZone);
 }
 
-/** The first minute whose local date is after the local date of `epochMs`: where "today" next begins. */
-const nextDayStarts = new Map<string, number>();
-export function nextLocalDayStartMinute(epochMs: number, timeZone: string): number {
-  const date = localDateOfMinute(minuteOf(epochMs), timeZone);
-  const cacheKey = `${timeZone}|${date}`;
-  const cached = nextDayStarts.get(cacheKey);
-  if (cached !== undefined) return cached;
-  // Dates only grow with time and a local day lasts at most 25 h: search the next 26 hours.
-  let low = minuteOf(epochMs);
-  let high = low + 26 * 60;
+/**
+ * The first minute of `low … high` whose local date passes `passes`. Local dates only grow with
+ * time, so once a minute passes every later one does: a binary search finds the first.
+ */
+function firstMinuteWhere(low: number, high: number, passes: (date: string) => boolean, timeZone: string): number {
   while (low < high) {
     const mid = Math.floor((low + high) / 2);
-    if (localDateOfMinute(mid, timeZone) > date) high = mid;
+    if (passes(localDateOfMinute(mid, timeZone))) high = mid;
     else low = mid + 1;
   }
-  if (nextDayStarts.size > 10_000) nextDayStarts.clear();
-  nextDayStarts.set(cacheKey, low);
   return low;
 }
 
-/** The first minute of the local date of `epochMs`: where its "today" began. */
-const dayStarts = new Map<string, number>();
-export function localDayStartMinute(epochMs: number, timeZone: string): number {
-  const date = localDateOfMinute(minuteOf(epochMs), timeZone);
-  const cacheKey = `${timeZone}|${date}`;
-  const cached = dayStarts.get(cacheKey);
+/** Day boundaries by zone, direction and date: each is searched for once (the fold asks per event). */
+const dayBoundaries = new Map<string, number>();
+function dayBoundary(cacheKey: string, search: () => number): number {
+  const cached = dayBoundaries.get(cacheKey);
   if (cached !== undefined) return cached;
-  // A local day lasts at most 25 h: search the 26 hours before.
-  let low = minuteOf(epochMs) - 26 * 60;
-  let high = minuteOf(epochMs);
-  while (low < high) {
-    const mid = Math.floor((low + high) / 2);
-    if (localDateOfMinute(mid, timeZone) >= date) high = mid;
-    else low = mid + 1;
-  }
-  if (dayStarts.size > 10_000) dayStarts.clear();
-  dayStarts.set(cacheKey, low);
-  return low;
+  const minute = search();
+  if (dayBoundaries.size > 20_000) dayBoundaries.clear();
+  dayBoundaries.set(cacheKey, minute);
+  return minute;
+}
+
+/** A local day lasts at most 25 h: its boundaries lie within 26 hours of any of its minutes. */
+const DAY_SEARCH_MINUTES = 26 * 60;
+
+/** The first minute whose local date is after the local date of `epochMs`: where "today" next begins. */
+export function nextLocalDayStartMinute(epochMs: number, timeZone: string): number {
+  const minute = minuteOf(epochMs);
+  const date = localDateOfMinute(minute, timeZone);
+  return dayBoundary(`next|${timeZone}|${date}`, () => firstMinuteWhere(minute, minute + DAY_SEARCH_MINUTES, (d) => d > date, timeZone));
+}
+
+/** The first minute of the local date of `epochMs`: where its "today" began. */
+export function localDayStartMinute(epochMs: number, timeZone: string): number {
+  const minute = minuteOf(epochMs);
+  const date = localDateOfMinute(minute, timeZone);
+  return dayBoundary(`start|${timeZone}|${date}`, () => firstMinuteWhere(minute - DAY_SEARCH_MINUTES, minute, (d) => d >= date, timeZone));
 }
 
 /**
