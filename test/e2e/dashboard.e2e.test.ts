@@ -28,14 +28,20 @@ describe('the dashboard in headless Chromium', () => {
     await stack?.stop();
   });
 
-  it('loads, shows the numbers (and "no data" where there are none), and follows new events', async () => {
-    // Prepare
+  /** A fresh stack, its producers, and a page on it that records its script errors. */
+  async function aStackAndAPage(): Promise<{ page: Page; pageErrors: string[] }> {
     stack = await startTestStack();
     world = new ProducerWorld(stack.stack.info);
     browser = await launchChromium();
     const page = await browser.context.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    return { page, pageErrors };
+  }
+
+  it('loads, shows the numbers (and "no data" where there are none), and follows new events', async () => {
+    // Prepare
+    const { page, pageErrors } = await aStackAndAPage();
 
     // Act: open the dashboard with the token, as the banner prints it
     await page.goto(stack.stack.info.dashboard);
@@ -70,12 +76,7 @@ describe('the dashboard in headless Chromium', () => {
 
   it('lists the five escalations waiting longest, oldest first, with their priority and age only', async () => {
     // Prepare
-    stack = await startTestStack();
-    world = new ProducerWorld(stack.stack.info);
-    browser = await launchChromium();
-    const page = await browser.context.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    const { page, pageErrors } = await aStackAndAPage();
     await page.goto(stack.stack.info.dashboard);
     await textBecomes(page, 'realTimeEscalations.pending', '0');
     expect(await page.locator('#oldest-pending tr').allTextContents()).toEqual(['no escalation pending']);
