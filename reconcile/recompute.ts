@@ -82,8 +82,7 @@ interface Escalation {
 export class TableFacts {
   private readonly conversations = new Map<string, Conversation>();
   private readonly escalations = new Map<string, Escalation>();
-  private messagesLastHour = 0;
-  private readonly botTimesLast5: number[] = [];
+  /** Messages and bot processing times of each minute of the last hour (its last 5 are W_5). */
   private readonly messagesByMinute = new Map<number, number>();
   private readonly botTimesByMinute = new Map<number, number[]>();
   private readonly mT: number;
@@ -138,7 +137,6 @@ export class TableFacts {
         const minute = minuteOf(at);
         if (minute > this.mT) return;
         if (minute > this.mT - 60) {
-          this.messagesLastHour++;
           this.messagesByMinute.set(minute, (this.messagesByMinute.get(minute) ?? 0) + 1);
           if (event.sender === 'bot' && event.processingTimeMs !== undefined) {
             const times = this.botTimesByMinute.get(minute) ?? [];
@@ -146,7 +144,6 @@ export class TableFacts {
             this.botTimesByMinute.set(minute, times);
           }
         }
-        if (minute > this.mT - 5 && event.sender === 'bot' && event.processingTimeMs !== undefined) this.botTimesLast5.push(event.processingTimeMs);
         return;
       }
       case 'escalation.created': {
@@ -219,10 +216,12 @@ export class TableFacts {
       .slice(0, 5)
       .map((e) => ({ escalationId: e.id, priority: e.priority ?? 'low', ageSeconds: ageSeconds(e.createdMs) }));
 
-    const botTimes = [...this.botTimesLast5].sort((a, b) => a - b);
+    const botTimes = Array.from({ length: 5 }, (_, i) => this.botTimesByMinute.get(this.mT - 4 + i) ?? [])
+      .flat()
+      .sort((a, b) => a - b);
     return {
       activeConnections: active.length,
-      messagesLastHour: this.messagesLastHour,
+      messagesLastHour: [...this.messagesByMinute.values()].reduce((total, n) => total + n, 0),
       escalationsToday: escalations.filter((e) => isToday(e.createdMs)).length,
       responseTime: mean0([...botTimes]),
       liveConversations: {
