@@ -16,7 +16,7 @@ import { quantile } from '../aggregators/quantile-sketch';
 import { localDateOf, localDateOfMinute, minuteOf, minuteStartMs, tenSecondsOf, windowMinutes } from '../aggregators/time';
 import { FRESHNESS_SOURCES } from '../schemas/alert-rules';
 import { type Freshness, OLDEST_PENDING_LISTED, type PendingEscalation, type RealTimeMetrics, type Series } from '../schemas/realtime-metrics';
-import type { Snapshot } from '../store/metrics-store';
+import { isLookBack, type Snapshot } from '../store/metrics-store';
 import { type AlertSettings, firingAlerts } from './alerts';
 import { SnapshotCounters } from './snapshot-counters';
 
@@ -52,7 +52,7 @@ export function buildDocument(snapshot: Snapshot, atMs: number, settings: ReadMo
   const activeTotal = activeThisHour[activeThisHour.length - 1] ?? 0;
   const liveTotal = counters.seriesUpTo(now, 'live').pop() ?? 0;
 
-  const lookBack = now < minuteOf(snapshot.nowMs);
+  const lookBack = isLookBack(atMs, snapshot.nowMs);
   const gauge = (name: string, change: GaugeChangeName) =>
     lookBack ? counters.gaugeAt(now, settings.timeZone, name, change) : counters.get(gaugeCounter(name));
   const pending = counters.pendingAt(now, lookBack);

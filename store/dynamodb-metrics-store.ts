@@ -51,7 +51,7 @@ import {
   watermarkValue,
   watermarkWrittenAt,
 } from './layout';
-import type { ActiveHour, FreshnessStamp, MetricsStore, Snapshot, StoreUsage, StuckLane } from './metrics-store';
+import { type ActiveHour, type FreshnessStamp, isLookBack, type MetricsStore, type Snapshot, type StoreUsage, type StuckLane } from './metrics-store';
 import { UpdateBuilder } from './update-builder';
 
 const BATCH_GET_LIMIT = 100;
@@ -445,7 +445,7 @@ export class DynamoDbMetricsStore implements MetricsStore {
 
   async readSnapshot(atMs: number, timeZone: string, nowMs = atMs): Promise<Snapshot> {
     const minute = minuteOf(atMs);
-    const lookBack = minute < minuteOf(nowMs);
+    const lookBack = isLookBack(atMs, nowMs);
     const minutes = Array.from({ length: 60 }, (_, i) => minuteItem(minute - 59 + i));
     const performance = Array.from({ length: 5 }, (_, i) => performanceItem(minute - 4 + i));
     const today = dayItem(localDateOf(atMs, timeZone));

@@ -1,4 +1,5 @@
 import type { CounterKey } from '../aggregators/counters';
+import { minuteOf } from '../aggregators/time';
 import type { CounterUnit, EntityWrite, StoredEntity } from '../aggregators/fold-lane';
 
 /** What a batch says of its source when it commits: folded into a counter write the batch makes anyway. */
@@ -53,6 +54,9 @@ export interface Snapshot {
   stuck: readonly StuckLane[];
   alertSince: ReadonlyMap<string, number>;
 }
+
+/** A read at `atMs` made at `nowMs` looks back when `atMs` lies in an earlier minute (SPEC §4.1: the document counts its minute whole). */
+export const isLookBack = (atMs: number, nowMs: number): boolean => minuteOf(atMs) < minuteOf(nowMs);
 
 /** The snapshot of a table that holds nothing yet: what a read of a fresh deployment gets. */
 export const emptySnapshot = (atMs: number): Snapshot => ({
