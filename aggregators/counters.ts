@@ -45,6 +45,8 @@ export const MinuteName = {
   botProcessingMilli: 'botSum',
   responseBin: (bin: string) => `h:${bin}`,
   startsInTenSeconds: (slot: number) => `s10:${slot}`,
+  /** Conversations started in the minute (the series); the 10-second slots serve the last minute only. */
+  started: 'st',
   endedConversations: 'endN',
   endedDurationMs: 'durMs',
   /** An escalation fact of the day, counted in its minute too. */
@@ -108,6 +110,17 @@ export const GaugeName = {
   criticalOpen: 'crit',
   pendingInHour: (hour: number) => `ph:${hour}`,
 } as const;
+
+/**
+ * Facts of a minute that the document reads over the last 5 minutes only (the response-time
+ * sketch and mean, starts per 10 seconds). An older minute is read for its other facts, and for
+ * the p95 of its sketch, which a sealed minute keeps ready (docs/metrics-model.md, "Sealing").
+ */
+export const isLastFiveMinutesFact = (name: string): boolean =>
+  name === MinuteName.botMessagesTimed ||
+  name === MinuteName.botProcessingMilli ||
+  name.startsWith(MINUTE_PREFIX.responseBin) ||
+  name.startsWith(MINUTE_PREFIX.startsInTenSeconds);
 
 export const WINDOW_PREFIX = { liveByLanguage: 'lv:', activeByRegion: 'ar:' } as const;
 export const MINUTE_PREFIX = { responseBin: 'h:', startsInTenSeconds: 's10:' } as const;

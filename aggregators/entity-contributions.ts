@@ -79,6 +79,7 @@ function addConversation(deltas: Deltas, c: ConversationState, { labels }: FoldC
 
   const startMinute = minuteOf(start);
   addDelta(deltas, minuteCounter(startMinute, MinuteName.startsInTenSeconds(tenSecondsOf(start) - startMinute * 6)), 1);
+  addDelta(deltas, minuteCounter(startMinute, MinuteName.started), 1);
 
   // Each minute counts what was known by its end: nothing before the start, nothing live from the end on.
   const activity = activityOf(c).filter((minute) => minute >= startMinute);

@@ -51,7 +51,7 @@ export function onCallValues(document: RealTimeMetrics, deadLettersWaiting?: num
 }
 
 /**
- * The 1-minute tick: publish the on-call numbers, remember since when each alert fires and
+ * The 1-minute tick: seal the closed minutes of the last hour, publish the on-call numbers, remember since when each alert fires and
  * what each source's freshness was (the document falls back on it after an idle hour), write the
  * own-function measurements still waiting, forget stuck-lane markers of lanes that committed
  * since, and keep the long-lived items small (old lane watermarks, pending counters back at zero).
@@ -59,6 +59,8 @@ export function onCallValues(document: RealTimeMetrics, deadLettersWaiting?: num
 export function createTick(runtime: Runtime, publisher: OnCallPublisher, countDeadLetters: DeadLetterCounter = async () => undefined) {
   return async (): Promise<RealTimeMetrics> => {
     const now = runtime.now();
+    // Sealing first: the tick's own read, like every read after it, then fetches panes, not minutes.
+    await runtime.store.sealClosedMinutes(now);
     const [snapshot, deadLettersWaiting] = await Promise.all([runtime.store.readSnapshot(now, runtime.settings.timeZone), countDeadLetters()]);
     const document = buildDocument(snapshot, now, runtime.settings);
     await publisher.publish(onCallValues(document, deadLettersWaiting));

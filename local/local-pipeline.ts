@@ -17,7 +17,7 @@ import type { RealTimeMetrics } from '../schemas/realtime-metrics';
 import { DynamoDbMetricsStore } from '../store/dynamodb-metrics-store';
 import { type DeadLetterSink, MemoryDeadLetters } from '../streams/dead-letters';
 import { KinesisEventForwarder } from '../streams/kinesis-event-forwarder';
-import { armCrashes, crashingAfterWork, runWithCrashes } from './chaos';
+import { armCrashes, crashingAfterWork, InjectedCrash, runWithCrashes } from './chaos';
 import { createStream, createTable } from './engines';
 import { KinesisEventSource } from './kinesis-event-source';
 
@@ -36,6 +36,8 @@ export interface LocalPipelineOptions {
   now?: () => number;
   /** Asked after each delivery of a batch: deliver it once more. */
   deliverAgain?: () => boolean;
+  /** Asked after each aggregator batch: run the tick's sealing now (at `now`), between two commits. */
+  sealAfterBatch?: () => boolean;
   faults?: PipelineFaults;
 }
 
@@ -101,6 +103,8 @@ export class LocalPipeline {
     const aggregate = asLambda(createPulseAggregator);
     const streamIngest = asLambda(createDynamoDbStreamIngest);
     this.eventBridgeIngest = asLambda(createEventBridgeIngest);
+    // The part of the tick that writes counters' items: it may die between any two of its writes too.
+    const sealTick = asLambda((runtime: Runtime) => async (_: undefined) => runtime.store.sealClosedMinutes(runtime.now()));
     this.dynamodbStreamIngest = async (event) => (await streamIngest(event)).response;
     const mapping = {
       client: options.kinesis,
@@ -119,7 +123,11 @@ export class LocalPipeline {
     this.pulseSource = new KinesisEventSource({
       ...mapping,
       streamName: this.names.pulseStream,
-      handler: async (event) => (await aggregate(event)).response,
+      handler: async (event) => {
+        const { response } = await aggregate(event);
+        if (options.sealAfterBatch?.()) await sealTick(undefined).catch(survivingTickFailure);
+        return response;
+      },
     });
   }
 
@@ -171,4 +179,12 @@ export class LocalPipeline {
   async read(atMs: number, nowMs = atMs): Promise<RealTimeMetrics> {
     return readDocument(this.store, this.runtime.settings, atMs, nowMs);
   }
+}
+
+/**
+ * The tick is a function of its own: when it dies or is throttled, no batch fails, and the next
+ * tick mends what it left (sealing is idempotent).
+ */
+function survivingTickFailure(error: unknown): void {
+  if (!(error instanceof InjectedCrash) && !(error instanceof Error && error.name === 'ProvisionedThroughputExceededException')) throw error;
 }

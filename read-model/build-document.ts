@@ -114,7 +114,7 @@ export function buildDocument(snapshot: Snapshot, atMs: number, settings: ReadMo
       dynamoDbMetrics: dynamoDbMetrics(counters, last5, secondsOfWindow, settings),
     },
     freshness: freshness(snapshot, snapshot.nowMs),
-    series: lastHourSeries(counters, lastHour),
+    series: lastHourSeries(counters, lastHour, snapshot.minuteP95),
   };
   return { ...document, alerts: firingAlerts(document, { escalationsServedToday: servedToday }, snapshot.alertSince, atMs, settings) };
 }
@@ -144,18 +144,18 @@ function peakToday(hourPeaks: ReadonlyMap<number, number>, activeThisHour: reado
 }
 
 /** The last hour minute by minute; each live and active value is that minute's own, as the document at its end gave it. */
-function lastHourSeries(counters: SnapshotCounters, lastHour: readonly number[]): Series {
-  const bySlots = (minute: number) =>
-    Array.from({ length: 6 }, (_, slot) => counters.get(minuteCounter(minute, MinuteName.startsInTenSeconds(slot)))).reduce((a, b) => a + b, 0);
+function lastHourSeries(counters: SnapshotCounters, lastHour: readonly number[], sealedP95: ReadonlyMap<number, number>): Series {
+  const sketches = counters.byMinute(lastHour, MINUTE_PREFIX.responseBin);
   return {
     minutes: lastHour.map((minute) => new Date(minuteStartMs(minute)).toISOString()),
     messages: lastHour.map((minute) => counters.get(minuteCounter(minute, MinuteName.messages))),
-    conversationsStarted: lastHour.map(bySlots),
+    conversationsStarted: lastHour.map((minute) => counters.get(minuteCounter(minute, MinuteName.started))),
     escalationsCreated: lastHour.map((minute) => counters.get(minuteCounter(minute, MinuteName.dayFact('created')))),
     liveConversations: counters.seriesAt(lastHour, 'live'),
     activeUsers: counters.seriesAt(lastHour, 'act'),
-    responseTimeP95: counters.byMinute(lastHour, MINUTE_PREFIX.responseBin).map((bins) => {
-      const p95 = quantile(bins, 0.95);
+    // A sealed minute's sketch is not fetched (older than the last 5 minutes): its pane keeps the p95.
+    responseTimeP95: sketches.map((bins, i) => {
+      const p95 = bins.size > 0 ? quantile(bins, 0.95) : (sealedP95.get(lastHour[i]!) ?? null);
       return p95 === null ? null : round2(p95);
     }),
   };

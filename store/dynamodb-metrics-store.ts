@@ -12,7 +12,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { type CounterKey, GaugeName, PENDING_IN_HOUR_PREFIX } from '../aggregators/counters';
+import { type CounterKey, GaugeName, isLastFiveMinutesFact, PENDING_IN_HOUR_PREFIX } from '../aggregators/counters';
 import type { CounterUnit, EntityWrite, StoredEntity } from '../aggregators/fold-lane';
 import { localDateOf, minuteOf } from '../aggregators/time';
 import { ExpressionTooLargeError, LaneConflictError } from '../errors';
@@ -32,10 +32,17 @@ import {
   GAUGES_ITEM,
   hourItem,
   isWatermark,
+  lateItem,
+  lateMarkerAttribute,
   KEY_ATTRIBUTE,
   minuteItem,
   performanceItem,
   PEAK_PREFIX,
+  paneStartOf,
+  SEALED_ATTRIBUTE,
+  sealedP95Attribute,
+  sealedPaneItem,
+  sealedSummaryAttribute,
   peakAttributes,
   pendingItem,
   departedItem,
@@ -52,6 +59,7 @@ import {
   watermarkWrittenAt,
 } from './layout';
 import { type ActiveHour, type FreshnessStamp, isLookBack, type MetricsStore, type Snapshot, type StoreUsage, type StuckLane } from './metrics-store';
+import { isSealed, minuteSources, SEAL_DELAY_MINUTES, summarizeMinute } from './sealed-minutes';
 import { UpdateBuilder } from './update-builder';
 
 const BATCH_GET_LIMIT = 100;
@@ -216,7 +224,8 @@ export class DynamoDbMetricsStore implements MetricsStore {
     /** What this call added to the item, to tell the hour as it was before; unknown once a unit was found applied already. */
     const added = new Map<string, number>();
     let foundApplied = false;
-    for (const chunk of chunksOf(units)) {
+    const chunks = chunksOf(units);
+    for (const [index, chunk] of chunks.entries()) {
       let guard: Guard = { below: chunk[0]!.watermark };
       let remaining = chunk;
       for (let attempt = 0; ; attempt++) {
@@ -235,12 +244,22 @@ export class DynamoDbMetricsStore implements MetricsStore {
         const seen = typeof item?.[watermark] === 'string' ? (item[watermark] as string) : undefined;
         const appliedThrough = seen === undefined ? '' : watermarkSequence(seen);
         remaining = remaining.filter((unit) => unit.watermark > appliedThrough);
+        if (remaining.length > 0 && isSealed(item)) {
+          // Sealed: what the minute item holds of this lane is a prefix of its units; the rest, and
+          // every later chunk, belong to the minute's late item.
+          return this.applyLate(key, watermark, [...remaining, ...chunks.slice(index + 1).flat()], pendingRide);
+        }
         if (remaining.length === 0) break;
         guard = seen === undefined ? { absent: true } : { equals: seen };
       }
     }
     if (pendingRide && (pendingRide.sets.size > 0 || pendingRide.adds.size > 0)) {
-      latest = await this.updateCounters(key, watermark, [], { none: true }, pendingRide);
+      try {
+        latest = await this.updateCounters(key, watermark, [], { none: true }, pendingRide);
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        return this.applyLate(key, watermark, [], pendingRide); // only a sealed minute refuses a ride-along
+      }
     }
     if (!key.startsWith('H#') || !latest) return undefined;
     const hour = activeHourOf(key, latest);
@@ -248,6 +267,23 @@ export class DynamoDbMetricsStore implements MetricsStore {
     const before = { ...latest };
     for (const [name, amount] of added) before[name] = (typeof before[name] === 'number' ? (before[name] as number) : 0) - amount;
     return { ...hour, previous: activeHourOf(key, before).entries };
+  }
+
+  /**
+   * Units for a sealed minute: first the hour item says the minute has a late item (so no read can
+   * miss it, whatever happens next), then they go to that item as to any counter item.
+   */
+  private async applyLate(minuteKey: string, watermark: string, units: ItemUnit[], rideAlong: RideAlong | undefined): Promise<undefined> {
+    const minute = Number(minuteKey.slice(2));
+    const marker = lateMarkerAttribute(minute);
+    const update = new UpdateBuilder().set(marker.attribute, 1);
+    const expiresAt = counterItemExpiresAt(marker.key);
+    if (expiresAt !== undefined) update.setIfAbsent(TTL_ATTRIBUTE, expiresAt);
+    await this.track('write', () =>
+      this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key(marker.key), ...update.build(), ReturnConsumedCapacity: 'TOTAL' })),
+    );
+    await this.applyItem(lateItem(minute), watermark, units, rideAlong);
+    return undefined;
   }
 
   private async updateCounters(
@@ -270,12 +306,16 @@ export class DynamoDbMetricsStore implements MetricsStore {
     for (const [counter, amount] of totals) if (amount !== 0) update.add(counter, amount);
     const isHour = key.startsWith('H#');
     if (isHour && units.length > 0) update.add(VERSION_ATTRIBUTE, 1);
+    const conditions: string[] = [];
+    // A sealed minute item never changes again: its writers are refused and go to its late item.
+    if (key.startsWith('M#')) conditions.push(`attribute_not_exists(${update.name(SEALED_ATTRIBUTE)})`);
     if (!('none' in guard)) {
       const wm = update.name(watermark);
-      if ('below' in guard) update.condition(`attribute_not_exists(${wm}) OR ${wm} < ${update.value(guard.below)}`);
-      else if ('equals' in guard) update.condition(`${wm} = ${update.value(guard.equals)}`);
-      else update.condition(`attribute_not_exists(${wm})`);
+      if ('below' in guard) conditions.push(`(attribute_not_exists(${wm}) OR ${wm} < ${update.value(guard.below)})`);
+      else if ('equals' in guard) conditions.push(`${wm} = ${update.value(guard.equals)}`);
+      else conditions.push(`attribute_not_exists(${wm})`);
     }
+    if (conditions.length > 0) update.condition(conditions.join(' AND '));
     const built = update.build();
     if (built.UpdateExpression.length > 4000) throw new ExpressionTooLargeError(`${totals.size} counters of ${key} do not fit one update`);
     const output = await this.track('write', () =>
@@ -441,26 +481,74 @@ export class DynamoDbMetricsStore implements MetricsStore {
     return removable.length;
   }
 
+  // ── sealing ──
+
+  async sealClosedMinutes(nowMs: number): Promise<number> {
+    const now = minuteOf(nowMs);
+    const minutes = Array.from({ length: 60 - SEAL_DELAY_MINUTES + 1 }, (_, i) => now - 60 + i);
+    const panes = await this.getItems([...new Set(minutes.map((minute) => sealedPaneItem(paneStartOf(minute))))], { consistent: true });
+    let sealed = 0;
+    for (const minute of minutes) {
+      if (panes.get(sealedPaneItem(paneStartOf(minute)))?.[sealedSummaryAttribute(minute)] !== undefined) continue;
+      await this.sealMinute(minute, nowMs);
+      sealed++;
+    }
+    return sealed;
+  }
+
+  /**
+   * First the minute item is sealed, which hands back what it holds for good (from then on every
+   * writer is refused), then its summary goes into the pane. Sealing again hands back the same
+   * item, so a crash between the two steps is mended by the next tick.
+   */
+  private async sealMinute(minute: number, nowMs: number): Promise<void> {
+    const key = minuteItem(minute);
+    const seal = new UpdateBuilder().setIfAbsent(SEALED_ATTRIBUTE, Math.floor(nowMs / 1000));
+    const minuteExpiry = counterItemExpiresAt(key);
+    if (minuteExpiry !== undefined) seal.setIfAbsent(TTL_ATTRIBUTE, minuteExpiry);
+    const frozen = await this.track('write', () =>
+      this.client.send(
+        new UpdateItemCommand({ TableName: this.tableName, Key: this.key(key), ...seal.build(), ReturnValues: 'ALL_NEW', ReturnConsumedCapacity: 'TOTAL' }),
+      ),
+    );
+    const { summary, p95 } = summarizeMinute(frozen.Attributes ? unmarshall(frozen.Attributes) : {});
+    const pane = sealedPaneItem(paneStartOf(minute));
+    const update = new UpdateBuilder().set(sealedSummaryAttribute(minute), summary);
+    if (p95 !== null) update.set(sealedP95Attribute(minute), p95);
+    const paneExpiry = counterItemExpiresAt(pane);
+    if (paneExpiry !== undefined) update.setIfAbsent(TTL_ATTRIBUTE, paneExpiry);
+    await this.track('write', () =>
+      this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key(pane), ...update.build(), ReturnConsumedCapacity: 'TOTAL' })),
+    );
+  }
+
   // ── the read ──
 
   async readSnapshot(atMs: number, timeZone: string, nowMs = atMs): Promise<Snapshot> {
     const minute = minuteOf(atMs);
     const lookBack = isLookBack(atMs, nowMs);
-    const minutes = Array.from({ length: 60 }, (_, i) => minuteItem(minute - 59 + i));
-    const performance = Array.from({ length: 5 }, (_, i) => performanceItem(minute - 4 + i));
+    const lastHour = Array.from({ length: 60 }, (_, i) => minute - 59 + i);
+    const lastFive = lastHour.slice(-5);
+    const panes = [...new Set(lastHour.map((m) => sealedPaneItem(paneStartOf(m))))];
+    const performance = lastFive.map(performanceItem);
     const today = dayItem(localDateOf(atMs, timeZone));
     // Looking back, the gauges are now's less their changes since: every day from T's to now's.
     const days = lookBack ? datesBetween(atMs, nowMs + LOOK_AHEAD_LIMIT_MS, timeZone).map(dayItem) : [today];
     const sources = FRESHNESS_SOURCES.map(sourceItem);
     const hours = [hourItem(Math.floor(minute / 60) - 1), hourItem(Math.floor(minute / 60))]; // the last hour's series spans two
-    const keys = [...minutes, ...performance, ...hours, ...days, GAUGES_ITEM, ...sources, ALERT_STATE_ITEM];
+    const keys = [...panes, ...lastFive.map(minuteItem), ...performance, ...hours, ...days, GAUGES_ITEM, ...sources, ALERT_STATE_ITEM];
     const items = await this.getItems(keys);
 
     const counters = new Map<CounterKey, number>();
-    for (const [key, item] of items) if (!key.startsWith('S#') && key !== ALERT_STATE_ITEM) countersOf(key, item, counters);
+    for (const key of [...performance, ...hours, ...days, GAUGES_ITEM]) countersOf(key, items.get(key) ?? {}, counters);
 
-    // The oldest pending escalations: the queue of the oldest hours that still hold any (a second
-    // request, only then). Looking back, also those that left the queue after T.
+    // The minutes of the last hour: sealed ones from their pane, the others (and those written
+    // since they were sealed) from their own items, fetched now or in the second request.
+    const minuteReads = minuteSources(lastHour, items);
+    const laterKeys = minuteReads.flatMap((source) => (source.from === 'items' ? source.keys.filter((key) => !items.has(key) && !keys.includes(key)) : []));
+
+    // The oldest pending escalations: the queue of the oldest hours that still hold any. Looking
+    // back, also those that left the queue after T.
     const pendingHours = [...counters]
       .filter(([counter, n]) => counter.startsWith(`g|${PENDING_IN_HOUR_PREFIX}`) && n > 0)
       .map(([counter, n]) => ({ hour: Number(counter.slice(2 + PENDING_IN_HOUR_PREFIX.length)), n }))
@@ -474,7 +562,27 @@ export class DynamoDbMetricsStore implements MetricsStore {
     if (lookBack) {
       for (let hour = Math.floor(minute / 60); hour <= Math.floor((nowMs + LOOK_AHEAD_LIMIT_MS) / 3_600_000); hour++) queueKeys.push(departedItem(hour));
     }
-    for (const [key, item] of await this.getItems(queueKeys)) countersOf(key, item, counters);
+    const second = await this.getItems([...laterKeys, ...queueKeys]);
+    for (const key of queueKeys) countersOf(key, second.get(key) ?? {}, counters);
+
+    const minuteP95 = new Map<number, number>();
+    const stampSources: Record<string, unknown>[] = performance.map((key) => items.get(key) ?? {});
+    const inLastFive = new Set(lastFive);
+    for (const source of minuteReads) {
+      if (source.from === 'pane') {
+        countersOf(minuteItem(source.minute), source.summary, counters);
+        stampSources.push(source.summary);
+        if (source.p95 !== null) minuteP95.set(source.minute, source.p95);
+        // What the pane leaves out, the last 5 minutes' sketch and response times, is in the minute item, fetched anyway.
+        if (inLastFive.has(source.minute)) countersOf(minuteItem(source.minute), items.get(minuteItem(source.minute)) ?? {}, counters, isLastFiveMinutesFact);
+        continue;
+      }
+      for (const key of source.keys) {
+        const item = items.get(key) ?? second.get(key) ?? {};
+        countersOf(key, item, counters);
+        stampSources.push(item);
+      }
+    }
 
     const hourPeaks = new Map<number, number>();
     for (const [name, value] of Object.entries(items.get(today) ?? {})) {
@@ -483,8 +591,8 @@ export class DynamoDbMetricsStore implements MetricsStore {
 
     // Freshness describes now: looking back, the items of T's hour say nothing of it, the tick's record does.
     const newestByLane = new Map<string, FreshnessStamp>();
-    for (const key of lookBack ? [] : [...minutes, ...performance]) {
-      for (const stamp of freshnessOf(items.get(key) ?? {})) {
+    for (const item of lookBack ? [] : stampSources) {
+      for (const stamp of freshnessOf(item)) {
         const id = `${stamp.source}:${stamp.lane}`;
         if ((newestByLane.get(id)?.appliedAt ?? Number.NEGATIVE_INFINITY) < stamp.appliedAt) newestByLane.set(id, stamp);
       }
@@ -509,16 +617,16 @@ export class DynamoDbMetricsStore implements MetricsStore {
     }
     // Since when an alert fired is known for the alerts of now only.
     if (lookBack) alertSince.clear();
-    return { atMs, nowMs, counters, hourPeaks, freshness: [...newestByLane.values()], lastKnownFreshness, stuck, alertSince };
+    return { atMs, nowMs, counters, hourPeaks, minuteP95, freshness: [...newestByLane.values()], lastKnownFreshness, stuck, alertSince };
   }
 
   // ── plumbing ──
 
-  private async getItems(keys: readonly string[]): Promise<Map<string, StoredItem>> {
+  private async getItems(keys: readonly string[], { consistent = false } = {}): Promise<Map<string, StoredItem>> {
     const items = new Map<string, StoredItem>();
     for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
       let pending: Record<string, KeysAndAttributes> | undefined = {
-        [this.tableName]: { Keys: keys.slice(i, i + BATCH_GET_LIMIT).map((key) => this.key(key)) },
+        [this.tableName]: { Keys: keys.slice(i, i + BATCH_GET_LIMIT).map((key) => this.key(key)), ...(consistent && { ConsistentRead: true }) },
       };
       for (let attempt = 0; pending && Object.keys(pending).length > 0; attempt++) {
         if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));

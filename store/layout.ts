@@ -6,7 +6,12 @@ import { type CounterKey, type DayName, parseCounter, SERIES_BLOCK_MINUTES, type
  * says where each one lives, and reads them back.
  *
  *   M#<minute>       facts of one UTC minute, window entries the store placed there, and the
- *                    freshness stamp of each lane whose batch committed in that minute
+ *                    freshness stamp of each lane whose batch committed in that minute; once the
+ *                    tick seals it (`sealed`), no writer changes it again
+ *   L#<minute>       what arrived for a minute after it was sealed: the same shape as M#
+ *   Z#<minute>       the sealed minutes of a 30-minute pane (keyed by its first minute): per
+ *                    minute, what a read of an older minute needs of M# (`m<offset>`) and the
+ *                    p95 of its sketch (`p<offset>`), so a read fetches 3 panes instead of 55 minutes
  *   T#<minute>       performance facts of one UTC minute (requests, samples, functions, our own
  *                    calls): a small item of its own, which the telemetry lanes write and a read
  *                    fetches only for the last 5 minutes
@@ -28,6 +33,8 @@ export const TTL_ATTRIBUTE = 'expiresAt';
 
 export const minuteItem = (minute: number): string => `M#${minute}`;
 export const performanceItem = (minute: number): string => `T#${minute}`;
+export const lateItem = (minute: number): string => `L#${minute}`;
+export const sealedPaneItem = (paneStart: number): string => `Z#${paneStart}`;
 export const hourItem = (hour: number): string => `H#${hour}`;
 export const dayItem = (localDate: string): string => `D#${localDate}`;
 export const GAUGES_ITEM = 'G#escalations';
@@ -47,6 +54,28 @@ export const isLongLived = (key: string): boolean => key === GAUGES_ITEM || key.
 const WINDOW_REACH_MINUTES = 30;
 
 export const BUCKET_RETENTION_SECONDS = 49 * 3600;
+
+// ── sealed minutes (docs/metrics-model.md, "Sealing") ──
+
+/** Minutes per pane of sealed minutes: a read of the last hour fetches at most 3. */
+export const SEAL_PANE_MINUTES = 30;
+export const paneStartOf = (minute: number): number => Math.floor(minute / SEAL_PANE_MINUTES) * SEAL_PANE_MINUTES;
+/** On a minute item: since when it is sealed. Writers are conditioned on its absence. */
+export const SEALED_ATTRIBUTE = 'sealed';
+/** In a pane: a sealed minute's summary, and the p95 of its sketch. */
+export const sealedSummaryAttribute = (minute: number): string => `m${minute - paneStartOf(minute)}`;
+export const sealedP95Attribute = (minute: number): string => `p${minute - paneStartOf(minute)}`;
+/** The summary of a minute too large for its pane: the read fetches the minute item itself. */
+export const SUMMARY_IN_MINUTE_ITEM = 'M#';
+/**
+ * On the hour item of a minute: something arrived for the minute after it was sealed, so a read
+ * fetches `L#<minute>` (and `M#<minute>`, whose sketch the late bins add to). Set before `L#` is
+ * written, so a read never misses what `L#` holds.
+ */
+export const lateMarkerAttribute = (minute: number): { key: string; attribute: string } => {
+  const hour = Math.floor(minute / SERIES_BLOCK_MINUTES);
+  return { key: hourItem(hour), attribute: `x${minute - hour * SERIES_BLOCK_MINUTES}` };
+};
 
 export interface Placement {
   key: string;
@@ -113,6 +142,7 @@ const PEAK_VERSION_PREFIX = 'pv:';
 export const VERSION_ATTRIBUTE = 'v';
 const isBookkeeping = (attribute: string): boolean =>
   attribute === KEY_ATTRIBUTE ||
+  attribute === SEALED_ATTRIBUTE ||
   attribute === TTL_ATTRIBUTE ||
   attribute === VERSION_ATTRIBUTE ||
   attribute.startsWith(WATERMARK_PREFIX) ||
@@ -120,16 +150,23 @@ const isBookkeeping = (attribute: string): boolean =>
   attribute.startsWith(PEAK_PREFIX) ||
   attribute.startsWith(PEAK_VERSION_PREFIX);
 
-/** The counters an item holds, as domain counters (window entries back at their own minute). */
-export function countersOf(key: string, item: Record<string, unknown>, into: Map<CounterKey, number>): void {
+/** Whether an item's attribute is one of its counters (not a key, TTL, watermark, stamp, peak or version). */
+export const isCounterAttribute = (attribute: string, value: unknown): boolean => typeof value === 'number' && !isBookkeeping(attribute);
+
+/**
+ * The counters an item holds, as domain counters (window entries back at their own minute);
+ * `only` keeps those of the attributes it accepts.
+ */
+export function countersOf(key: string, item: Record<string, unknown>, into: Map<CounterKey, number>, only?: (attribute: string) => boolean): void {
   const hash = key.indexOf('#');
   const kind = key.slice(0, hash);
   const at = key.slice(hash + 1);
   const add = (counter: CounterKey, value: number) => into.set(counter, (into.get(counter) ?? 0) + value);
   for (const [attribute, value] of Object.entries(item)) {
-    if (typeof value !== 'number' || isBookkeeping(attribute)) continue;
+    if (typeof value !== 'number' || isBookkeeping(attribute) || (only && !only(attribute))) continue;
     switch (kind) {
-      case 'M': {
+      case 'M':
+      case 'L': {
         const at_ = attribute.lastIndexOf('@');
         if (at_ > 0 && isWindowName(attribute)) add(`w|${Number(at) + Number(attribute.slice(at_ + 1))}|${attribute.slice(0, at_)}`, value);
         else add(`m|${at}|${attribute}`, value);
@@ -166,7 +203,8 @@ const isWindowName = (attribute: string): boolean =>
 
 /** Expiry of a counter item, from its key alone so that every writer agrees; none for gauges and the pending queue. */
 export function counterItemExpiresAt(key: string): number | undefined {
-  if (key.startsWith('M#') || key.startsWith('T#')) return (Number(key.slice(2)) + 1) * 60 + BUCKET_RETENTION_SECONDS;
+  if (key.startsWith('M#') || key.startsWith('T#') || key.startsWith('L#')) return (Number(key.slice(2)) + 1) * 60 + BUCKET_RETENTION_SECONDS;
+  if (key.startsWith('Z#')) return (Number(key.slice(2)) + SEAL_PANE_MINUTES) * 60 + BUCKET_RETENTION_SECONDS;
   if (key.startsWith('H#') || key.startsWith('X#')) return (Number(key.slice(2)) + 1) * 3600 + BUCKET_RETENTION_SECONDS;
   // A local date starts at most 14 h before, and ends at most 12 h after, that date's UTC day.
   if (key.startsWith('D#')) return Date.parse(`${key.slice(2)}T00:00:00Z`) / 1000 + 86400 + 12 * 3600 + BUCKET_RETENTION_SECONDS;

@@ -47,6 +47,8 @@ export interface Snapshot {
   counters: ReadonlyMap<CounterKey, number>;
   /** Today's highest active total per UTC hour (for the day's peak), as writers last recorded them. */
   hourPeaks: ReadonlyMap<number, number>;
+  /** The p95 of each sealed minute whose sketch the read did not fetch (older than the last 5 minutes), by minute. */
+  minuteP95: ReadonlyMap<number, number>;
   /** The newest stamp of every lane that committed in the last hour (lanes by the store's short id). */
   freshness: readonly FreshnessStamp[];
   /** What the tick last recorded per source: used when no lane committed in the last hour. */
@@ -64,6 +66,7 @@ export const emptySnapshot = (atMs: number): Snapshot => ({
   nowMs: atMs,
   counters: new Map(),
   hourPeaks: new Map(),
+  minuteP95: new Map(),
   freshness: [],
   lastKnownFreshness: new Map(),
   stuck: [],
@@ -114,6 +117,13 @@ export interface MetricsStore {
    * (their shards are long drained), pending counters back at zero, and empty hours of the queue.
    */
   compactGauges(beforeSeconds: number): Promise<number>;
+  /**
+   * Seals the closed minutes of the last hour (up to 2 minutes before `nowMs`) that are not sealed
+   * yet: each minute item is frozen, and what a read needs of it goes into its 30-minute pane, so a
+   * read fetches 3 panes instead of 55 minute items. Later writes for a sealed minute go to its
+   * late item. Idempotent; returns how many minutes it sealed.
+   */
+  sealClosedMinutes(nowMs: number): Promise<number>;
   /**
    * The document's items at `atMs`, read at `nowMs` (a look-back when `atMs` lies in an earlier
    * minute, up to 48 h): one BatchGetItem, and one more when escalations are pending or to look back.

@@ -22,6 +22,7 @@ const tally = {
   runs: 0,
   crashesMidWrite: 0,
   crashesAfterWork: 0,
+  seals: 0,
   throttles: 0,
   duplicateBatches: 0,
   duplicateEventBridge: 0,
@@ -41,6 +42,8 @@ const scheduleArb = fc.record({
   pulseShards: fc.integer({ min: 1, max: 3 }),
   poisons: fc.integer({ min: 0, max: 2 }),
   eventBridgeFirst: fc.boolean(),
+  // The tick seals closed minutes between aggregator batches (and may die doing it).
+  sealBetweenBatches: fc.constantFrom(0, 0.2, 0.5),
 });
 
 const caseArb = historyArb().chain((history) =>
@@ -107,6 +110,7 @@ describe('Lambda redelivery, crashes, throttling and poison records against the 
             pulseShards: schedule.pulseShards,
             deadLetters,
             deliverAgain: chance(schedule.duplicateBatch, 'duplicateBatches'),
+            sealAfterBatch: chance(schedule.sealBetweenBatches, 'seals'),
             faults: {
               crashMidWrite: chance(schedule.crashMidWrite, 'crashesMidWrite'),
               crashAfterWork: chance(schedule.crashAfterWork, 'crashesAfterWork'),

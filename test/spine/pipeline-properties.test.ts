@@ -32,6 +32,8 @@ const setupArb = fc.record({
   pulseShards: fc.integer({ min: 1, max: 3 }),
   telemetryShards: fc.integer({ min: 1, max: 2 }),
   redeliveries: fc.array(fc.boolean(), { maxLength: 8 }),
+  // The tick seals closed minutes between commits, so later batches for them go to late items.
+  seals: fc.array(fc.boolean(), { maxLength: 8 }),
 });
 
 type Setup = typeof setupArb extends fc.Arbitrary<infer S> ? S : never;
@@ -45,6 +47,7 @@ async function documentFor(events: readonly CanonicalEvent[], at: Date, timeZone
     pulseShards: setup.pulseShards,
     telemetryShards: setup.telemetryShards,
     deliverAgain: decisions(setup.redeliveries),
+    sealAfterBatch: decisions(setup.seals),
   });
   try {
     await pipeline.publish(events);

@@ -1,4 +1,4 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   type CounterKey,
@@ -19,6 +19,8 @@ import type { CounterUnit } from '../../aggregators/fold-lane';
 import { DEFAULT_LABEL_LISTS, OVERFLOW_LABEL } from '../../config/label-lists';
 import { binOf } from '../../aggregators/quantile-sketch';
 import { createTable } from '../../local/engines';
+import { buildDocument } from '../../read-model/build-document';
+import { DEFAULT_ALERT_THRESHOLDS } from '../../schemas/alert-rules';
 import { DynamoDbMetricsStore } from '../../store/dynamodb-metrics-store';
 import { dayItem, hourItem, minuteItem } from '../../store/layout';
 import { testClients } from '../support/engines';
@@ -120,6 +122,7 @@ describe('DynamoDbMetricsStore.applyCounters', () => {
 describe('DynamoDbMetricsStore.readSnapshot', () => {
   it('reads the document in one request, and one more only while escalations are pending', async () => {
     const { store } = await freshStore();
+    await store.sealClosedMinutes(AT);
     let before = store.usage.requests;
     await store.readSnapshot(AT, 'UTC');
     expect(store.usage.requests - before).toBe(1);
@@ -140,6 +143,87 @@ describe('DynamoDbMetricsStore.readSnapshot', () => {
     const snapshot = await store.readSnapshot(AT, 'UTC');
     expect(store.usage.requests - before).toBe(2);
     expect(snapshot.counters.get(pendingEntryCounter(created, 'high', 'esc-1'))).toBe(1);
+  });
+});
+
+describe('sealing closed minutes', () => {
+  const OLD = MINUTE - 10;
+  const settings = { timeZone: 'UTC', readCapacityBudget: 100, writeCapacityBudget: 100, thresholds: DEFAULT_ALERT_THRESHOLDS };
+  const documentOf = async (store: DynamoDbMetricsStore) => buildDocument(await store.readSnapshot(AT, 'UTC'), AT, settings);
+  /** A minute's worth of what a batch writes: messages, a started conversation, bot response times, window entries, a stamp. */
+  const minuteFacts = (seq: string, minute: number, processingMs: number): CounterUnit =>
+    unit(
+      seq,
+      [
+        [minuteCounter(minute, MinuteName.messages), 2],
+        [minuteCounter(minute, MinuteName.started), 1],
+        [minuteCounter(minute, MinuteName.startsInTenSeconds(3)), 1],
+        [minuteCounter(minute, MinuteName.responseBin(binOf(processingMs))), 1],
+        [minuteCounter(minute, MinuteName.botMessagesTimed), 1],
+        [minuteCounter(minute, MinuteName.botProcessingMilli), processingMs * 1000],
+        [windowCounter(MINUTE, WindowName.liveByLanguage('es')), 1],
+        [windowCounter(MINUTE + 1, WindowName.liveByLanguage('es')), -1],
+      ],
+      minute,
+    );
+  const stamp = (appliedAt: number) => [{ source: 'kinesis' as const, lane: 'pulse/shardId-1', newestEventAt: appliedAt - 1000, appliedAt, lagMs: 1000 }];
+  const raw = async (tableName: string, key: string) =>
+    unmarshall((await dynamo.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: key } }, ConsistentRead: true }))).Item ?? {});
+
+  it('reads a sealed minute from its pane as it read the minute item, and the last hour in one request', async () => {
+    const { store } = await freshStore();
+    await store.applyCounters('pulse/shardId-1', [minuteFacts('1', OLD, 420), minuteFacts('2', MINUTE - 1, 900)], stamp(AT - 9 * 60_000));
+    const unsealed = await documentOf(store);
+
+    expect(await store.sealClosedMinutes(AT)).toBe(59); // every minute of the last hour up to 2 minutes ago, empty or not
+    expect(await store.sealClosedMinutes(AT)).toBe(0);
+    const before = { requests: store.usage.requests, units: store.usage.readUnits };
+    const sealed = await documentOf(store);
+    expect(store.usage.requests - before.requests).toBe(1);
+    expect(sealed).toEqual(unsealed);
+    expect(sealed.series.responseTimeP95[49]).not.toBeNull();
+    expect(sealed.liveConversations.byLanguage.es).toBe(2);
+  });
+
+  it('sends what arrives for a sealed minute to its late item, and the read counts it there', async () => {
+    const { store, tableName } = await freshStore();
+    await store.applyCounters('pulse/shardId-1', [minuteFacts('1', OLD, 420)], []);
+    await store.sealClosedMinutes(AT);
+    const frozen = await raw(tableName, minuteItem(OLD));
+
+    // Later batches of the same lane, one of them delivered twice, and a lane that never wrote the minute.
+    await store.applyCounters('pulse/shardId-1', [minuteFacts('1', OLD, 420), minuteFacts('2', OLD, 3000)], stamp(AT));
+    await store.applyCounters('pulse/shardId-1', [minuteFacts('2', OLD, 3000)], []);
+    await store.applyCounters('pulse/shardId-2', [minuteFacts('1', OLD, 3000)], []);
+
+    expect(await raw(tableName, minuteItem(OLD))).toEqual(frozen);
+    const document = await documentOf(store);
+    expect(document.series.messages[49]).toBe(6);
+    expect(document.series.conversationsStarted[49]).toBe(3);
+    expect(document.series.responseTimeP95[49]).toBeCloseTo(3000, -2); // two of three at 3 s: the late bins count
+    expect(document.liveConversations.byLanguage.es).toBe(3);
+    expect(document.freshness.kinesis.lastAppliedAt).toBe(new Date(AT).toISOString());
+  });
+
+  it('stays exact when the tick dies between freezing a minute and writing its pane', async () => {
+    const { store, tableName } = await freshStore();
+    await store.applyCounters('pulse/shardId-1', [minuteFacts('1', OLD, 420)], []);
+    const expected = await documentOf(store);
+    // The first step of sealing alone, as a tick that died after it leaves the minute.
+    await dynamo.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: { pk: { S: minuteItem(OLD) } },
+        UpdateExpression: 'SET sealed = :now',
+        ExpressionAttributeValues: { ':now': { N: '1' } },
+      }),
+    );
+    expect(await documentOf(store)).toEqual(expected);
+
+    await store.applyCounters('pulse/shardId-1', [minuteFacts('2', OLD, 420)], []);
+    expect((await documentOf(store)).series.messages[49]).toBe(4);
+    await store.sealClosedMinutes(AT);
+    expect((await documentOf(store)).series.messages[49]).toBe(4);
   });
 });
 
