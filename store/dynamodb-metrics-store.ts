@@ -40,9 +40,7 @@ import {
   PEAK_PREFIX,
   paneStartOf,
   SEALED_ATTRIBUTE,
-  sealedP95Attribute,
   sealedPaneItem,
-  sealedSummaryAttribute,
   peakAttributes,
   pendingItem,
   departedItem,
@@ -59,7 +57,7 @@ import {
   watermarkWrittenAt,
 } from './layout';
 import { type ActiveHour, type FreshnessStamp, isLookBack, type MetricsStore, type Snapshot, type StoreUsage, type StuckLane } from './metrics-store';
-import { isSealed, minuteSources, SEAL_DELAY_MINUTES, summarizeMinute } from './sealed-minutes';
+import { addPaneEntries, addToPane, isSealed, minuteReads, PANE_VERSION, paneAttributes, paneOf, SEAL_DELAY_MINUTES } from './sealed-minutes';
 import { UpdateBuilder } from './update-builder';
 
 const BATCH_GET_LIMIT = 100;
@@ -486,40 +484,62 @@ export class DynamoDbMetricsStore implements MetricsStore {
   async sealClosedMinutes(nowMs: number): Promise<number> {
     const now = minuteOf(nowMs);
     const minutes = Array.from({ length: 60 - SEAL_DELAY_MINUTES + 1 }, (_, i) => now - 60 + i);
-    const panes = await this.getItems([...new Set(minutes.map((minute) => sealedPaneItem(paneStartOf(minute))))], { consistent: true });
     let sealed = 0;
-    for (const minute of minutes) {
-      if (panes.get(sealedPaneItem(paneStartOf(minute)))?.[sealedSummaryAttribute(minute)] !== undefined) continue;
-      await this.sealMinute(minute, nowMs);
-      sealed++;
+    for (const paneStart of new Set(minutes.map(paneStartOf))) {
+      sealed += await this.sealPane(
+        paneStart,
+        minutes.filter((minute) => paneStartOf(minute) === paneStart),
+        nowMs,
+      );
     }
     return sealed;
   }
 
   /**
-   * First the minute item is sealed, which hands back what it holds for good (from then on every
-   * writer is refused), then its summary goes into the pane. Sealing again hands back the same
-   * item, so a crash between the two steps is mended by the next tick.
+   * Freezes each minute not yet in the pane (which hands back what the minute item holds for good:
+   * from then on every writer is refused), then writes the pane once, conditioned on the version
+   * it was read at. A tick that dies between the two leaves frozen minutes outside the pane: reads
+   * take them whole, and the next tick freezes them again (which hands back the same values) and
+   * adds them. A tick that lost a race with another reads the pane again.
    */
-  private async sealMinute(minute: number, nowMs: number): Promise<void> {
+  private async sealPane(paneStart: number, minutes: readonly number[], nowMs: number): Promise<number> {
+    const key = sealedPaneItem(paneStart);
+    for (let attempt = 0; attempt <= MAX_LANE_ATTEMPTS; attempt++) {
+      const pane = paneOf(paneStart, (await this.getItems([key], { consistent: true })).get(key));
+      const open = minutes.filter((minute) => !pane.facts.has(minute));
+      if (open.length === 0) return 0;
+      for (const minute of open) addToPane(pane, minute, await this.freezeMinute(minute, nowMs));
+      const update = new UpdateBuilder();
+      for (const [name, value] of Object.entries(paneAttributes(pane, open))) update.set(name, value);
+      update.set(PANE_VERSION, (pane.version ?? 0) + 1);
+      const expiresAt = counterItemExpiresAt(key);
+      if (expiresAt !== undefined) update.setIfAbsent(TTL_ATTRIBUTE, expiresAt);
+      const version = update.name(PANE_VERSION);
+      update.condition(pane.version === undefined ? `attribute_not_exists(${version})` : `${version} = ${update.value(pane.version)}`);
+      try {
+        await this.track('write', () =>
+          this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key(key), ...update.build(), ReturnConsumedCapacity: 'TOTAL' })),
+        );
+        return open.length;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
+    throw new LaneConflictError(`pane ${key} kept changing while it was sealed`);
+  }
+
+  /** Seals a minute item (creating it if it is empty, so a later writer is refused too) and hands back what it holds. */
+  private async freezeMinute(minute: number, nowMs: number): Promise<StoredItem> {
     const key = minuteItem(minute);
     const seal = new UpdateBuilder().setIfAbsent(SEALED_ATTRIBUTE, Math.floor(nowMs / 1000));
-    const minuteExpiry = counterItemExpiresAt(key);
-    if (minuteExpiry !== undefined) seal.setIfAbsent(TTL_ATTRIBUTE, minuteExpiry);
+    const expiresAt = counterItemExpiresAt(key);
+    if (expiresAt !== undefined) seal.setIfAbsent(TTL_ATTRIBUTE, expiresAt);
     const frozen = await this.track('write', () =>
       this.client.send(
         new UpdateItemCommand({ TableName: this.tableName, Key: this.key(key), ...seal.build(), ReturnValues: 'ALL_NEW', ReturnConsumedCapacity: 'TOTAL' }),
       ),
     );
-    const { summary, p95 } = summarizeMinute(frozen.Attributes ? unmarshall(frozen.Attributes) : {});
-    const pane = sealedPaneItem(paneStartOf(minute));
-    const update = new UpdateBuilder().set(sealedSummaryAttribute(minute), summary);
-    if (p95 !== null) update.set(sealedP95Attribute(minute), p95);
-    const paneExpiry = counterItemExpiresAt(pane);
-    if (paneExpiry !== undefined) update.setIfAbsent(TTL_ATTRIBUTE, paneExpiry);
-    await this.track('write', () =>
-      this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key(pane), ...update.build(), ReturnConsumedCapacity: 'TOTAL' })),
-    );
+    return frozen.Attributes ? unmarshall(frozen.Attributes) : {};
   }
 
   // ── the read ──
@@ -544,8 +564,10 @@ export class DynamoDbMetricsStore implements MetricsStore {
 
     // The minutes of the last hour: sealed ones from their pane, the others (and those written
     // since they were sealed) from their own items, fetched now or in the second request.
-    const minuteReads = minuteSources(lastHour, items);
-    const laterKeys = minuteReads.flatMap((source) => (source.from === 'items' ? source.keys.filter((key) => !items.has(key) && !keys.includes(key)) : []));
+    const paneItems = new Map(panes.map((key) => [Number(key.slice(2)), paneOf(Number(key.slice(2)), items.get(key))]));
+    const reads = minuteReads(lastHour, paneItems, items);
+    const fetched = new Set(keys);
+    const laterKeys = [...new Set(reads.flatMap((read) => read.items.map((item) => item.key)).filter((key) => !fetched.has(key)))];
 
     // The oldest pending escalations: the queue of the oldest hours that still hold any. Looking
     // back, also those that left the queue after T.
@@ -567,19 +589,16 @@ export class DynamoDbMetricsStore implements MetricsStore {
 
     const minuteP95 = new Map<number, number>();
     const stampSources: Record<string, unknown>[] = performance.map((key) => items.get(key) ?? {});
-    const inLastFive = new Set(lastFive);
-    for (const source of minuteReads) {
-      if (source.from === 'pane') {
-        countersOf(minuteItem(source.minute), source.summary, counters);
-        stampSources.push(source.summary);
-        if (source.p95 !== null) minuteP95.set(source.minute, source.p95);
-        // What the pane leaves out, the last 5 minutes' sketch and response times, is in the minute item, fetched anyway.
-        if (inLastFive.has(source.minute)) countersOf(minuteItem(source.minute), items.get(minuteItem(source.minute)) ?? {}, counters, isLastFiveMinutesFact);
-        continue;
-      }
-      for (const key of source.keys) {
+    for (const [paneStart, pane] of paneItems) {
+      addPaneEntries(paneStart, pane, counters);
+      stampSources.push(Object.fromEntries(pane.stamps));
+    }
+    for (const read of reads) {
+      if (read.paneFacts) countersOf(minuteItem(read.minute), read.paneFacts, counters);
+      if (read.p95 !== undefined) minuteP95.set(read.minute, read.p95);
+      for (const { key, onlyLastFiveMinutesFacts } of read.items) {
         const item = items.get(key) ?? second.get(key) ?? {};
-        countersOf(key, item, counters);
+        countersOf(key, item, counters, onlyLastFiveMinutesFacts ? isLastFiveMinutesFact : undefined);
         stampSources.push(item);
       }
     }

@@ -9,9 +9,9 @@ import { type CounterKey, type DayName, parseCounter, SERIES_BLOCK_MINUTES, type
  *                    freshness stamp of each lane whose batch committed in that minute; once the
  *                    tick seals it (`sealed`), no writer changes it again
  *   L#<minute>       what arrived for a minute after it was sealed: the same shape as M#
- *   Z#<minute>       the sealed minutes of a 30-minute pane (keyed by its first minute): per
- *                    minute, what a read of an older minute needs of M# (`m<offset>`) and the
- *                    p95 of its sketch (`p<offset>`), so a read fetches 3 panes instead of 55 minutes
+ *   Z#<minute>       the sealed minutes of a 30-minute pane (keyed by its first minute): each
+ *                    minute's facts (`m<offset>`) and p95 (`p<offset>`), their window entries
+ *                    merged (`w`), their newest stamps (`f`): a read fetches 3 panes, not 55 minutes
  *   T#<minute>       performance facts of one UTC minute (requests, samples, functions, our own
  *                    calls): a small item of its own, which the telemetry lanes write and a read
  *                    fetches only for the last 5 minutes
@@ -62,11 +62,9 @@ export const SEAL_PANE_MINUTES = 30;
 export const paneStartOf = (minute: number): number => Math.floor(minute / SEAL_PANE_MINUTES) * SEAL_PANE_MINUTES;
 /** On a minute item: since when it is sealed. Writers are conditioned on its absence. */
 export const SEALED_ATTRIBUTE = 'sealed';
-/** In a pane: a sealed minute's summary, and the p95 of its sketch. */
+/** In a pane: a sealed minute's facts, and the p95 of its sketch. */
 export const sealedSummaryAttribute = (minute: number): string => `m${minute - paneStartOf(minute)}`;
 export const sealedP95Attribute = (minute: number): string => `p${minute - paneStartOf(minute)}`;
-/** The summary of a minute too large for its pane: the read fetches the minute item itself. */
-export const SUMMARY_IN_MINUTE_ITEM = 'M#';
 /**
  * On the hour item of a minute: something arrived for the minute after it was sealed, so a read
  * fetches `L#<minute>` (and `M#<minute>`, whose sketch the late bins add to). Set before `L#` is
@@ -197,6 +195,9 @@ export function countersOf(key: string, item: Record<string, unknown>, into: Map
     }
   }
 }
+
+/** A window entry as a minute item holds it: `<name>@<minutes after the item's minute>`. */
+export const isWindowEntryAttribute = (attribute: string): boolean => attribute.lastIndexOf('@') > 0 && isWindowName(attribute);
 
 const isWindowName = (attribute: string): boolean =>
   attribute.startsWith('lv:') || attribute.startsWith('ar:') || attribute.startsWith('uniq@') || attribute.startsWith('ret@');

@@ -1,78 +1,159 @@
-import { isLastFiveMinutesFact, MINUTE_PREFIX } from '../aggregators/counters';
+import { type CounterKey, isLastFiveMinutesFact, MINUTE_PREFIX, windowCounter } from '../aggregators/counters';
 import { quantile } from '../aggregators/quantile-sketch';
 import {
   freshnessOf,
   isCounterAttribute,
+  isWindowEntryAttribute,
   lateItem,
   lateMarkerAttribute,
   minuteItem,
   paneStartOf,
+  SEAL_PANE_MINUTES,
   SEALED_ATTRIBUTE,
   sealedP95Attribute,
-  sealedPaneItem,
   sealedSummaryAttribute,
-  SUMMARY_IN_MINUTE_ITEM,
 } from './layout';
 
 /**
- * Sealing (docs/metrics-model.md, "Sealing"): pure rules of what a sealed minute keeps in its
- * pane, and where a read finds each minute of its hour. No I/O here.
+ * Sealing (docs/metrics-model.md, "Sealing"): pure rules of what a pane keeps of its sealed
+ * minutes, and where a read finds each minute of its hour. No I/O here.
  */
 
 type StoredItem = Record<string, unknown>;
 
-/** A summary larger than this stays in its minute item: a pane holds 30, under DynamoDB's 400 KB. */
-const SUMMARY_LIMIT_BYTES = 4096;
-
 /** A minute sealed at least this long after it ended: batches still in flight for it rarely arrive later. */
 export const SEAL_DELAY_MINUTES = 2;
 
-/**
- * What a pane keeps of a sealed minute: the minute item's counters except those read over the last
- * 5 minutes only (the read fetches those minute items anyway), its freshness stamps, and the p95
- * of its sketch, which the last hour's series shows. Attributes keep their minute-item names, so a
- * read decodes a summary as it decodes the item.
- */
-export function summarizeMinute(item: StoredItem): { summary: Record<string, number | string> | typeof SUMMARY_IN_MINUTE_ITEM; p95: number | null } {
-  const summary: Record<string, number | string> = {};
-  const bins = new Map<string, number>();
-  let bytes = 0;
-  for (const [attribute, value] of Object.entries(item)) {
-    if (typeof value === 'number' && attribute.startsWith(MINUTE_PREFIX.responseBin) && !attribute.includes('@')) {
-      bins.set(attribute.slice(MINUTE_PREFIX.responseBin.length), value);
-    }
-    const kept = (isCounterAttribute(attribute, value) && !isLastFiveMinutesFact(attribute)) || isFreshnessStamp(attribute, value);
-    if (!kept || value === 0) continue;
-    summary[attribute] = value as number | string;
-    bytes += attribute.length + String(value).length;
-  }
-  return { summary: bytes > SUMMARY_LIMIT_BYTES ? SUMMARY_IN_MINUTE_ITEM : summary, p95: quantile(bins, 0.95) };
+/** A pane's attributes besides its minutes' facts: the merged window entries, the newest stamps, a version. */
+export const PANE_ENTRIES = 'w';
+export const PANE_STAMPS = 'f';
+export const PANE_VERSION = 'v';
+
+/** What a pane holds, decoded. Window entries are keyed `<name>@<minutes after the pane's start>`. */
+export interface Pane {
+  version: number | undefined;
+  facts: Map<number, Record<string, number>>;
+  p95: Map<number, number>;
+  entries: Map<string, number>;
+  stamps: Map<string, string>;
 }
 
-const isFreshnessStamp = (attribute: string, value: unknown): boolean => typeof value === 'string' && freshnessOf({ [attribute]: value }).length > 0;
+export function paneOf(paneStart: number, item: StoredItem | undefined): Pane {
+  const pane: Pane = { version: undefined, facts: new Map(), p95: new Map(), entries: new Map(), stamps: new Map() };
+  if (!item) return pane;
+  if (typeof item[PANE_VERSION] === 'number') pane.version = item[PANE_VERSION];
+  for (const [name, n] of Object.entries(parsed(item[PANE_ENTRIES]))) if (typeof n === 'number') pane.entries.set(name, n);
+  for (const [name, stamp] of Object.entries(parsed(item[PANE_STAMPS]))) if (typeof stamp === 'string') pane.stamps.set(name, stamp);
+  for (let minute = paneStart; minute < paneStart + SEAL_PANE_MINUTES; minute++) {
+    const facts = item[sealedSummaryAttribute(minute)];
+    if (typeof facts === 'string') pane.facts.set(minute, parsed(facts) as Record<string, number>);
+    const p95 = item[sealedP95Attribute(minute)];
+    if (typeof p95 === 'number') pane.p95.set(minute, p95);
+  }
+  return pane;
+}
+
+const parsed = (json: unknown): Record<string, unknown> => (typeof json === 'string' ? (JSON.parse(json) as Record<string, unknown>) : {});
+
+/**
+ * Adds a frozen minute item to a pane: its facts (less those read over the last 5 minutes only),
+ * the p95 of its sketch, its window entries merged with the pane's by the minute they count at
+ * (a run's −1 and the next run's +1 cancel out, so the pane stays small), and its stamps where
+ * they are newer.
+ */
+export function addToPane(pane: Pane, minute: number, frozen: StoredItem): void {
+  const paneStart = paneStartOf(minute);
+  const facts: Record<string, number> = {};
+  const bins = new Map<string, number>();
+  for (const [attribute, value] of Object.entries(frozen)) {
+    if (typeof value === 'string' && freshnessOf({ [attribute]: value }).length > 0) {
+      const current = pane.stamps.get(attribute);
+      if (current === undefined || appliedAtOf(current) < appliedAtOf(value)) pane.stamps.set(attribute, value);
+    }
+    if (!isCounterAttribute(attribute, value) || value === 0) continue;
+    const n = value as number;
+    if (isWindowEntryAttribute(attribute)) {
+      const at = attribute.lastIndexOf('@');
+      const name = `${attribute.slice(0, at)}@${minute + Number(attribute.slice(at + 1)) - paneStart}`;
+      const sum = (pane.entries.get(name) ?? 0) + n;
+      if (sum === 0) pane.entries.delete(name);
+      else pane.entries.set(name, sum);
+    } else if (attribute.startsWith(MINUTE_PREFIX.responseBin)) bins.set(attribute.slice(MINUTE_PREFIX.responseBin.length), n);
+    else if (!isLastFiveMinutesFact(attribute)) facts[attribute] = n;
+  }
+  pane.facts.set(minute, facts);
+  const p95 = quantile(bins, 0.95);
+  if (p95 !== null) pane.p95.set(minute, p95);
+}
+
+const appliedAtOf = (stamp: string): number => Number(stamp.split('|')[1] ?? 0);
+
+/**
+ * The attributes of a pane to write after `added` minutes joined it (a pane is written only by
+ * the tick, one update at a time under its version). Each value is one JSON string, not a map: a
+ * read decodes them far faster with JSON.parse than the SDK unmarshals a map attribute by attribute.
+ */
+export function paneAttributes(pane: Pane, added: readonly number[]): Record<string, string | number> {
+  const attributes: Record<string, string | number> = {
+    [PANE_ENTRIES]: JSON.stringify(Object.fromEntries(pane.entries)),
+    [PANE_STAMPS]: JSON.stringify(Object.fromEntries(pane.stamps)),
+  };
+  for (const minute of added) {
+    attributes[sealedSummaryAttribute(minute)] = JSON.stringify(pane.facts.get(minute) ?? {});
+    const p95 = pane.p95.get(minute);
+    if (p95 !== undefined) attributes[sealedP95Attribute(minute)] = p95;
+  }
+  return attributes;
+}
+
+/** A pane's merged window entries, as domain counters at the minutes they count at. */
+export function addPaneEntries(paneStart: number, pane: Pane, into: Map<CounterKey, number>): void {
+  for (const [name, n] of pane.entries) {
+    const at = name.lastIndexOf('@');
+    const counter = windowCounter(paneStart + Number(name.slice(at + 1)), name.slice(0, at));
+    into.set(counter, (into.get(counter) ?? 0) + n);
+  }
+}
 
 export const isSealed = (item: StoredItem | undefined): boolean => item?.[SEALED_ATTRIBUTE] !== undefined;
 
-/** Where a read finds one minute: its pane's summary, or its items (the minute item and, after a late write, its late item). */
-export type MinuteSource =
-  | { minute: number; from: 'pane'; summary: Record<string, unknown>; p95: number | null }
-  | { minute: number; from: 'items'; keys: string[] };
+/** One item a read needs for a minute, whole or only the facts the pane leaves out. */
+export interface ItemRead {
+  key: string;
+  onlyLastFiveMinutesFacts?: boolean;
+}
+
+/** Where a read finds one minute: its pane's facts (if sealed there), and items. */
+export interface MinuteRead {
+  minute: number;
+  paneFacts?: Record<string, number>;
+  /** The pane's p95 of the minute, when nothing arrived for it since it was sealed. */
+  p95?: number;
+  items: ItemRead[];
+}
 
 /**
- * Where each minute of `minutes` is read from, given the panes and hour items a read fetched
- * first. A minute comes from its pane when it was sealed there and nothing arrived for it since;
- * otherwise from its minute item (unsealed, or its summary too large) plus its late item.
+ * Where each minute of `lastHour` is read from, given the panes and hour items of a read's first
+ * request. A minute sealed in its pane comes from there; the minute item adds the facts the pane
+ * leaves out for the last 5 minutes, and, once something arrived late, the sketch the late bins
+ * add to, with the late item whole. A minute not sealed in its pane comes from its items whole.
  */
-export function minuteSources(minutes: readonly number[], items: ReadonlyMap<string, StoredItem>): MinuteSource[] {
-  return minutes.map((minute) => {
+export function minuteReads(lastHour: readonly number[], panes: ReadonlyMap<number, Pane>, items: ReadonlyMap<string, StoredItem>): MinuteRead[] {
+  const lastFive = new Set(lastHour.slice(-5));
+  return lastHour.map((minute) => {
     const marker = lateMarkerAttribute(minute);
     const late = items.get(marker.key)?.[marker.attribute] !== undefined;
-    const pane = items.get(sealedPaneItem(paneStartOf(minute)));
-    const summary = pane?.[sealedSummaryAttribute(minute)];
-    if (!late && typeof summary === 'object' && summary !== null) {
-      const p95 = pane?.[sealedP95Attribute(minute)];
-      return { minute, from: 'pane', summary: summary as Record<string, unknown>, p95: typeof p95 === 'number' ? p95 : null };
-    }
-    return { minute, from: 'items', keys: late ? [minuteItem(minute), lateItem(minute)] : [minuteItem(minute)] };
+    const paneFacts = panes.get(paneStartOf(minute))?.facts.get(minute);
+    if (!paneFacts) return { minute, items: [{ key: minuteItem(minute) }, ...(late ? [{ key: lateItem(minute) }] : [])] };
+    const p95 = panes.get(paneStartOf(minute))?.p95.get(minute);
+    return {
+      minute,
+      paneFacts,
+      ...(!late && p95 !== undefined && { p95 }),
+      items: [
+        ...(lastFive.has(minute) || late ? [{ key: minuteItem(minute), onlyLastFiveMinutesFacts: true }] : []),
+        ...(late ? [{ key: lateItem(minute) }] : []),
+      ],
+    };
   });
 }
