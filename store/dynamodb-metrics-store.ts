@@ -556,7 +556,9 @@ export class DynamoDbMetricsStore implements MetricsStore {
     const days = lookBack ? datesBetween(atMs, nowMs + LOOK_AHEAD_LIMIT_MS, timeZone).map(dayItem) : [today];
     const sources = FRESHNESS_SOURCES.map(sourceItem);
     const hours = [hourItem(Math.floor(minute / 60) - 1), hourItem(Math.floor(minute / 60))]; // the last hour's series spans two
-    const keys = [...panes, ...lastFive.map(minuteItem), ...performance, ...hours, ...days, GAUGES_ITEM, ...sources, ALERT_STATE_ITEM];
+    // Escalations wait minutes, not hours: the queue of this hour comes with the first request, which is then most often the only one.
+    const likelyQueue = lookBack ? [] : [pendingItem(Math.floor(minute / 60))];
+    const keys = [...panes, ...lastFive.map(minuteItem), ...performance, ...hours, ...days, GAUGES_ITEM, ...sources, ALERT_STATE_ITEM, ...likelyQueue];
     const items = await this.getItems(keys);
 
     const counters = new Map<CounterKey, number>();
@@ -584,8 +586,8 @@ export class DynamoDbMetricsStore implements MetricsStore {
     if (lookBack) {
       for (let hour = Math.floor(minute / 60); hour <= Math.floor((nowMs + LOOK_AHEAD_LIMIT_MS) / 3_600_000); hour++) queueKeys.push(departedItem(hour));
     }
-    const second = await this.getItems([...laterKeys, ...queueKeys]);
-    for (const key of queueKeys) countersOf(key, second.get(key) ?? {}, counters);
+    const second = await this.getItems([...laterKeys, ...queueKeys.filter((key) => !fetched.has(key))]);
+    for (const key of queueKeys) countersOf(key, items.get(key) ?? second.get(key) ?? {}, counters);
 
     const minuteP95 = new Map<number, number>();
     const stampSources: Record<string, unknown>[] = performance.map((key) => items.get(key) ?? {});

@@ -144,6 +144,27 @@ describe('DynamoDbMetricsStore.readSnapshot', () => {
     expect(store.usage.requests - before).toBe(2);
     expect(snapshot.counters.get(pendingEntryCounter(created, 'high', 'esc-1'))).toBe(1);
   });
+
+  it('reads the queue of the current hour with the first request', async () => {
+    const { store } = await freshStore();
+    await store.sealClosedMinutes(AT);
+    const created = AT - 60_000;
+    await store.applyCounters(
+      'pulse/shardId-1',
+      [
+        unit('1', [
+          [gaugeCounter(GaugeName.pending), 1],
+          [gaugeCounter(GaugeName.pendingInHour(Math.floor(created / 3_600_000))), 1],
+          [pendingEntryCounter(created, 'low', 'esc-2'), 1],
+        ]),
+      ],
+      [],
+    );
+    const before = store.usage.requests;
+    const snapshot = await store.readSnapshot(AT, 'UTC');
+    expect(store.usage.requests - before).toBe(1);
+    expect(snapshot.counters.get(pendingEntryCounter(created, 'low', 'esc-2'))).toBe(1);
+  });
 });
 
 describe('sealing closed minutes', () => {
