@@ -1,0 +1,64 @@
+import { hourItem, lateItem, minuteItem, paneStartOf, sealedPaneItem } from '../../store/layout';
+import { addPaneEntries, addToPane, minuteReads, paneAttributes, paneOf } from '../../store/sealed-minutes';
+
+const PANE = 29_553_060; // a pane's first minute (a multiple of 30)
+const HOUR = Math.floor(PANE / 60);
+
+describe('panes of sealed minutes', () => {
+  it('merges window entries by the minute they count at, so a run carried on from minute to minute leaves one +1 and one −1', () => {
+    const pane = paneOf(PANE, undefined);
+    // A conversation active in minutes 3 and 4: the first minute writes its run (+1 at 3, −1 after 29 more);
+    // the next minute moves the run's end one minute on (+1 where the old −1 was, −1 one later).
+    addToPane(pane, PANE + 3, { 'lv:en@0': 1, 'lv:en@30': -1, msg: 2 });
+    addToPane(pane, PANE + 4, { 'lv:en@29': 1, 'lv:en@30': -1, msg: 1, 'h:12': 1, botN: 1 });
+    expect(Object.fromEntries(pane.entries)).toEqual({ 'lv:en@3': 1, 'lv:en@34': -1 });
+    expect(pane.facts.get(PANE + 4)).toEqual({ msg: 1 }); // the sketch and the response-time sums stay in the minute item
+    expect(pane.p95.has(PANE + 4)).toBe(true);
+
+    const counters = new Map<string, number>();
+    addPaneEntries(PANE, pane, counters);
+    expect(Object.fromEntries(counters)).toEqual({ [`w|${PANE + 3}|lv:en`]: 1, [`w|${PANE + 34}|lv:en`]: -1 });
+  });
+
+  it('keeps the newest stamp of each lane, and reads back what it wrote', () => {
+    const pane = paneOf(PANE, undefined);
+    addToPane(pane, PANE + 1, { 'f:kinesis:ab1': '100|2000|5', msg: 1 });
+    addToPane(pane, PANE, { 'f:kinesis:ab1': '90|1000|5', sealed: 1, 'w:ab1': '000' });
+    const stored = { ...paneAttributes(pane, [PANE, PANE + 1]), v: 1 };
+    const again = paneOf(PANE, stored);
+    expect(again.stamps.get('f:kinesis:ab1')).toBe('100|2000|5');
+    expect(again.facts.get(PANE)).toEqual({}); // sealed, with nothing to count: bookkeeping is not a fact
+    expect(again.facts.get(PANE + 1)).toEqual({ msg: 1 });
+    expect(again.version).toBe(1);
+  });
+});
+
+describe('where a read finds each minute', () => {
+  const lastHour = Array.from({ length: 60 }, (_, i) => PANE + i); // a read at PANE + 59
+  const sealedPane = () => {
+    const pane = paneOf(PANE, undefined);
+    for (let minute = PANE; minute < PANE + 30; minute++) addToPane(pane, minute, { msg: 1, 'h:5': 1 });
+    return pane;
+  };
+
+  it('takes sealed minutes from their pane, with the minute item only for the facts of the last 5 minutes', () => {
+    const panes = new Map([[PANE, sealedPane()]]);
+    const reads = minuteReads(lastHour, panes, new Map());
+    expect(reads[0]).toEqual({ minute: PANE, paneFacts: { msg: 1 }, p95: expect.any(Number), items: [] });
+    // The second pane was never sealed: its minutes come from their items whole.
+    expect(reads[30]).toEqual({ minute: PANE + 30, items: [{ key: minuteItem(PANE + 30) }] });
+    expect(paneStartOf(lastHour[59]!)).toBe(PANE + 30);
+  });
+
+  it('adds the late item, and the minute item for its sketch, once a minute has a late marker; the pane p95 is then not used', () => {
+    const panes = new Map([[PANE, sealedPane()]]);
+    const items = new Map([[hourItem(HOUR), { x0: 1 }]]);
+    expect(sealedPaneItem(PANE)).toBe(`Z#${PANE}`);
+    const [first] = minuteReads(lastHour, panes, items);
+    expect(first).toEqual({
+      minute: PANE,
+      paneFacts: { msg: 1 },
+      items: [{ key: minuteItem(PANE), onlyLastFiveMinutesFacts: true }, { key: lateItem(PANE) }],
+    });
+  });
+});
