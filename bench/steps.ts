@@ -169,7 +169,7 @@ export async function quietStep(seed: number, plan: { historyHours: number; mete
       `Quiet regime (quietLateDayWcuPerEvent, quietEarlyDayWcuPerEvent): the standard mix at ${count(BUSY_HOUR)} events/h on ${DEPLOYED_SHARDS.telemetryShards}+${DEPLOYED_SHARDS.pulseShards} shards. ` +
         `${quiet.historyHours} h of it ending at ${new Date(LATE_DAY_MS).toISOString().slice(11, 16)} are folded through the functions at batch 1000 without metering; the last ${count(plan.meteredEvents)} events before then are metered at batch ${QUIET_BATCH} (a 1 s batching window). ` +
         `The traffic goes on through midnight (unmetered) and the last ${count(plan.meteredEvents)} events before ${new Date(EARLY_DAY_MS).toISOString().slice(11, 16)} are metered the same way. ` +
-        'Batch 3 on both streams, as the issue defines the regime; at 1 s windows the pulse-events batches would hold ~1.4 records. The 1-minute tick is not in the figures (it costs the same with no events: idle cost). ' +
+        "Batch 3 on both streams, as the issue defines the regime; at 1 s windows the pulse-events batches would hold ~1.4 records. Sealing each closed minute (the tick's work) is in the figures (it grows with the traffic: sealingWcuPerEvent in the details); the rest of the tick costs the same with no events (idle cost) and is not. " +
         "Self-measurement writes go to the wall clock's minute item (local/stack/self-measurement.ts), smaller than the 23:55 one they would share on AWS.",
       ...(quick
         ? [
@@ -224,7 +224,7 @@ export async function readStep(seed: number, plan: { sizes: readonly number[]; r
     },
     details: read,
     notes: [
-      `Reads: histories of ${plan.sizes.map(label).join(', ')} events of the standard mix at ${count(BUSY_HOUR)} events/h, each ending at and read at ${read.atIso} (23:55: today's items at their fullest); ` +
+      `Reads: histories of ${plan.sizes.map(label).join(', ')} events of the standard mix at ${count(BUSY_HOUR)} events/h, each ending at and read at ${read.atIso} (23:55: today's items at their fullest); the tick runs after every 20,000 events, and its last run, at 23:55, has sealed the last hour's closed minutes as the 1-minute tick would have; ` +
         `${plan.reads} reads per history, sizes interleaved; p50 and p95 over those reads. The Scan baseline's raw events live in a second dynalite, scanned in the same process.`,
       ...(quick
         ? [
