@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export type {
   ConversationShare,
@@ -32,8 +32,8 @@ export function withKey(a: readonly string[], value: string): string[] {
   return [...a.slice(0, low), value, ...a.slice(low)];
 }
 
-/** 72 bits of the message id: a conversation's item stays small however long its ids are. */
-export const messageKeyOf = (messageId: string): string => createHash('sha1').update(messageId).digest('base64url').slice(0, 12);
+/** 72 bits of the message id: a conversation's item stays small however long its ids are. One-shot `hash`: no Hash object per message. */
+export const messageKeyOf = (messageId: string): string => hash('sha1', messageId, 'base64url').slice(0, 12);
 
 export const earliest = (values: readonly number[]): number | undefined => values[0];
 
