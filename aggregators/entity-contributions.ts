@@ -114,16 +114,17 @@ function addWindow(deltas: Deltas, activity: readonly number[], width: number, t
 
 function addUser(deltas: Deltas, u: UserState, { timeZone }: FoldContext): void {
   let firstSeen = Number.POSITIVE_INFINITY;
-  const minutes = new Set<number>();
+  const minutes: number[] = [];
   for (const share of Object.values(u.conversations)) {
     if (share.start === null) continue;
     firstSeen = Math.min(firstSeen, share.start);
     // As for a conversation: its activity counts from the minute its start is known.
     const startMinute = minuteOf(share.start);
-    for (const minute of share.activity) if (minute >= startMinute) minutes.add(minute);
+    // `+ 0` turns −0 into 0, as a Set of minutes would; NaN never passes the comparison.
+    for (const minute of share.activity) if (minute >= startMinute) minutes.push(minute + 0);
   }
   if (firstSeen === Number.POSITIVE_INFINITY) return;
-  const activity = [...minutes].sort((a, b) => a - b);
+  const activity = sortedDistinct(minutes);
   addCoverage(
     activity,
     ACTIVE_WINDOW_MINUTES,
@@ -139,6 +140,15 @@ function addUser(deltas: Deltas, u: UserState, { timeZone }: FoldContext): void 
     adder(deltas, (m) => windowCounter(m, WindowName.returningUsers)),
     returningFrom,
   );
+}
+
+/** The distinct minutes in order: sorting then skipping repeats makes less garbage than a Set, spread and sorted. */
+function sortedDistinct(minutes: number[]): number[] {
+  minutes.sort((a, b) => a - b);
+  let kept = 0;
+  for (let i = 0; i < minutes.length; i++) if (i === 0 || minutes[i] !== minutes[kept - 1]) minutes[kept++] = minutes[i]!;
+  minutes.length = kept;
+  return minutes;
 }
 
 export type EscalationStatus = 'pending' | 'in_progress' | 'resolved' | 'failed';
