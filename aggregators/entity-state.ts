@@ -47,7 +47,7 @@ function isPlainSortedSet(a: readonly number[]): boolean {
   for (let i = 0; i < a.length; i++) {
     const value = a[i]!;
     if (value === 0 && 1 / value < 0) return false;
-    if (!(i === 0 ? value === value : a[i - 1]! < value)) return false;
+    if (!(i === 0 ? !Number.isNaN(value) : a[i - 1]! < value)) return false;
   }
   return true;
 }
