@@ -22,54 +22,23 @@
  *                          is the minute it stopped, within the hour, plus one: looking back at a
  *                          minute, the pending ones are those still queued and those that left later
  */
+import { internedMinuteKeys, type MinuteKeys } from './interned-keys';
+
 export type CounterKey = string;
 
 export const WINDOW_BLOCK_MINUTES = 30;
 export const SERIES_BLOCK_MINUTES = 60;
 
-/**
- * How many recent minutes of keys are kept per name (a power of two): the fold's events and the
- * windows they touch lie within a few hours of each other.
- */
-const KEPT_MINUTES = 256;
-/** Names are bounded by the label allow-lists; this only guards the cache against a runaway caller. */
-const KEPT_NAMES = 10_000;
+/** A name's keys of one family, minute by minute (aggregators/interned-keys.ts: the same string for the same key). */
+export const minuteCounters = internedMinuteKeys('m');
+export const performanceCounters = internedMinuteKeys('p');
+export const windowCounters = internedMinuteKeys('w');
+export const seriesCounters: (name: SeriesName) => MinuteKeys = internedMinuteKeys('s');
 
-/** One name's keys by minute, in slots of `minute mod KEPT_MINUTES`; a newer minute takes over its slot. */
-interface MinuteKeys {
-  minutes: Float64Array;
-  keys: (CounterKey | undefined)[];
-}
-
-/**
- * `<family>|<minute>|<name>`, the same string object each time for the same minute and name.
- * The fold recomputes an entity's contributions whole at each event, so it asks for the same
- * keys over and over; a freshly built string must be flattened and hashed before a Map can find
- * it, one handed out before carries its hash already (and makes no garbage).
- */
-function internedMinuteKeys(family: string): (minute: number, name: string) => CounterKey {
-  const byName = new Map<string, MinuteKeys>();
-  return (minute, name) => {
-    let kept = byName.get(name);
-    if (kept === undefined) {
-      if (byName.size >= KEPT_NAMES) byName.clear();
-      kept = { minutes: new Float64Array(KEPT_MINUTES).fill(Number.NaN), keys: new Array(KEPT_MINUTES) };
-      byName.set(name, kept);
-    }
-    // Any number indexes a slot; the full minute is compared, so a slot never answers for another.
-    const slot = minute & (KEPT_MINUTES - 1);
-    if (kept.minutes[slot] === minute) return kept.keys[slot]!;
-    const key = `${family}|${minute}|${name}`;
-    kept.minutes[slot] = minute;
-    kept.keys[slot] = key;
-    return key;
-  };
-}
-
-export const minuteCounter: (minute: number, name: string) => CounterKey = internedMinuteKeys('m');
-export const performanceCounter: (minute: number, name: string) => CounterKey = internedMinuteKeys('p');
-export const windowCounter: (minute: number, name: string) => CounterKey = internedMinuteKeys('w');
-export const seriesCounter: (minute: number, name: SeriesName) => CounterKey = internedMinuteKeys('s');
+export const minuteCounter = (minute: number, name: string): CounterKey => minuteCounters(name).keyAt(minute);
+export const performanceCounter = (minute: number, name: string): CounterKey => performanceCounters(name).keyAt(minute);
+export const windowCounter = (minute: number, name: string): CounterKey => windowCounters(name).keyAt(minute);
+export const seriesCounter = (minute: number, name: SeriesName): CounterKey => seriesCounters(name).keyAt(minute);
 export const dayCounter = (localDate: string, hourOfDay: number, name: DayName): CounterKey => `d|${localDate}|${name}:${hourOfDay}`;
 export const gaugeCounter = (name: string): CounterKey => `g|${name}`;
 export const pendingEntryCounter = (createdAtMs: number, priority: string, escalationId: string): CounterKey =>
