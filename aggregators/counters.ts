@@ -22,7 +22,7 @@
  *                          is the minute it stopped, within the hour, plus one: looking back at a
  *                          minute, the pending ones are those still queued and those that left later
  */
-import { internedMinuteKeys, type MinuteKeys } from './interned-keys';
+import { internedMinuteKeys, type MinuteKeys, memoizedName } from './interned-keys';
 
 export type CounterKey = string;
 
@@ -40,7 +40,7 @@ export const performanceCounter = (minute: number, name: string): CounterKey => 
 export const windowCounter = (minute: number, name: string): CounterKey => windowCounters(name).keyAt(minute);
 export const seriesCounter = (minute: number, name: SeriesName): CounterKey => seriesCounters(name).keyAt(minute);
 export const dayCounter = (localDate: string, hourOfDay: number, name: DayName): CounterKey => `d|${localDate}|${name}:${hourOfDay}`;
-export const gaugeCounter = (name: string): CounterKey => `g|${name}`;
+export const gaugeCounter = memoizedName((name: string): CounterKey => `g|${name}`);
 export const pendingEntryCounter = (createdAtMs: number, priority: string, escalationId: string): CounterKey =>
   `q|${Math.floor(createdAtMs / 3_600_000)}|${createdAtMs}|${priority}|${escalationId}`;
 export const departedEntryCounter = (leftMinute: number, createdAtMs: number, priority: string, escalationId: string): CounterKey =>
@@ -51,12 +51,12 @@ export const MinuteName = {
   messages: 'msg',
   botMessagesTimed: 'botN',
   botProcessingMilli: 'botSum',
-  responseBin: (bin: string) => `h:${bin}`,
-  startsInTenSeconds: (slot: number) => `s10:${slot}`,
+  responseBin: memoizedName((bin: string) => `h:${bin}`),
+  startsInTenSeconds: memoizedName((slot: number) => `s10:${slot}`),
   endedConversations: 'endN',
   endedDurationMs: 'durMs',
   /** An escalation fact of the day, counted in its minute too. */
-  dayFact: (name: DayName) => `d:${name}`,
+  dayFact: memoizedName((name: DayName) => `d:${name}`),
 } as const;
 
 /** Names of the performance facts counted per minute (read over W_5 only). */
@@ -81,8 +81,8 @@ export const PerformanceName = {
 
 /** Windowed distinct counts read at one minute only (the document's `T`). */
 export const WindowName = {
-  liveByLanguage: (language: string) => `lv:${language}`,
-  activeByRegion: (region: string) => `ar:${region}`,
+  liveByLanguage: memoizedName((language: string) => `lv:${language}`),
+  activeByRegion: memoizedName((region: string) => `ar:${region}`),
   uniqueUsers: 'uniq',
   returningUsers: 'ret',
 } as const;
@@ -114,7 +114,7 @@ export const GaugeName = {
   pending: 'pend',
   inProgress: 'prog',
   criticalOpen: 'crit',
-  pendingInHour: (hour: number) => `ph:${hour}`,
+  pendingInHour: memoizedName((hour: number) => `ph:${hour}`),
 } as const;
 
 export const WINDOW_PREFIX = { liveByLanguage: 'lv:', activeByRegion: 'ar:' } as const;

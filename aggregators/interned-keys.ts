@@ -47,3 +47,23 @@ export function internedMinuteKeys(family: string): (name: string) => MinuteKeys
     return keys;
   };
 }
+
+/** Inputs remembered per name builder before it starts over (labels, bins and slots are bounded; this guards the rest). */
+const KEPT_INPUTS = 10_000;
+
+/**
+ * A counter name builder that hands back the string it built before for the same input, so the
+ * lookup of that name's keys finds it by a hash it already carries.
+ */
+export function memoizedName<I extends string | number>(build: (input: I) => string): (input: I) => string {
+  const built = new Map<I, string>();
+  return (input) => {
+    let name = built.get(input);
+    if (name === undefined) {
+      if (built.size >= KEPT_INPUTS) built.clear();
+      name = build(input);
+      built.set(input, name);
+    }
+    return name;
+  };
+}
