@@ -92,9 +92,17 @@ function withoutDescription(c: ConversationState): ConversationState {
 
 /** Revisions are `<lane>|<padded sequence>`: later in the same lane, or from a newer lane after resharding. */
 function newerRevision(candidate: string, current: string): boolean {
-  const [candidateLane, candidateSeq = ''] = candidate.split('|');
-  const [currentLane, currentSeq = ''] = current.split('|');
+  const [candidateLane, candidateSeq] = revisionParts(candidate);
+  const [currentLane, currentSeq] = revisionParts(current);
   return candidateLane !== currentLane || candidateSeq > currentSeq;
+}
+
+/** The first two `|`-separated parts (the second '' when missing), as `split('|')` would give them, without splitting the rest. */
+function revisionParts(revision: string): [lane: string, seq: string] {
+  const bar = revision.indexOf('|');
+  if (bar < 0) return [revision, ''];
+  const nextBar = revision.indexOf('|', bar + 1);
+  return [revision.slice(0, bar), revision.slice(bar + 1, nextBar < 0 ? undefined : nextBar)];
 }
 
 function describe(event: Extract<CanonicalEvent, { type: 'conversation.started' }>, at: number) {

@@ -22,17 +22,25 @@
  *                          is the minute it stopped, within the hour, plus one: looking back at a
  *                          minute, the pending ones are those still queued and those that left later
  */
+import { internedMinuteKeys, type MinuteKeys, memoizedName } from './interned-keys';
+
 export type CounterKey = string;
 
 export const WINDOW_BLOCK_MINUTES = 30;
 export const SERIES_BLOCK_MINUTES = 60;
 
-export const minuteCounter = (minute: number, name: string): CounterKey => `m|${minute}|${name}`;
-export const performanceCounter = (minute: number, name: string): CounterKey => `p|${minute}|${name}`;
-export const windowCounter = (minute: number, name: string): CounterKey => `w|${minute}|${name}`;
-export const seriesCounter = (minute: number, name: SeriesName): CounterKey => `s|${minute}|${name}`;
+/** A name's keys of one family, minute by minute (aggregators/interned-keys.ts: the same string for the same key). */
+export const minuteCounters = internedMinuteKeys('m');
+export const performanceCounters = internedMinuteKeys('p');
+export const windowCounters = internedMinuteKeys('w');
+export const seriesCounters: (name: SeriesName) => MinuteKeys = internedMinuteKeys('s');
+
+export const minuteCounter = (minute: number, name: string): CounterKey => minuteCounters(name).keyAt(minute);
+export const performanceCounter = (minute: number, name: string): CounterKey => performanceCounters(name).keyAt(minute);
+export const windowCounter = (minute: number, name: string): CounterKey => windowCounters(name).keyAt(minute);
+export const seriesCounter = (minute: number, name: SeriesName): CounterKey => seriesCounters(name).keyAt(minute);
 export const dayCounter = (localDate: string, hourOfDay: number, name: DayName): CounterKey => `d|${localDate}|${name}:${hourOfDay}`;
-export const gaugeCounter = (name: string): CounterKey => `g|${name}`;
+export const gaugeCounter = memoizedName((name: string): CounterKey => `g|${name}`);
 export const pendingEntryCounter = (createdAtMs: number, priority: string, escalationId: string): CounterKey =>
   `q|${Math.floor(createdAtMs / 3_600_000)}|${createdAtMs}|${priority}|${escalationId}`;
 export const departedEntryCounter = (leftMinute: number, createdAtMs: number, priority: string, escalationId: string): CounterKey =>
@@ -43,14 +51,14 @@ export const MinuteName = {
   messages: 'msg',
   botMessagesTimed: 'botN',
   botProcessingMilli: 'botSum',
-  responseBin: (bin: string) => `h:${bin}`,
-  startsInTenSeconds: (slot: number) => `s10:${slot}`,
+  responseBin: memoizedName((bin: string) => `h:${bin}`),
+  startsInTenSeconds: memoizedName((slot: number) => `s10:${slot}`),
   /** Conversations started in the minute (the series); the 10-second slots serve the last minute only. */
   started: 'st',
   endedConversations: 'endN',
   endedDurationMs: 'durMs',
   /** An escalation fact of the day, counted in its minute too. */
-  dayFact: (name: DayName) => `d:${name}`,
+  dayFact: memoizedName((name: DayName) => `d:${name}`),
 } as const;
 
 /** Names of the performance facts counted per minute (read over W_5 only). */
@@ -75,8 +83,8 @@ export const PerformanceName = {
 
 /** Windowed distinct counts read at one minute only (the document's `T`). */
 export const WindowName = {
-  liveByLanguage: (language: string) => `lv:${language}`,
-  activeByRegion: (region: string) => `ar:${region}`,
+  liveByLanguage: memoizedName((language: string) => `lv:${language}`),
+  activeByRegion: memoizedName((region: string) => `ar:${region}`),
   uniqueUsers: 'uniq',
   returningUsers: 'ret',
 } as const;
@@ -108,7 +116,7 @@ export const GaugeName = {
   pending: 'pend',
   inProgress: 'prog',
   criticalOpen: 'crit',
-  pendingInHour: (hour: number) => `ph:${hour}`,
+  pendingInHour: memoizedName((hour: number) => `ph:${hour}`),
 } as const;
 
 /**

@@ -21,7 +21,9 @@ export function addCoverage(
 ): void {
   let runStart: number | undefined;
   let runEnd = 0;
-  for (const minute of activity) {
+  // An index loop, not for…of: the iterator was this fold's hottest line in a profile.
+  for (let i = 0; i < activity.length; i++) {
+    const minute = activity[i]!;
     if (runStart !== undefined && minute <= runEnd + 1) {
       runEnd = Math.max(runEnd, minute + width - 1);
       continue;

@@ -1,6 +1,5 @@
 import { addCoverage } from './coverage';
 import {
-  type CounterKey,
   type DayName,
   dayCounter,
   departedEntryCounter,
@@ -12,12 +11,13 @@ import {
   pendingEntryCounter,
   SERIES_BLOCK_MINUTES,
   type SeriesName,
-  seriesCounter,
+  seriesCounters,
   WINDOW_BLOCK_MINUTES,
   WindowName,
-  windowCounter,
+  windowCounters,
 } from './counters';
 import { addDelta, type Deltas } from './deltas';
+import type { MinuteKeys } from './interned-keys';
 import type { ConversationState, EntityState, EscalationState, UserState } from './entity-state';
 import { activityOf, earliest } from './entity-state';
 import { addFactDeltas } from './fact-deltas';
@@ -69,9 +69,9 @@ export function contributionsOf(state: EntityState | undefined, context: FoldCon
 }
 
 const adder =
-  (deltas: Deltas, counter: (minute: number) => CounterKey) =>
+  (deltas: Deltas, counters: MinuteKeys) =>
   (minute: number, delta: number): void =>
-    addDelta(deltas, counter(minute), delta);
+    addDelta(deltas, counters.keyAt(minute), delta);
 
 function addConversation(deltas: Deltas, c: ConversationState, { labels }: FoldContext): void {
   const start = earliest(c.starts);
@@ -95,51 +95,36 @@ function addConversation(deltas: Deltas, c: ConversationState, { labels }: FoldC
 
 /** One conversation in a window: in the per-minute total (hour blocks) and under its label (30-minute blocks). */
 function addWindow(deltas: Deltas, activity: readonly number[], width: number, total: SeriesName, label: string, until?: number): void {
-  addCoverage(
-    activity,
-    width,
-    SERIES_BLOCK_MINUTES,
-    adder(deltas, (m) => seriesCounter(m, total)),
-    undefined,
-    until,
-  );
-  addCoverage(
-    activity,
-    width,
-    WINDOW_BLOCK_MINUTES,
-    adder(deltas, (m) => windowCounter(m, label)),
-    undefined,
-    until,
-  );
+  addCoverage(activity, width, SERIES_BLOCK_MINUTES, adder(deltas, seriesCounters(total)), undefined, until);
+  addCoverage(activity, width, WINDOW_BLOCK_MINUTES, adder(deltas, windowCounters(label)), undefined, until);
 }
 
 function addUser(deltas: Deltas, u: UserState, { timeZone }: FoldContext): void {
   let firstSeen = Number.POSITIVE_INFINITY;
-  const minutes = new Set<number>();
+  const minutes: number[] = [];
   for (const share of Object.values(u.conversations)) {
     if (share.start === null) continue;
     firstSeen = Math.min(firstSeen, share.start);
     // As for a conversation: its activity counts from the minute its start is known.
     const startMinute = minuteOf(share.start);
-    for (const minute of share.activity) if (minute >= startMinute) minutes.add(minute);
+    // `+ 0` turns −0 into 0, as a Set of minutes would; NaN never passes the comparison.
+    for (const minute of share.activity) if (minute >= startMinute) minutes.push(minute + 0);
   }
   if (firstSeen === Number.POSITIVE_INFINITY) return;
-  const activity = [...minutes].sort((a, b) => a - b);
-  addCoverage(
-    activity,
-    ACTIVE_WINDOW_MINUTES,
-    WINDOW_BLOCK_MINUTES,
-    adder(deltas, (m) => windowCounter(m, WindowName.uniqueUsers)),
-  );
+  const activity = sortedDistinct(minutes);
+  addCoverage(activity, ACTIVE_WINDOW_MINUTES, WINDOW_BLOCK_MINUTES, adder(deltas, windowCounters(WindowName.uniqueUsers)));
   // Returning: the same minutes, from the first one of the day after the user was first seen.
   const returningFrom = nextLocalDayStartMinute(firstSeen, timeZone);
-  addCoverage(
-    activity,
-    ACTIVE_WINDOW_MINUTES,
-    WINDOW_BLOCK_MINUTES,
-    adder(deltas, (m) => windowCounter(m, WindowName.returningUsers)),
-    returningFrom,
-  );
+  addCoverage(activity, ACTIVE_WINDOW_MINUTES, WINDOW_BLOCK_MINUTES, adder(deltas, windowCounters(WindowName.returningUsers)), returningFrom);
+}
+
+/** The distinct minutes in order: sorting then skipping repeats makes less garbage than a Set, spread and sorted. */
+function sortedDistinct(minutes: number[]): number[] {
+  minutes.sort((a, b) => a - b);
+  let kept = 0;
+  for (let i = 0; i < minutes.length; i++) if (i === 0 || minutes[i] !== minutes[kept - 1]) minutes[kept++] = minutes[i]!;
+  minutes.length = kept;
+  return minutes;
 }
 
 export type EscalationStatus = 'pending' | 'in_progress' | 'resolved' | 'failed';

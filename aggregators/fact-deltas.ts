@@ -39,14 +39,33 @@ export function addFactDeltas(deltas: Deltas, event: CanonicalEvent, labels: Lab
       }
       return;
     case 'function.invocation': {
-      const name = functionLabel(labels, event.functionName);
-      add(PerformanceName.functionInvocations(name), 1);
-      add(PerformanceName.functionDurationMilli(name), toMilli(event.durationMs));
-      if (event.error) add(PerformanceName.functionErrors(name), 1);
-      if (event.throttled) add(PerformanceName.functionThrottles(name), 1);
+      const names = functionCounterNames(functionLabel(labels, event.functionName));
+      add(names.invocations, 1);
+      add(names.durationMilli, toMilli(event.durationMs));
+      if (event.error) add(names.errors, 1);
+      if (event.throttled) add(names.throttles, 1);
       return;
     }
     default:
       return; // conversations, messages and escalations are counted from entity state
   }
+}
+
+/**
+ * A function's counter names, built once per label (labels are bounded by the allow-list): built
+ * per event, each new string would also have to be hashed again to find its counter.
+ */
+const functionNames = new Map<string, { invocations: string; durationMilli: string; errors: string; throttles: string }>();
+function functionCounterNames(label: string) {
+  let names = functionNames.get(label);
+  if (names === undefined) {
+    names = {
+      invocations: PerformanceName.functionInvocations(label),
+      durationMilli: PerformanceName.functionDurationMilli(label),
+      errors: PerformanceName.functionErrors(label),
+      throttles: PerformanceName.functionThrottles(label),
+    };
+    functionNames.set(label, names);
+  }
+  return names;
 }

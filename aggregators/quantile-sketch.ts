@@ -8,6 +8,8 @@
  * reported as 2γ^i/(γ+1), which is within α = (γ−1)/(γ+1) of every value in it. 0 has a bin
  * of its own and is reported exactly.
  */
+import { memoizedName } from './interned-keys';
+
 export const RELATIVE_ACCURACY = 0.008; // SPEC §4 asks for 1 %; the rest is headroom for float error
 const GAMMA = (1 + RELATIVE_ACCURACY) / (1 - RELATIVE_ACCURACY);
 const LOG_GAMMA = Math.log(GAMMA);
@@ -23,8 +25,11 @@ const HIGHEST_MS = 3_600_000;
 
 export function binOf(value: number): string {
   if (value <= 0) return ZERO_BIN;
-  return String(Math.ceil(Math.log(Math.min(HIGHEST_MS, Math.max(LOWEST_MS, value))) / LOG_GAMMA));
+  return binName(Math.ceil(Math.log(Math.min(HIGHEST_MS, Math.max(LOWEST_MS, value))) / LOG_GAMMA));
 }
+
+/** One string per bin (about 1,100 of them): its counter's name is then found by a hash it already carries. */
+const binName = memoizedName((bin: number) => String(bin));
 
 function representative(bin: string): number {
   return bin === ZERO_BIN ? 0 : (2 * GAMMA ** Number(bin)) / (GAMMA + 1);

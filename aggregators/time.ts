@@ -6,7 +6,20 @@ export const TEN_SECONDS_MS = 10_000;
 export const minuteOf = (epochMs: number): number => Math.floor(epochMs / MINUTE_MS);
 export const tenSecondsOf = (epochMs: number): number => Math.floor(epochMs / TEN_SECONDS_MS);
 export const minuteStartMs = (minute: number): number => minute * MINUTE_MS;
-export const epochMsOf = (iso: string): number => Date.parse(iso);
+
+/**
+ * The fold reads one event's `occurredAt` several times in a row (apply, message deltas, its
+ * unit's minute): remembering the last one parsed spares Date.parse, a visible cost per event.
+ */
+let lastIso: string | undefined;
+let lastEpochMs = Number.NaN;
+export function epochMsOf(iso: string): number {
+  if (iso !== lastIso) {
+    lastEpochMs = Date.parse(iso);
+    lastIso = iso;
+  }
+  return lastEpochMs;
+}
 
 /** The n minute buckets that end with the one holding `atMs`, oldest first (SPEC §1 `W_n`). */
 export function windowMinutes(atMs: number, n: number): number[] {
@@ -31,20 +44,38 @@ export function localDateOf(epochMs: number, timeZone: string): string {
   return dateFormatter(timeZone).format(epochMs);
 }
 
+/** Answers by minute, one Map per zone and question: keyed by the number itself, no key string is built per call. */
+interface ZoneMinuteCache {
+  dates: Map<number, string>;
+  nextDayStarts: Map<number, number>;
+  hours: Map<number, LocalHour>;
+}
+const zoneMinuteCaches = new Map<string, ZoneMinuteCache>();
+/** Minutes remembered per zone and question before that cache starts over. */
+const CACHED_MINUTES = 100_000;
+
+function zoneMinuteCache(timeZone: string): ZoneMinuteCache {
+  let cache = zoneMinuteCaches.get(timeZone);
+  if (cache === undefined) {
+    cache = { dates: new Map(), nextDayStarts: new Map(), hours: new Map() };
+    zoneMinuteCaches.set(timeZone, cache);
+  }
+  return cache;
+}
+
+function remember<T>(cache: Map<number, T>, minute: number, value: T): T {
+  if (cache.size > CACHED_MINUTES) cache.clear();
+  cache.set(minute, value);
+  return value;
+}
+
 /**
  * Local date of a whole minute. Every zone offset in use is a whole number of minutes, so a
  * minute never straddles two dates; the cache keeps Intl out of the fold's hot loop.
  */
-const minuteDates = new Map<string, string>();
 export function localDateOfMinute(minute: number, timeZone: string): string {
-  const cacheKey = `${timeZone}|${minute}`;
-  let date = minuteDates.get(cacheKey);
-  if (date === undefined) {
-    if (minuteDates.size > 100_000) minuteDates.clear();
-    date = localDateOf(minuteStartMs(minute), timeZone);
-    minuteDates.set(cacheKey, date);
-  }
-  return date;
+  const dates = zoneMinuteCache(timeZone).dates;
+  return dates.get(minute) ?? remember(dates, minute, localDateOf(minuteStartMs(minute), timeZone));
 }
 
 /** Throws a RangeError naming the zone when it is not an IANA zone this runtime knows. */
@@ -82,6 +113,11 @@ const DAY_SEARCH_MINUTES = 26 * 60;
 /** The first minute whose local date is after the local date of `epochMs`: where "today" next begins. */
 export function nextLocalDayStartMinute(epochMs: number, timeZone: string): number {
   const minute = minuteOf(epochMs);
+  const cached = zoneMinuteCache(timeZone).nextDayStarts;
+  return cached.get(minute) ?? remember(cached, minute, searchNextLocalDayStart(minute, timeZone));
+}
+
+function searchNextLocalDayStart(minute: number, timeZone: string): number {
   const date = localDateOfMinute(minute, timeZone);
   return dayBoundary(`next|${timeZone}|${date}`, () => firstMinuteWhere(minute, minute + DAY_SEARCH_MINUTES, (d) => d > date, timeZone));
 }
@@ -97,7 +133,19 @@ export function localDayStartMinute(epochMs: number, timeZone: string): number {
  * The hour of the local day holding `minute`, counted from local midnight (0–24: a day of 23 or
  * 25 hours too). Every zone offset is a whole number of minutes, so its hours are whole minutes.
  */
-export function localHourOfMinute(minute: number, timeZone: string): { date: string; hour: number; hourStartMinute: number } {
+export function localHourOfMinute(minute: number, timeZone: string): LocalHour {
+  const hours = zoneMinuteCache(timeZone).hours;
+  return hours.get(minute) ?? remember(hours, minute, Object.freeze(searchLocalHour(minute, timeZone)));
+}
+
+/** One answer of localHourOfMinute; shared between callers (and frozen), as it is cached. */
+export interface LocalHour {
+  readonly date: string;
+  readonly hour: number;
+  readonly hourStartMinute: number;
+}
+
+function searchLocalHour(minute: number, timeZone: string): LocalHour {
   const dayStart = localDayStartMinute(minuteStartMs(minute), timeZone);
   const hour = Math.floor((minute - dayStart) / 60);
   return { date: localDateOfMinute(minute, timeZone), hour, hourStartMinute: dayStart + hour * 60 };
