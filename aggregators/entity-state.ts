@@ -27,19 +27,7 @@ export function union(a: readonly number[], values: readonly number[]): number[]
  * so the result is the same for every input.
  */
 function withTime(a: readonly number[], time: number): number[] {
-  const value = time === 0 ? 0 : time; // a Set keeps −0 as 0
-  let low = 0;
-  let high = a.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (a[mid]! < value) low = mid + 1;
-    else high = mid;
-  }
-  if (a[low] === value) return a as number[];
-  const result = a.slice(0, low);
-  result.push(value);
-  for (let i = low; i < a.length; i++) result.push(a[i]!);
-  return result;
+  return sortedInsert(a, time === 0 ? 0 : time); // a Set keeps −0 as 0
 }
 
 /** Strictly increasing, without NaN or −0 (which the general path would turn into 0). */
@@ -53,7 +41,10 @@ function isPlainSortedSet(a: readonly number[]): boolean {
 }
 
 /** Sorted insert; returns `a` itself when `value` is already there. */
-export function withKey(a: readonly string[], value: string): string[] {
+export const withKey = (a: readonly string[], value: string): string[] => sortedInsert(a, value);
+
+/** Inserts into a strictly increasing array: one binary search and one copy; `a` itself when `value` is there already. */
+function sortedInsert<T extends number | string>(a: readonly T[], value: T): T[] {
   let low = 0;
   let high = a.length;
   while (low < high) {
@@ -61,8 +52,11 @@ export function withKey(a: readonly string[], value: string): string[] {
     if (a[mid]! < value) low = mid + 1;
     else high = mid;
   }
-  if (a[low] === value) return a as string[];
-  return [...a.slice(0, low), value, ...a.slice(low)];
+  if (a[low] === value) return a as T[];
+  const result = a.slice(0, low);
+  result.push(value);
+  for (let i = low; i < a.length; i++) result.push(a[i]!);
+  return result;
 }
 
 /** 72 bits of the message id: a conversation's item stays small however long its ids are. One-shot `hash`: no Hash object per message. */
