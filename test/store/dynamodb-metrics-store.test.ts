@@ -38,6 +38,13 @@ async function freshStore(): Promise<{ store: DynamoDbMetricsStore; tableName: s
 
 const unit = (seq: string, deltas: [CounterKey, number][], minute = MINUTE): CounterUnit => ({ seq, minute, deltas: new Map(deltas) });
 const messages = (seq: string, amount: number) => unit(seq, [[MESSAGES, amount]]);
+/** An escalation entering the queue at `createdAt`, as the fold counts it. */
+const pendingEscalation = (seq: string, createdAt: number, priority: string, id: string): CounterUnit =>
+  unit(seq, [
+    [gaugeCounter(GaugeName.pending), 1],
+    [gaugeCounter(GaugeName.pendingInHour(Math.floor(createdAt / 3_600_000))), 1],
+    [pendingEntryCounter(createdAt, priority, id), 1],
+  ]);
 const counter = async (store: DynamoDbMetricsStore, key: CounterKey) => (await store.readSnapshot(AT, 'UTC')).counters.get(key) ?? 0;
 
 async function itemBytes(tableName: string, key: string): Promise<number> {
@@ -128,17 +135,7 @@ describe('DynamoDbMetricsStore.readSnapshot', () => {
     expect(store.usage.requests - before).toBe(1);
 
     const created = AT - 3_600_000;
-    await store.applyCounters(
-      'pulse/shardId-1',
-      [
-        unit('1', [
-          [gaugeCounter(GaugeName.pending), 1],
-          [gaugeCounter(GaugeName.pendingInHour(Math.floor(created / 3_600_000))), 1],
-          [pendingEntryCounter(created, 'high', 'esc-1'), 1],
-        ]),
-      ],
-      [],
-    );
+    await store.applyCounters('pulse/shardId-1', [pendingEscalation('1', created, 'high', 'esc-1')], []);
     before = store.usage.requests;
     const snapshot = await store.readSnapshot(AT, 'UTC');
     expect(store.usage.requests - before).toBe(2);
@@ -149,17 +146,7 @@ describe('DynamoDbMetricsStore.readSnapshot', () => {
     const { store } = await freshStore();
     await store.sealClosedMinutes(AT);
     const created = AT - 60_000;
-    await store.applyCounters(
-      'pulse/shardId-1',
-      [
-        unit('1', [
-          [gaugeCounter(GaugeName.pending), 1],
-          [gaugeCounter(GaugeName.pendingInHour(Math.floor(created / 3_600_000))), 1],
-          [pendingEntryCounter(created, 'low', 'esc-2'), 1],
-        ]),
-      ],
-      [],
-    );
+    await store.applyCounters('pulse/shardId-1', [pendingEscalation('1', created, 'low', 'esc-2')], []);
     const before = store.usage.requests;
     const snapshot = await store.readSnapshot(AT, 'UTC');
     expect(store.usage.requests - before).toBe(1);
