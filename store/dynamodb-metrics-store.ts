@@ -12,14 +12,11 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { type CounterKey, GaugeName, isLastFiveMinutesFact, PENDING_IN_HOUR_PREFIX } from '../aggregators/counters';
+import { type CounterKey, GaugeName, PENDING_IN_HOUR_PREFIX } from '../aggregators/counters';
 import type { CounterUnit, EntityWrite, StoredEntity } from '../aggregators/fold-lane';
-import { localDateOf, minuteOf } from '../aggregators/time';
+import { minuteOf } from '../aggregators/time';
 import { ExpressionTooLargeError, LaneConflictError } from '../errors';
-import { LOOK_AHEAD_LIMIT_MS } from '../schemas/look-back';
-import { FRESHNESS_SOURCES } from '../schemas/alert-rules';
 import { parseEntityState } from '../schemas/entity-states';
-import { OLDEST_PENDING_LISTED } from '../schemas/realtime-metrics';
 import { entityExpiresAt } from './entity-expiry';
 import {
   ALERT_STATE_ITEM,
@@ -27,23 +24,19 @@ import {
   counterItemExpiresAt,
   dayItem,
   freshnessAttribute,
-  freshnessOf,
   freshnessValue,
   GAUGES_ITEM,
-  hourItem,
   isWatermark,
   lateItem,
   lateMarkerAttribute,
   KEY_ATTRIBUTE,
   minuteItem,
   performanceItem,
-  PEAK_PREFIX,
   paneStartOf,
   SEALED_ATTRIBUTE,
   sealedPaneItem,
   peakAttributes,
   pendingItem,
-  departedItem,
   placementOf,
   STUCK_PREFIX,
   sourceItem,
@@ -56,8 +49,9 @@ import {
   watermarkValue,
   watermarkWrittenAt,
 } from './layout';
-import { type ActiveHour, type FreshnessStamp, isLookBack, type MetricsStore, type Snapshot, type StoreUsage, type StuckLane } from './metrics-store';
-import { addPaneEntries, addToPane, isSealed, minuteReads, PANE_VERSION, paneAttributes, paneOf, SEAL_DELAY_MINUTES } from './sealed-minutes';
+import type { ActiveHour, FreshnessStamp, MetricsStore, Snapshot, StoreUsage, StuckLane } from './metrics-store';
+import { addToPane, isSealed, PANE_VERSION, paneAttributes, paneOf, SEAL_DELAY_MINUTES } from './sealed-minutes';
+import { readSnapshotWith } from './snapshot-read';
 import { UpdateBuilder } from './update-builder';
 
 const BATCH_GET_LIMIT = 100;
@@ -545,100 +539,7 @@ export class DynamoDbMetricsStore implements MetricsStore {
   // ── the read ──
 
   async readSnapshot(atMs: number, timeZone: string, nowMs = atMs): Promise<Snapshot> {
-    const minute = minuteOf(atMs);
-    const lookBack = isLookBack(atMs, nowMs);
-    const lastHour = Array.from({ length: 60 }, (_, i) => minute - 59 + i);
-    const lastFive = lastHour.slice(-5);
-    const panes = [...new Set(lastHour.map((m) => sealedPaneItem(paneStartOf(m))))];
-    const performance = lastFive.map(performanceItem);
-    const today = dayItem(localDateOf(atMs, timeZone));
-    // Looking back, the gauges are now's less their changes since: every day from T's to now's.
-    const days = lookBack ? datesBetween(atMs, nowMs + LOOK_AHEAD_LIMIT_MS, timeZone).map(dayItem) : [today];
-    const sources = FRESHNESS_SOURCES.map(sourceItem);
-    const hours = [hourItem(Math.floor(minute / 60) - 1), hourItem(Math.floor(minute / 60))]; // the last hour's series spans two
-    // Escalations wait minutes, not hours: the queue of this hour comes with the first request, which is then most often the only one.
-    const likelyQueue = lookBack ? [] : [pendingItem(Math.floor(minute / 60))];
-    const keys = [...panes, ...lastFive.map(minuteItem), ...performance, ...hours, ...days, GAUGES_ITEM, ...sources, ALERT_STATE_ITEM, ...likelyQueue];
-    const items = await this.getItems(keys);
-
-    const counters = new Map<CounterKey, number>();
-    for (const key of [...performance, ...hours, ...days, GAUGES_ITEM]) countersOf(key, items.get(key) ?? {}, counters);
-
-    // The minutes of the last hour: sealed ones from their pane, the others (and those written
-    // since they were sealed) from their own items, fetched now or in the second request.
-    const paneItems = new Map(panes.map((key) => [Number(key.slice(2)), paneOf(Number(key.slice(2)), items.get(key))]));
-    const reads = minuteReads(lastHour, paneItems, items);
-    const fetched = new Set(keys);
-    const laterKeys = [...new Set(reads.flatMap((read) => read.items.map((item) => item.key)).filter((key) => !fetched.has(key)))];
-
-    // The oldest pending escalations: the queue of the oldest hours that still hold any. Looking
-    // back, also those that left the queue after T.
-    const pendingHours = [...counters]
-      .filter(([counter, n]) => counter.startsWith(`g|${PENDING_IN_HOUR_PREFIX}`) && n > 0)
-      .map(([counter, n]) => ({ hour: Number(counter.slice(2 + PENDING_IN_HOUR_PREFIX.length)), n }))
-      .filter(({ hour }) => hour <= Math.floor(minute / 60))
-      .sort((a, b) => a.hour - b.hour);
-    const queueKeys: string[] = [];
-    for (let held = 0, i = 0; i < pendingHours.length && held < OLDEST_PENDING_SHOWN; i++) {
-      queueKeys.push(pendingItem(pendingHours[i]!.hour));
-      held += pendingHours[i]!.n;
-    }
-    if (lookBack) {
-      for (let hour = Math.floor(minute / 60); hour <= Math.floor((nowMs + LOOK_AHEAD_LIMIT_MS) / 3_600_000); hour++) queueKeys.push(departedItem(hour));
-    }
-    const second = await this.getItems([...laterKeys, ...queueKeys.filter((key) => !fetched.has(key))]);
-    for (const key of queueKeys) countersOf(key, items.get(key) ?? second.get(key) ?? {}, counters);
-
-    const minuteP95 = new Map<number, number>();
-    const stampSources: Record<string, unknown>[] = performance.map((key) => items.get(key) ?? {});
-    for (const [paneStart, pane] of paneItems) {
-      addPaneEntries(paneStart, pane, counters);
-      stampSources.push(Object.fromEntries(pane.stamps));
-    }
-    for (const read of reads) {
-      if (read.paneFacts) countersOf(minuteItem(read.minute), read.paneFacts, counters);
-      if (read.p95 !== undefined) minuteP95.set(read.minute, read.p95);
-      for (const { key, onlyLastFiveMinutesFacts } of read.items) {
-        const item = items.get(key) ?? second.get(key) ?? {};
-        countersOf(key, item, counters, onlyLastFiveMinutesFacts ? isLastFiveMinutesFact : undefined);
-        stampSources.push(item);
-      }
-    }
-
-    const hourPeaks = new Map<number, number>();
-    for (const [name, value] of Object.entries(items.get(today) ?? {})) {
-      if (name.startsWith(PEAK_PREFIX) && typeof value === 'number') hourPeaks.set(Number(name.slice(PEAK_PREFIX.length)), value);
-    }
-
-    // Freshness describes now: looking back, the items of T's hour say nothing of it, the tick's record does.
-    const newestByLane = new Map<string, FreshnessStamp>();
-    for (const item of lookBack ? [] : stampSources) {
-      for (const stamp of freshnessOf(item)) {
-        const id = `${stamp.source}:${stamp.lane}`;
-        if ((newestByLane.get(id)?.appliedAt ?? Number.NEGATIVE_INFINITY) < stamp.appliedAt) newestByLane.set(id, stamp);
-      }
-    }
-
-    const lastKnownFreshness = new Map<string, { newestEventAt: string | null; lastAppliedAt: string | null; lagSeconds: number | null }>();
-    const stuck: StuckLane[] = [];
-    for (const source of FRESHNESS_SOURCES) {
-      const item = items.get(sourceItem(source)) ?? {};
-      const text = (name: string) => (typeof item[name] === 'string' ? (item[name] as string) : null);
-      lastKnownFreshness.set(source, {
-        newestEventAt: text('newestEventAt'),
-        lastAppliedAt: text('lastAppliedAt'),
-        lagSeconds: typeof item.lagSeconds === 'number' ? item.lagSeconds : null,
-      });
-      stuck.push(...stuckOf(source, item));
-    }
-
-    const alertSince = new Map<string, number>();
-    for (const [name, value] of Object.entries(items.get(ALERT_STATE_ITEM) ?? {})) {
-      if (name.startsWith('since:') && typeof value === 'number') alertSince.set(name.slice('since:'.length), value);
-    }
-    // Since when an alert fired is known for the alerts of now only.
-    if (lookBack) alertSince.clear();
-    return { atMs, nowMs, counters, hourPeaks, minuteP95, freshness: [...newestByLane.values()], lastKnownFreshness, stuck, alertSince };
+    return readSnapshotWith((keys) => this.getItems(keys), atMs, timeZone, nowMs);
   }
 
   // ── plumbing ──
@@ -707,17 +608,6 @@ const stampMinute = (stamp: FreshnessStamp): number => {
   return Math.min(applied, Math.max(applied - 59, minuteOf(stamp.newestEventAt)));
 };
 
-/** How many pending escalations the read fetches the queue for: the oldest one, and the five `oldestPending` lists. */
-const OLDEST_PENDING_SHOWN = OLDEST_PENDING_LISTED;
-
-/** The local dates from `fromMs`'s to `toMs`'s, each once (a day lasts at least 23 h, so 12-hour steps miss none). */
-function datesBetween(fromMs: number, toMs: number, timeZone: string): string[] {
-  const dates = new Set<string>();
-  for (let at = fromMs; at < toMs; at += 12 * 3_600_000) dates.add(localDateOf(at, timeZone));
-  dates.add(localDateOf(toMs, timeZone));
-  return [...dates];
-}
-
 type Guard = { below: string } | { equals: string } | { absent: true } | { none: true };
 
 /** Consecutive units whose distinct counters fit one update (a unit alone always does). */
@@ -746,15 +636,6 @@ function activeHourOf(key: string, item: StoredItem): ActiveHour {
   const entries = new Map<number, number>();
   for (const [counter, n] of counters) if (counter.endsWith('|act') && n !== 0) entries.set(Number(counter.split('|')[1]), n);
   return { hour, version: typeof item[VERSION_ATTRIBUTE] === 'number' ? item[VERSION_ATTRIBUTE] : 0, entries };
-}
-
-function stuckOf(source: string, item: StoredItem): StuckLane[] {
-  return Object.entries(item)
-    .filter(([name, value]) => name.startsWith(STUCK_PREFIX) && typeof value === 'string')
-    .map(([name, value]) => {
-      const [oldestEnteredAt, failedAt] = String(value).split('|').map(Number);
-      return { source, lane: name.slice(STUCK_PREFIX.length), oldestEnteredAt: oldestEnteredAt ?? 0, failedAt: failedAt ?? 0 };
-    });
 }
 
 /** Runs tasks with bounded parallelism; returns the errors, never throws. */
