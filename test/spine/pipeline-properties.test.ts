@@ -10,6 +10,8 @@ import { differences, eventDerived } from '../support/compare';
 import { testClients } from '../support/engines';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 40);
+// Every run builds a pipeline (two for (b) and (c)) and seals between batches: CI's 300 runs need more than the default 2 minutes.
+jest.setTimeout(Math.max(120_000, RUNS * 1_500));
 const clients = testClients();
 
 /** A repeatable stream of yes/no answers drawn by fast-check. */
