@@ -268,12 +268,7 @@ export class DynamoDbMetricsStore implements MetricsStore {
   private async applyLate(minuteKey: string, watermark: string, units: ItemUnit[], rideAlong: RideAlong | undefined): Promise<undefined> {
     const minute = Number(minuteKey.slice(2));
     const marker = lateMarkerAttribute(minute);
-    const update = new UpdateBuilder().set(marker.attribute, 1);
-    const expiresAt = counterItemExpiresAt(marker.key);
-    if (expiresAt !== undefined) update.setIfAbsent(TTL_ATTRIBUTE, expiresAt);
-    await this.track('write', () =>
-      this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key(marker.key), ...update.build(), ReturnConsumedCapacity: 'TOTAL' })),
-    );
+    await this.updateItem(marker.key, new UpdateBuilder().set(marker.attribute, 1));
     await this.applyItem(lateItem(minute), watermark, units, rideAlong);
     return undefined;
   }
@@ -328,16 +323,10 @@ export class DynamoDbMetricsStore implements MetricsStore {
   async recordPeak(localDate: string, hour: number, version: number, peak: number): Promise<void> {
     const { peak: peakName, version: versionName } = peakAttributes(hour);
     const update = new UpdateBuilder().set(peakName, peak).set(versionName, version);
-    const expiresAt = counterItemExpiresAt(dayItem(localDate));
-    if (expiresAt !== undefined) update.setIfAbsent(TTL_ATTRIBUTE, expiresAt);
     const v = update.name(versionName);
     update.condition(`attribute_not_exists(${v}) OR ${v} < ${update.value(version)}`);
     try {
-      await this.track('write', () =>
-        this.client.send(
-          new UpdateItemCommand({ TableName: this.tableName, Key: this.key(dayItem(localDate)), ...update.build(), ReturnConsumedCapacity: 'TOTAL' }),
-        ),
-      );
+      await this.updateItem(dayItem(localDate), update);
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error; // a later version of the hour was recorded already
     }
@@ -346,12 +335,7 @@ export class DynamoDbMetricsStore implements MetricsStore {
   // ── stuck lanes ──
 
   async markStuck(stuck: StuckLane): Promise<void> {
-    const update = new UpdateBuilder().set(stuckAttribute(stuck.lane), `${stuck.oldestEnteredAt}|${stuck.failedAt}`);
-    await this.track('write', () =>
-      this.client.send(
-        new UpdateItemCommand({ TableName: this.tableName, Key: this.key(sourceItem(stuck.source)), ...update.build(), ReturnConsumedCapacity: 'TOTAL' }),
-      ),
-    );
+    await this.updateItem(sourceItem(stuck.source), new UpdateBuilder().set(stuckAttribute(stuck.lane), `${stuck.oldestEnteredAt}|${stuck.failedAt}`));
   }
 
   async clearStuck(stuck: StuckLane): Promise<void> {
@@ -359,11 +343,7 @@ export class DynamoDbMetricsStore implements MetricsStore {
     const update = new UpdateBuilder().remove(name);
     update.condition(`${update.name(name)} = ${update.value(`${stuck.oldestEnteredAt}|${stuck.failedAt}`)}`);
     try {
-      await this.track('write', () =>
-        this.client.send(
-          new UpdateItemCommand({ TableName: this.tableName, Key: this.key(sourceItem(stuck.source)), ...update.build(), ReturnConsumedCapacity: 'TOTAL' }),
-        ),
-      );
+      await this.updateItem(sourceItem(stuck.source), update);
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error; // it failed again meanwhile: the marker stays
     }
@@ -389,14 +369,9 @@ export class DynamoDbMetricsStore implements MetricsStore {
       this.measurements.delete(minute);
       if (entry.counters.size === 0) continue;
       const update = new UpdateBuilder();
-      const key = performanceItem(minute);
-      const expiresAt = counterItemExpiresAt(key);
-      if (expiresAt !== undefined) update.setIfAbsent(TTL_ATTRIBUTE, expiresAt);
       for (const [name, amount] of entry.counters) update.add(name, amount);
       try {
-        await this.track('write', () =>
-          this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key(key), ...update.build(), ReturnConsumedCapacity: 'TOTAL' })),
-        );
+        await this.updateItem(performanceItem(minute), update);
       } catch (error) {
         this.addPending(minute, entry.counters, entry.since);
         throw error;
@@ -506,14 +481,10 @@ export class DynamoDbMetricsStore implements MetricsStore {
       const update = new UpdateBuilder();
       for (const [name, value] of Object.entries(paneAttributes(pane, open))) update.set(name, value);
       update.set(PANE_VERSION, (pane.version ?? 0) + 1);
-      const expiresAt = counterItemExpiresAt(key);
-      if (expiresAt !== undefined) update.setIfAbsent(TTL_ATTRIBUTE, expiresAt);
       const version = update.name(PANE_VERSION);
       update.condition(pane.version === undefined ? `attribute_not_exists(${version})` : `${version} = ${update.value(pane.version)}`);
       try {
-        await this.track('write', () =>
-          this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key(key), ...update.build(), ReturnConsumedCapacity: 'TOTAL' })),
-        );
+        await this.updateItem(key, update);
         return open.length;
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -524,15 +495,8 @@ export class DynamoDbMetricsStore implements MetricsStore {
 
   /** Seals a minute item (creating it if it is empty, so a later writer is refused too) and hands back what it holds. */
   private async freezeMinute(minute: number, nowMs: number): Promise<StoredItem> {
-    const key = minuteItem(minute);
     const seal = new UpdateBuilder().setIfAbsent(SEALED_ATTRIBUTE, Math.floor(nowMs / 1000));
-    const expiresAt = counterItemExpiresAt(key);
-    if (expiresAt !== undefined) seal.setIfAbsent(TTL_ATTRIBUTE, expiresAt);
-    const frozen = await this.track('write', () =>
-      this.client.send(
-        new UpdateItemCommand({ TableName: this.tableName, Key: this.key(key), ...seal.build(), ReturnValues: 'ALL_NEW', ReturnConsumedCapacity: 'TOTAL' }),
-      ),
-    );
+    const frozen = await this.updateItem(minuteItem(minute), seal, { returnItem: true });
     return frozen.Attributes ? unmarshall(frozen.Attributes) : {};
   }
 
@@ -543,6 +507,23 @@ export class DynamoDbMetricsStore implements MetricsStore {
   }
 
   // ── plumbing ──
+
+  /** One UpdateItem of `key`, its cost tracked; the item's expiry (which follows from its key) is set unless it has one. */
+  private updateItem(key: string, update: UpdateBuilder, { returnItem = false } = {}) {
+    const expiresAt = counterItemExpiresAt(key);
+    if (expiresAt !== undefined) update.setIfAbsent(TTL_ATTRIBUTE, expiresAt);
+    return this.track('write', () =>
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: this.key(key),
+          ...update.build(),
+          ReturnConsumedCapacity: 'TOTAL',
+          ...(returnItem && { ReturnValues: 'ALL_NEW' }),
+        }),
+      ),
+    );
+  }
 
   private async getItems(keys: readonly string[], { consistent = false } = {}): Promise<Map<string, StoredItem>> {
     const items = new Map<string, StoredItem>();

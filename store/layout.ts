@@ -165,9 +165,10 @@ export function countersOf(key: string, item: Record<string, unknown>, into: Map
     switch (kind) {
       case 'M':
       case 'L': {
-        const at_ = attribute.lastIndexOf('@');
-        if (at_ > 0 && isWindowName(attribute)) add(`w|${Number(at) + Number(attribute.slice(at_ + 1))}|${attribute.slice(0, at_)}`, value);
-        else add(`m|${at}|${attribute}`, value);
+        if (isWindowEntryAttribute(attribute)) {
+          const at_ = attribute.lastIndexOf('@');
+          add(`w|${Number(at) + Number(attribute.slice(at_ + 1))}|${attribute.slice(0, at_)}`, value);
+        } else add(`m|${at}|${attribute}`, value);
         break;
       }
       case 'T':
@@ -253,14 +254,22 @@ export const freshnessAttribute = (source: string, lane: string): string => `${F
 export const freshnessValue = (stamp: { newestEventAt: number; appliedAt: number; lagMs: number }): string =>
   `${stamp.newestEventAt}|${stamp.appliedAt}|${stamp.lagMs}`;
 
+/** Whether an item's attribute is a lane's freshness stamp. */
+export const isFreshnessStamp = (attribute: string, value: unknown): value is string => attribute.startsWith(FRESHNESS_PREFIX) && typeof value === 'string';
+
+/** A stamp's value read back (the inverse of `freshnessValue`). */
+export function stampOf(value: string): { newestEventAt: number; appliedAt: number; lagMs: number } {
+  const [newestEventAt, appliedAt, lagMs] = value.split('|').map(Number);
+  return { newestEventAt: newestEventAt ?? 0, appliedAt: appliedAt ?? 0, lagMs: lagMs ?? 0 };
+}
+
 /** Freshness stamps of an item: per source and short lane. */
 export function freshnessOf(item: Record<string, unknown>): { source: string; lane: string; newestEventAt: number; appliedAt: number; lagMs: number }[] {
   const stamps = [];
   for (const [attribute, value] of Object.entries(item)) {
-    if (!attribute.startsWith(FRESHNESS_PREFIX) || typeof value !== 'string') continue;
+    if (!isFreshnessStamp(attribute, value)) continue;
     const [source = '', lane = ''] = attribute.slice(FRESHNESS_PREFIX.length).split(':');
-    const [newestEventAt, appliedAt, lagMs] = value.split('|').map(Number);
-    stamps.push({ source, lane, newestEventAt: newestEventAt ?? 0, appliedAt: appliedAt ?? 0, lagMs: lagMs ?? 0 });
+    stamps.push({ source, lane, ...stampOf(value) });
   }
   return stamps;
 }

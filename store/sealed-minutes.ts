@@ -1,8 +1,8 @@
 import { type CounterKey, isLastFiveMinutesFact, MINUTE_PREFIX, windowCounter } from '../aggregators/counters';
 import { quantile } from '../aggregators/quantile-sketch';
 import {
-  freshnessOf,
   isCounterAttribute,
+  isFreshnessStamp,
   isWindowEntryAttribute,
   lateItem,
   lateMarkerAttribute,
@@ -12,6 +12,7 @@ import {
   SEALED_ATTRIBUTE,
   sealedP95Attribute,
   sealedSummaryAttribute,
+  stampOf,
 } from './layout';
 
 /**
@@ -66,9 +67,9 @@ export function addToPane(pane: Pane, minute: number, frozen: StoredItem): void 
   const facts: Record<string, number> = {};
   const bins = new Map<string, number>();
   for (const [attribute, value] of Object.entries(frozen)) {
-    if (typeof value === 'string' && freshnessOf({ [attribute]: value }).length > 0) {
+    if (isFreshnessStamp(attribute, value)) {
       const current = pane.stamps.get(attribute);
-      if (current === undefined || appliedAtOf(current) < appliedAtOf(value)) pane.stamps.set(attribute, value);
+      if (current === undefined || stampOf(current).appliedAt < stampOf(value).appliedAt) pane.stamps.set(attribute, value);
     }
     if (!isCounterAttribute(attribute, value) || value === 0) continue;
     const n = value as number;
@@ -85,8 +86,6 @@ export function addToPane(pane: Pane, minute: number, frozen: StoredItem): void 
   const p95 = quantile(bins, 0.95);
   if (p95 !== null) pane.p95.set(minute, p95);
 }
-
-const appliedAtOf = (stamp: string): number => Number(stamp.split('|')[1] ?? 0);
 
 /**
  * The attributes of a pane to write after `added` minutes joined it (a pane is written only by
@@ -143,9 +142,10 @@ export function minuteReads(lastHour: readonly number[], panes: ReadonlyMap<numb
   return lastHour.map((minute) => {
     const marker = lateMarkerAttribute(minute);
     const late = items.get(marker.key)?.[marker.attribute] !== undefined;
-    const paneFacts = panes.get(paneStartOf(minute))?.facts.get(minute);
+    const pane = panes.get(paneStartOf(minute));
+    const paneFacts = pane?.facts.get(minute);
     if (!paneFacts) return { minute, items: [{ key: minuteItem(minute) }, ...(late ? [{ key: lateItem(minute) }] : [])] };
-    const p95 = panes.get(paneStartOf(minute))?.p95.get(minute);
+    const p95 = pane?.p95.get(minute);
     return {
       minute,
       paneFacts,

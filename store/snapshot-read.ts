@@ -38,7 +38,8 @@ export async function readSnapshotWith(fetch: FetchItems, atMs: number, timeZone
   const lookBack = isLookBack(atMs, nowMs);
   const lastHour = Array.from({ length: 60 }, (_, i) => minute - 59 + i);
   const lastFive = lastHour.slice(-5);
-  const panes = [...new Set(lastHour.map((m) => sealedPaneItem(paneStartOf(m))))];
+  const paneStarts = [...new Set(lastHour.map(paneStartOf))];
+  const panes = paneStarts.map(sealedPaneItem);
   const performance = lastFive.map(performanceItem);
   const today = dayItem(localDateOf(atMs, timeZone));
   // Looking back, the gauges are now's less their changes since: every day from T's to now's.
@@ -55,7 +56,7 @@ export async function readSnapshotWith(fetch: FetchItems, atMs: number, timeZone
 
   // The minutes of the last hour: sealed ones from their pane, the others (and those written
   // since they were sealed) from their own items, fetched now or in the second request.
-  const paneItems = new Map(panes.map((key) => [Number(key.slice(2)), paneOf(Number(key.slice(2)), items.get(key))]));
+  const paneItems = new Map(paneStarts.map((start) => [start, paneOf(start, items.get(sealedPaneItem(start)))]));
   const reads = minuteReads(lastHour, paneItems, items);
   const fetched = new Set(keys);
   const laterKeys = [...new Set(reads.flatMap((read) => read.items.map((item) => item.key)).filter((key) => !fetched.has(key)))];
