@@ -51,10 +51,11 @@ export function onCallValues(document: RealTimeMetrics, deadLettersWaiting?: num
 }
 
 /**
- * The 1-minute tick: seal the closed minutes of the last hour, publish the on-call numbers, remember since when each alert fires and
- * what each source's freshness was (the document falls back on it after an idle hour), write the
- * own-function measurements still waiting, forget stuck-lane markers of lanes that committed
- * since, and keep the long-lived items small (old lane watermarks, pending counters back at zero).
+ * The 1-minute tick: seal the closed minutes of the last hour, publish the on-call numbers,
+ * remember since when each alert fires and what each source's freshness was (the document falls
+ * back on it after an idle hour), write the own-function measurements still waiting, forget
+ * stuck-lane markers of lanes that committed since, and keep the long-lived items small (old lane
+ * watermarks, pending counters back at zero).
  */
 export function createTick(runtime: Runtime, publisher: OnCallPublisher, countDeadLetters: DeadLetterCounter = async () => undefined) {
   return async (): Promise<RealTimeMetrics> => {

@@ -45,7 +45,9 @@ export function buildDocument(snapshot: Snapshot, atMs: number, settings: ReadMo
   const samples = counters.performance(last5, PerformanceName.samples);
   const cpuUsage = meanOrNull(counters.performance(last5, PerformanceName.cpuMilli) / 1000, samples);
   const requests = counters.performance(last5, PerformanceName.requests);
-  const bins = counters.minutesByPrefix(last5, MINUTE_PREFIX.responseBin);
+  // The sketch of each minute of the last hour: the series shows each one's p95, the percentiles are of the last 5 together.
+  const sketches = counters.byMinute(lastHour, MINUTE_PREFIX.responseBin);
+  const bins = mergedSketch(sketches.slice(-5));
   const p50 = quantile(bins, 0.5);
   const secondsOfWindow = (atMs - minuteStartMs(now - 4)) / 1000;
   const activeThisHour = counters.seriesUpTo(now, 'act');
@@ -114,7 +116,7 @@ export function buildDocument(snapshot: Snapshot, atMs: number, settings: ReadMo
       dynamoDbMetrics: dynamoDbMetrics(counters, last5, secondsOfWindow, settings),
     },
     freshness: freshness(snapshot, snapshot.nowMs),
-    series: lastHourSeries(counters, lastHour, snapshot.minuteP95),
+    series: lastHourSeries(counters, lastHour, sketches, snapshot.minuteP95),
   };
   return { ...document, alerts: firingAlerts(document, { escalationsServedToday: servedToday }, snapshot.alertSince, atMs, settings) };
 }
@@ -144,8 +146,12 @@ function peakToday(hourPeaks: ReadonlyMap<number, number>, activeThisHour: reado
 }
 
 /** The last hour minute by minute; each live and active value is that minute's own, as the document at its end gave it. */
-function lastHourSeries(counters: SnapshotCounters, lastHour: readonly number[], sealedP95: ReadonlyMap<number, number>): Series {
-  const sketches = counters.byMinute(lastHour, MINUTE_PREFIX.responseBin);
+function lastHourSeries(
+  counters: SnapshotCounters,
+  lastHour: readonly number[],
+  sketches: readonly ReadonlyMap<string, number>[],
+  sealedP95: ReadonlyMap<number, number>,
+): Series {
   return {
     minutes: lastHour.map((minute) => new Date(minuteStartMs(minute)).toISOString()),
     messages: lastHour.map((minute) => counters.get(minuteCounter(minute, MinuteName.messages))),
@@ -159,6 +165,13 @@ function lastHourSeries(counters: SnapshotCounters, lastHour: readonly number[],
       return p95 === null ? null : round2(p95);
     }),
   };
+}
+
+/** Several minutes' sketches as one: their bins added. */
+function mergedSketch(sketches: readonly ReadonlyMap<string, number>[]): Map<string, number> {
+  const merged = new Map<string, number>();
+  for (const sketch of sketches) for (const [bin, n] of sketch) merged.set(bin, (merged.get(bin) ?? 0) + n);
+  return merged;
 }
 
 function lambdaMetrics(counters: SnapshotCounters, last5: readonly number[]): RealTimeMetrics['systemPerformance']['lambdaMetrics'] {
