@@ -2,11 +2,13 @@
  * The one place the bench reaches into `aggregators/`: the fold on its own, without I/O, for
  * `foldEventsPerSec` (validate + fold, one core). Everything else in bench/ drives the functions,
  * the `MetricsStore` port and `readDocument`. When the fold's signatures change, this file is
- * the one to follow them; fold-bench.ts only times the four steps below.
+ * the one to follow them; fold-bench.ts only times the four steps below. `entityWriteCauses`
+ * explains the write step's entity items: why each one had to be written.
  */
 import { contributionsOf, DEFAULT_SERVICE_LEVEL_SECONDS, type FoldContext } from '../aggregators/entity-contributions';
 import { DEFAULT_LABEL_POLICY } from '../aggregators/labels';
-import { isTelemetryFact } from '../aggregators/entity-routing';
+import { entityKeyOf, isTelemetryFact } from '../aggregators/entity-routing';
+import type { EntityState } from '../aggregators/entity-state';
 import { type EntityWrite, foldEntityBatch, foldTelemetry, type LaneRecord, type StoredEntity } from '../aggregators/fold-lane';
 import type { CanonicalEvent } from '../schemas/canonical-events';
 import type { PulseEvent } from '../schemas/pulse-events';
@@ -56,4 +58,61 @@ export function createLaneFold(timeZone = 'UTC'): LaneFold {
       return sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length);
     },
   };
+}
+
+/** Entity writes per event, by what made each one necessary. */
+export interface EntityWriteCauses {
+  /** An entity (conversation or escalation) this table has no item for yet; at 10,000 events/s, those under way before the measured window. */
+  firstSight: number;
+  /** A conversation whose start, end or activity minutes changed: its counters move. */
+  conversationChange: number;
+  /** A conversation that only gained a message: its de-duplication key. */
+  messageOnly: number;
+  /** An escalation the table already holds, changed. */
+  escalation: number;
+}
+
+/**
+ * Why entity items are written: the lanes' fold over `events` at `batchSize` records per lane
+ * batch, the entities spread evenly over `lanes` (as the internal stream's hash of their key
+ * spreads them). User items (written for the users' shares) are not counted here.
+ */
+export function entityWriteCauses(events: readonly CanonicalEvent[], options: { lanes: number; batchSize: number; timeZone?: string }): EntityWriteCauses {
+  const context: FoldContext = { timeZone: options.timeZone ?? 'UTC', labels: DEFAULT_LABEL_POLICY, serviceLevelSeconds: DEFAULT_SERVICE_LEVEL_SECONDS };
+  const lanes: CanonicalEvent[][] = Array.from({ length: options.lanes }, () => []);
+  for (const event of events) if (!isTelemetryFact(event)) lanes[spread(entityKeyOf(event), options.lanes)]!.push(event);
+  const stored = new Map<string, StoredEntity>();
+  const causes: EntityWriteCauses = { firstSight: 0, conversationChange: 0, messageOnly: 0, escalation: 0 };
+  let seq = 10n ** 20n;
+  lanes.forEach((laneEvents, lane) => {
+    for (let i = 0; i < laneEvents.length; i += options.batchSize) {
+      const records = laneEvents.slice(i, i + options.batchSize).map((event) => ({ seq: String(seq++), event }));
+      for (const write of foldEntityBatch(records, stored, context, `lane-${lane}`).entityWrites) {
+        causes[causeOf(stored.get(write.key)?.state, write.state)]++;
+        stored.set(write.key, { state: write.state, appliedSeq: write.appliedSeq });
+      }
+    }
+  });
+  const perEvent = (count: number) => count / Math.max(1, events.length);
+  return {
+    firstSight: perEvent(causes.firstSight),
+    conversationChange: perEvent(causes.conversationChange),
+    messageOnly: perEvent(causes.messageOnly),
+    escalation: perEvent(causes.escalation),
+  };
+}
+
+function causeOf(before: EntityState | undefined, after: EntityState): keyof EntityWriteCauses {
+  if (before === undefined) return 'firstSight';
+  if (after.kind !== 'conversation' || before.kind !== 'conversation') return 'escalation';
+  const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+  const countersMove = !same(after.activity, before.activity) || !same(after.starts, before.starts) || !same(after.ends, before.ends);
+  return countersMove || after.describedBy?.eventId !== before.describedBy?.eventId ? 'conversationChange' : 'messageOnly';
+}
+
+/** A stable spread of keys over lanes (FNV-1a), standing in for Kinesis' MD5 of the partition key. */
+function spread(key: string, lanes: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return hash % lanes;
 }

@@ -103,6 +103,16 @@ export function renderMarkdown(r: BenchResults): string {
       `WCU per write: ${list(Object.fromEntries(Object.entries(largestBatch.byItem).map(([k, v]) => [k, v.wcuPerWrite])))}.`,
     `- At batch ${largestBatch.batchSize} the functions' process used ${n(largestBatch.functionsCpuShare)} core(s), dynalite ${n(largestBatch.engineCpuShare)}; ` +
       `${ms(largestBatch.functionsCpuMsPerRequest)} of the functions' CPU per DynamoDB request. CPU profile of the functions (self time): ${areas(d.writes.e2e.profile, 6)}.`,
+    `- Why conversation items are written (the lanes' fold of the same events, spread evenly over ${d.writes.pulseShards} lanes), entity writes per event: ` +
+      Object.entries(d.writes.writeCauses)
+        .map(
+          ([batch, c]) =>
+            `batch ${batch}: first sight ${n(c.firstSight)}, counters move ${n(c.conversationChange)}, message only ${n(c.messageOnly)}, escalation changed ${n(c.escalation)}`,
+        )
+        .join('; ') +
+      '. Each is a distinct item, and an item write costs at least 1 WCU.',
+    `- One PutItem of a conversation, ${d.writes.requestCost.concurrency} at a time: ${ms(d.writes.requestCost.sdkCpuMs)} of CPU through the AWS SDK, ${ms(d.writes.requestCost.bareHttpCpuMs)} as a bare HTTP POST of the same body ` +
+      `(${times(d.writes.requestCost.sdkCpuMs / d.writes.requestCost.bareHttpCpuMs)}); dynalite ${ms(d.writes.requestCost.sdkEngineCpuMs)} / ${ms(d.writes.requestCost.bareHttpEngineCpuMs)}.`,
     `- Mix at 10,000 events/s: ${Object.entries(d.writes.mix)
       .map(([type, share]) => `${type} ${pct(share)}`)
       .join(', ')}.`,

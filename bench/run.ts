@@ -23,7 +23,7 @@ const seed = Number(values.seed);
 const plan = quick
   ? {
       fold: { events: 40_000, youngEvents: 50_000, reps: 3 },
-      writes: { events: 12_000, reps: 1, naiveEvents: 1_500, batchSizes: [100, 1000] },
+      writes: { events: 12_000, reps: 1, naiveEvents: 1_500, batchSizes: [100, 1000], requestCostRequests: 1_000 },
       quiet: { historyHours: 8, meteredEvents: 600 },
       read: { sizes: [1_000, 10_000, 100_000], reads: 100 },
       freshness: { probes: 15 },
@@ -32,7 +32,7 @@ const plan = quick
     }
   : {
       fold: { events: 150_000, youngEvents: 200_000, reps: 5 },
-      writes: { events: 15_000, reps: 3, naiveEvents: 5_000, batchSizes: [100, 500, 1000] },
+      writes: { events: 15_000, reps: 3, naiveEvents: 5_000, batchSizes: [100, 500, 1000], requestCostRequests: 3_000 },
       quiet: { historyHours: 24, meteredEvents: 600 },
       read: { sizes: [10_000, 100_000, 1_000_000], reads: 200 },
       freshness: { probes: 45 },

@@ -8,14 +8,17 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { localDynamoClient } from '../local/engines';
+import { canonicalEventSchema } from '../schemas/canonical-events';
 import { e2eBench, naiveBench, type Shards } from './e2e-bench';
 import { type ChildEngine, startDynaliteChild } from './engine';
 import { foldBench } from './fold-bench';
+import { entityWriteCauses } from './fold-seam';
 import { freshnessBench } from './freshness-bench';
 import { DynamoMeter } from './harness';
 import { mixShares, standardMix } from './mix';
 import { quietBench } from './quiet-bench';
 import { readBench } from './read-bench';
+import { requestCostBench } from './request-cost';
 import { rebuildBench, rebuildFigures } from './rebuild-bench';
 import { log, round } from './stats';
 
@@ -76,12 +79,15 @@ export async function foldStep(seed: number, plan: { events: number; youngEvents
 /** Kinesis takes 1,000 records/s per shard: 10,000 events/s need 10 telemetry shards, and ~5,600 pulse records/s 8. */
 const HIGH_RATE_SHARDS: Shards = { telemetryShards: 10, pulseShards: 8 };
 
-export async function writeStep(seed: number, plan: { events: number; reps: number; naiveEvents: number; batchSizes: readonly number[] }) {
+export async function writeStep(
+  seed: number,
+  plan: { events: number; reps: number; naiveEvents: number; batchSizes: readonly number[]; requestCostRequests: number },
+) {
   const events = standardMix({ seed, count: Math.max(plan.events, plan.naiveEvents), endMs: HIGH_RATE_AT_MS, eventsPerSecond: HIGH_RATE });
   log(
     `writes: ${count(plan.events)} events at ${count(HIGH_RATE)}/s, batch ${plan.batchSizes.join('/')}, ${plan.reps} run(s) each; naive designs on ${count(plan.naiveEvents)}`,
   );
-  const { e2e, naive } = await withDynalite(async ({ dynamo, meter, child }) => {
+  const { e2e, naive, requestCost } = await withDynalite(async ({ dynamo, meter, child }) => {
     const e2e = await e2eBench(dynamo, meter, child, events.slice(-plan.events), {
       batchSizes: plan.batchSizes,
       reps: plan.reps,
@@ -91,8 +97,14 @@ export async function writeStep(seed: number, plan: { events: number; reps: numb
     for (const b of e2e.batches) log(`   batch ${b.batchSize}: ${b.eventsPerSec} events/s, ${b.writeUnitsPerEvent} WCU/event`);
     const naive = await naiveBench(dynamo, meter, events.slice(-plan.naiveEvents));
     log(`   naive counters: ${naive.counters.writeUnitsPerEvent} WCU/event; per-record idempotency: ${naive.idempotent.writeUnitsPerEvent}`);
-    return { e2e, naive };
+    const requestCost = await requestCostBench(dynamo, child, { requests: plan.requestCostRequests, reps: 3 });
+    log(`   one PutItem: ${requestCost.sdkCpuMs} ms of CPU through the SDK, ${requestCost.bareHttpCpuMs} ms as a bare HTTP POST`);
+    return { e2e, naive, requestCost };
   });
+  const measured = events.slice(-plan.events).map((event) => canonicalEventSchema.parse(event));
+  const writeCauses = Object.fromEntries(
+    plan.batchSizes.map((batchSize) => [batchSize, entityWriteCauses(measured, { lanes: HIGH_RATE_SHARDS.pulseShards, batchSize })]),
+  );
   const batch = (size: number) => {
     const found = e2e.batches.find((b) => b.batchSize === size);
     if (!found) throw new Error(`writes: batch ${size} is not in the plan`);
@@ -118,7 +130,7 @@ export async function writeStep(seed: number, plan: { events: number; reps: numb
       idempotentWcuPerEvent: naive.idempotent.writeUnitsPerEvent,
       idempotentWriteRequestsPerEvent: naive.idempotent.writeRequestsPerEvent,
     },
-    details: { mix: mixShares(events), ...HIGH_RATE_SHARDS, e2e, naive },
+    details: { mix: mixShares(events), ...HIGH_RATE_SHARDS, e2e, naive, requestCost, writeCauses },
     notes: [
       `Write cost and throughput: the standard mix at ${count(HIGH_RATE)} events/s (${count(plan.events)} events), ${HIGH_RATE_SHARDS.telemetryShards} telemetry and ${HIGH_RATE_SHARDS.pulseShards} pulse-events shards, ` +
         `batch ${plan.batchSizes.join('/')} (100 is serverless.yml's batchSize); throughput is the median of ${plan.reps} run(s), request and unit counts do not vary. ` +
