@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --quick] [-- --seed N]`: every figure of issue 9's Targets (bench/targets.ts),
  * seeded, beside the naive baselines in the same run; writes bench/results.json and
- * bench/results.md.
+ * bench/results.md. `-- --only <step>` runs one step (fold, writes, quiet, …) and prints its
+ * figures without writing either file.
  *
  * Nothing here is a pass/fail test: the figures are reported against their targets. To measure
  * something more, write a step (bench/steps.ts shows the shape) and add it to `steps` below on a
@@ -16,7 +17,9 @@ import { peakRssMb, log } from './stats';
 import { foldStep, freshnessStep, memoryStep, quietStep, readStep, rebuildStep, type StepResult, writeStep } from './steps';
 import { TARGETS, type TargetKey, type Verdict, verdictOf } from './targets';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, seed: { type: 'string', default: '20260310' } } });
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, seed: { type: 'string', default: '20260310' }, only: { type: 'string' } },
+});
 const quick = values.quick;
 const seed = Number(values.seed);
 
@@ -41,17 +44,36 @@ const plan = quick
     };
 
 /** The steps, one per line, run in this order; each one's figures become top-level keys of results.json. */
+const steps = {
+  fold: () => foldStep(seed, plan.fold),
+  writes: () => writeStep(seed, plan.writes),
+  quiet: () => quietStep(seed, plan.quiet, quick),
+  read: () => readStep(seed, plan.read, quick),
+  freshness: () => freshnessStep(seed, plan.freshness),
+  memory: () => memoryStep(seed, plan.memory),
+  rebuild: () => rebuildStep(seed, plan.rebuild),
+};
+
 const runSteps = async () => ({
-  fold: await foldStep(seed, plan.fold),
-  writes: await writeStep(seed, plan.writes),
-  quiet: await quietStep(seed, plan.quiet, quick),
-  read: await readStep(seed, plan.read, quick),
-  freshness: await freshnessStep(seed, plan.freshness),
-  memory: await memoryStep(seed, plan.memory),
-  rebuild: await rebuildStep(seed, plan.rebuild),
+  fold: await steps.fold(),
+  writes: await steps.writes(),
+  quiet: await steps.quiet(),
+  read: await steps.read(),
+  freshness: await steps.freshness(),
+  memory: await steps.memory(),
+  rebuild: await steps.rebuild(),
 });
 
+/** `--only <step>`: one step's figures on stdout, for working on one part; results.json needs every step, so it is left as it is. */
+async function runOne(name: string): Promise<void> {
+  if (!Object.hasOwn(steps, name)) throw new Error(`--only: no step "${name}"; the steps are ${Object.keys(steps).join(', ')}`);
+  log(`${quick ? 'quick' : 'full'} plan, step ${name} only, seed ${seed}; bench/results.json is not written`);
+  const step = await steps[name as keyof typeof steps]();
+  console.log(JSON.stringify(step.figures, null, 2));
+}
+
 async function main(): Promise<void> {
+  if (values.only !== undefined) return runOne(values.only);
   const started = Date.now();
   log(`${quick ? 'quick' : 'full'} run, seed ${seed}`);
   const results = assemble(started, await runSteps());
