@@ -17,7 +17,7 @@ import {
   windowCounters,
 } from './counters';
 import { addDelta, type Deltas } from './deltas';
-import type { MinuteKeys } from './interned-keys';
+import { ContributionList } from './contribution-list';
 import type { ConversationState, EntityState, EscalationState, UserState } from './entity-state';
 import { activityOf, earliest } from './entity-state';
 import { addFactDeltas } from './fact-deltas';
@@ -48,58 +48,107 @@ export const ACTIVE_WINDOW_MINUTES = 5;
  * Messages are not here: a message counts once, when it is first applied (fold-lane.ts).
  */
 export function contributionsOf(state: EntityState | undefined, context: FoldContext): Deltas {
-  const deltas: Deltas = new Map();
   switch (state?.kind) {
     case 'conversation':
-      addConversation(deltas, state, context);
-      break;
     case 'user':
-      addUser(deltas, state, context);
-      break;
-    case 'escalation':
+      return listContributions(scratch, state, context).toDeltas();
+    case 'escalation': {
+      const deltas: Deltas = new Map();
       addEscalation(deltas, state, context);
-      break;
-    case 'fact':
+      return deltas;
+    }
+    case 'fact': {
+      const deltas: Deltas = new Map();
       addFactDeltas(deltas, state.event, context.labels);
-      break;
+      return deltas;
+    }
     case undefined:
-      break;
+      return new Map();
   }
-  return deltas;
 }
 
-const adder =
-  (deltas: Deltas, counters: MinuteKeys) =>
-  (minute: number, delta: number): void =>
-    addDelta(deltas, counters.keyAt(minute), delta);
+/** The lists the fold reuses for every record: the states before and after it, and contributionsOf's. */
+const scratch = new ContributionList();
+const beforeList = new ContributionList();
+const afterList = new ContributionList();
 
-function addConversation(deltas: Deltas, c: ConversationState, { labels }: FoldContext): void {
+/**
+ * `differenceOf(contributionsOf(before), contributionsOf(after))`, the same counters in the same
+ * order, for a conversation or a user (`before` of the same kind, or none) — without building
+ * either Map. Undefined for any other entity, or a state whose lists come out of order.
+ */
+export function contributionChange(before: EntityState | undefined, after: EntityState, context: FoldContext): Deltas | undefined {
+  if (after.kind !== 'conversation' && after.kind !== 'user') return undefined;
+  if (before !== undefined && before.kind !== after.kind) return undefined;
+  listContributions(beforeList, before, context);
+  listContributions(afterList, after, context);
+  return ContributionList.difference(beforeList, afterList);
+}
+
+function listContributions(list: ContributionList, state: EntityState | undefined, context: FoldContext): ContributionList {
+  list.clear();
+  if (state?.kind === 'conversation') addConversation(list, state, context);
+  else if (state?.kind === 'user') addUser(list, state, context);
+  return list;
+}
+
+/**
+ * The parts of a conversation's and a user's contributions, in the order they are added. No two
+ * parts share a counter name, so a counter is in one part only (as ContributionList.difference needs).
+ */
+const Part = {
+  startsInTenSeconds: 0,
+  started: 1,
+  liveSeries: 2,
+  liveByLanguage: 3,
+  endedConversations: 4,
+  endedDuration: 5,
+  activeSeries: 6,
+  activeByRegion: 7,
+  uniqueUsers: 0,
+  returningUsers: 1,
+} as const;
+
+function addConversation(list: ContributionList, c: ConversationState, { labels }: FoldContext): void {
   const start = earliest(c.starts);
   if (start === undefined) return; // a conversation counts once its start is known
 
   const startMinute = minuteOf(start);
-  addDelta(deltas, minuteCounter(startMinute, MinuteName.startsInTenSeconds(tenSecondsOf(start) - startMinute * 6)), 1);
-  addDelta(deltas, minuteCounter(startMinute, MinuteName.started), 1);
+  const slot = MinuteName.startsInTenSeconds(tenSecondsOf(start) - startMinute * 6);
+  list.add(Part.startsInTenSeconds, startMinute, minuteCounter(startMinute, slot), 1);
+  list.add(Part.started, startMinute, minuteCounter(startMinute, MinuteName.started), 1);
 
   // Each minute counts what was known by its end: nothing before the start, nothing live from the end on.
   const activity = activityOf(c).filter((minute) => minute >= startMinute);
   const end = earliest(c.ends);
   const liveUntil = end === undefined ? Number.POSITIVE_INFINITY : minuteOf(end);
-  addWindow(deltas, activity, LIVE_WINDOW_MINUTES, 'live', WindowName.liveByLanguage(languageLabel(labels, c.language)), liveUntil);
+  const language = WindowName.liveByLanguage(languageLabel(labels, c.language));
+  addWindow(list, activity, LIVE_WINDOW_MINUTES, Part.liveSeries, 'live', Part.liveByLanguage, language, liveUntil);
   if (end !== undefined) {
-    addDelta(deltas, minuteCounter(minuteOf(end), MinuteName.endedConversations), 1);
-    addDelta(deltas, minuteCounter(minuteOf(end), MinuteName.endedDurationMs), end - start);
+    const endMinute = minuteOf(end);
+    list.add(Part.endedConversations, endMinute, minuteCounter(endMinute, MinuteName.endedConversations), 1);
+    list.add(Part.endedDuration, endMinute, minuteCounter(endMinute, MinuteName.endedDurationMs), end - start);
   }
-  addWindow(deltas, activity, ACTIVE_WINDOW_MINUTES, 'act', WindowName.activeByRegion(regionLabel(labels, c.region)));
+  const region = WindowName.activeByRegion(regionLabel(labels, c.region));
+  addWindow(list, activity, ACTIVE_WINDOW_MINUTES, Part.activeSeries, 'act', Part.activeByRegion, region);
 }
 
 /** One conversation in a window: in the per-minute total (hour blocks) and under its label (30-minute blocks). */
-function addWindow(deltas: Deltas, activity: readonly number[], width: number, total: SeriesName, label: string, until?: number): void {
-  addCoverage(activity, width, SERIES_BLOCK_MINUTES, adder(deltas, seriesCounters(total)), undefined, until);
-  addCoverage(activity, width, WINDOW_BLOCK_MINUTES, adder(deltas, windowCounters(label)), undefined, until);
+function addWindow(
+  list: ContributionList,
+  activity: readonly number[],
+  width: number,
+  totalPart: number,
+  total: SeriesName,
+  labelPart: number,
+  label: string,
+  until?: number,
+): void {
+  addCoverage(activity, width, SERIES_BLOCK_MINUTES, list.coverer(totalPart, seriesCounters(total)), undefined, until);
+  addCoverage(activity, width, WINDOW_BLOCK_MINUTES, list.coverer(labelPart, windowCounters(label)), undefined, until);
 }
 
-function addUser(deltas: Deltas, u: UserState, { timeZone }: FoldContext): void {
+function addUser(list: ContributionList, u: UserState, { timeZone }: FoldContext): void {
   let firstSeen = Number.POSITIVE_INFINITY;
   const minutes: number[] = [];
   for (const share of Object.values(u.conversations)) {
@@ -112,10 +161,16 @@ function addUser(deltas: Deltas, u: UserState, { timeZone }: FoldContext): void 
   }
   if (firstSeen === Number.POSITIVE_INFINITY) return;
   const activity = sortedDistinct(minutes);
-  addCoverage(activity, ACTIVE_WINDOW_MINUTES, WINDOW_BLOCK_MINUTES, adder(deltas, windowCounters(WindowName.uniqueUsers)));
+  addCoverage(activity, ACTIVE_WINDOW_MINUTES, WINDOW_BLOCK_MINUTES, list.coverer(Part.uniqueUsers, windowCounters(WindowName.uniqueUsers)));
   // Returning: the same minutes, from the first one of the day after the user was first seen.
   const returningFrom = nextLocalDayStartMinute(firstSeen, timeZone);
-  addCoverage(activity, ACTIVE_WINDOW_MINUTES, WINDOW_BLOCK_MINUTES, adder(deltas, windowCounters(WindowName.returningUsers)), returningFrom);
+  addCoverage(
+    activity,
+    ACTIVE_WINDOW_MINUTES,
+    WINDOW_BLOCK_MINUTES,
+    list.coverer(Part.returningUsers, windowCounters(WindowName.returningUsers)),
+    returningFrom,
+  );
 }
 
 /** The distinct minutes in order: sorting then skipping repeats makes less garbage than a Set, spread and sorted. */
