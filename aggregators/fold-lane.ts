@@ -6,6 +6,7 @@ import { contributionChange, contributionsOf, type FoldContext } from './entity-
 import { entityKeyOf, userKey } from './entity-routing';
 import { activityOf, type ConversationState, earliest, type EntityState } from './entity-state';
 import { addFactDeltas, addMessageDeltas } from './fact-deltas';
+import { isoInstantOf } from './iso-instant';
 import { padSequence } from './sequence';
 import { epochMsOf, minuteOf } from './time';
 
@@ -181,7 +182,7 @@ function userShare(conversationId: string, userId: string, revision: string, sta
   return {
     eventId: `share:${userKey(userId)}:${conversationId}:${revision}`,
     type: 'user.share',
-    occurredAt: new Date(at).toISOString(),
+    occurredAt: isoInstantOf(at),
     userId,
     conversationId,
     revision,
