@@ -19,7 +19,7 @@ import {
 import { addDelta, type Deltas } from './deltas';
 import { ContributionList } from './contribution-list';
 import type { ConversationState, EntityState, EscalationState, UserState } from './entity-state';
-import { activityOf, earliest } from './entity-state';
+import { activityFromStart, earliest } from './entity-state';
 import { addFactDeltas } from './fact-deltas';
 import { type LabelPolicy, languageLabel, regionLabel } from './labels';
 import { localDateOf, localHourOfMinute, minuteOf, nextLocalDayStartMinute, tenSecondsOf } from './time';
@@ -69,6 +69,8 @@ export function contributionsOf(state: EntityState | undefined, context: FoldCon
 
 /** The lists the fold reuses for every record: the states before and after it, and contributionsOf's. */
 const scratch = new ContributionList();
+/** The activity minutes of the state being listed; read by addCoverage before the next state is listed. */
+const minutesInUse: number[] = [];
 const beforeList = new ContributionList();
 const afterList = new ContributionList();
 
@@ -119,7 +121,7 @@ function addConversation(list: ContributionList, c: ConversationState, { labels 
   list.add(Part.started, startMinute, minuteCounter(startMinute, MinuteName.started), 1);
 
   // Each minute counts what was known by its end: nothing before the start, nothing live from the end on.
-  const activity = activityOf(c).filter((minute) => minute >= startMinute);
+  const activity = activityFromStart(c, startMinute, minutesInUse);
   const end = earliest(c.ends);
   const liveUntil = end === undefined ? Number.POSITIVE_INFINITY : minuteOf(end);
   const language = WindowName.liveByLanguage(languageLabel(labels, c.language));
@@ -150,17 +152,23 @@ function addWindow(
 
 function addUser(list: ContributionList, u: UserState, { timeZone }: FoldContext): void {
   let firstSeen = Number.POSITIVE_INFINITY;
-  const minutes: number[] = [];
+  const minutes = minutesInUse;
+  minutes.length = 0;
+  let ascending = true;
   for (const share of Object.values(u.conversations)) {
     if (share.start === null) continue;
     firstSeen = Math.min(firstSeen, share.start);
     // As for a conversation: its activity counts from the minute its start is known.
     const startMinute = minuteOf(share.start);
     // `+ 0` turns −0 into 0, as a Set of minutes would; NaN never passes the comparison.
-    for (const minute of share.activity) if (minute >= startMinute) minutes.push(minute + 0);
+    for (const minute of share.activity) {
+      if (!(minute >= startMinute)) continue;
+      if (minutes.length > 0 && minute < minutes[minutes.length - 1]!) ascending = false;
+      minutes.push(minute + 0);
+    }
   }
   if (firstSeen === Number.POSITIVE_INFINITY) return;
-  const activity = sortedDistinct(minutes);
+  const activity = sortedDistinct(minutes, ascending);
   addCoverage(activity, ACTIVE_WINDOW_MINUTES, WINDOW_BLOCK_MINUTES, list.coverer(Part.uniqueUsers, windowCounters(WindowName.uniqueUsers)));
   // Returning: the same minutes, from the first one of the day after the user was first seen.
   const returningFrom = nextLocalDayStartMinute(firstSeen, timeZone);
@@ -173,9 +181,13 @@ function addUser(list: ContributionList, u: UserState, { timeZone }: FoldContext
   );
 }
 
-/** The distinct minutes in order: sorting then skipping repeats makes less garbage than a Set, spread and sorted. */
-function sortedDistinct(minutes: number[]): number[] {
-  minutes.sort((a, b) => a - b);
+/**
+ * The distinct minutes in order: sorting then skipping repeats makes less garbage than a Set,
+ * spread and sorted. Minutes already in order (a user's conversations mostly follow each other)
+ * are not sorted again: the sort would leave them as they are, and it allocated per user.
+ */
+function sortedDistinct(minutes: number[], ascending: boolean): number[] {
+  if (!ascending) minutes.sort((a, b) => a - b);
   let kept = 0;
   for (let i = 0; i < minutes.length; i++) if (i === 0 || minutes[i] !== minutes[kept - 1]) minutes[kept++] = minutes[i]!;
   minutes.length = kept;
@@ -195,9 +207,7 @@ function addEscalation(deltas: Deltas, e: EscalationState, { timeZone, serviceLe
   const created = earliest(e.created);
   if (created === undefined) return; // counts once its creation (and priority) is known
   const priority = e.priority ?? 'low';
-  const dayFact = (atMs: number, name: DayName, delta: number) => addDayFact(deltas, minuteOf(atMs), name, delta, timeZone);
-
-  dayFact(created, 'created', 1);
+  addDayFact(deltas, minuteOf(created), 'created', 1, timeZone);
   const status = statusOf(e);
   if (status === 'pending') {
     addDelta(deltas, gaugeCounter(GaugeName.pending), 1);
@@ -208,21 +218,22 @@ function addEscalation(deltas: Deltas, e: EscalationState, { timeZone, serviceLe
   if ((status === 'pending' || status === 'in_progress') && priority === 'critical') addDelta(deltas, gaugeCounter(GaugeName.criticalOpen), 1);
 
   const resolved = earliest(e.resolved);
-  if (resolved !== undefined) dayFact(resolved, 'resolved', 1);
+  if (resolved !== undefined) addDayFact(deltas, minuteOf(resolved), 'resolved', 1, timeZone);
   // Failed at a minute of the failure's day from the failure until a resolution (status rank:
   // resolved wins); a resolution on a later day is after every minute of that day.
   const failed = earliest(e.failed);
   if (failed !== undefined && (resolved === undefined || resolved > failed)) {
-    dayFact(failed, 'failed', 1);
-    if (resolved !== undefined && localDateOf(resolved, timeZone) === localDateOf(failed, timeZone)) dayFact(resolved, 'failed', -1);
+    addDayFact(deltas, minuteOf(failed), 'failed', 1, timeZone);
+    if (resolved !== undefined && localDateOf(resolved, timeZone) === localDateOf(failed, timeZone))
+      addDayFact(deltas, minuteOf(resolved), 'failed', -1, timeZone);
   }
 
   const assigned = earliest(e.assigned);
   const served = Math.min(assigned ?? Number.POSITIVE_INFINITY, resolved ?? Number.POSITIVE_INFINITY);
   if (served !== Number.POSITIVE_INFINITY) {
-    dayFact(served, 'servedN', 1);
-    dayFact(served, 'waitMs', served - created);
-    if (served - created <= serviceLevelSeconds * 1000) dayFact(served, 'servedInSL', 1);
+    addDayFact(deltas, minuteOf(served), 'servedN', 1, timeZone);
+    addDayFact(deltas, minuteOf(served), 'waitMs', served - created, timeZone);
+    if (served - created <= serviceLevelSeconds * 1000) addDayFact(deltas, minuteOf(served), 'servedInSL', 1, timeZone);
   }
 
   // The gauges as a time line, minute by minute: what the document at each minute's end says.

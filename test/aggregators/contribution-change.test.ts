@@ -1,8 +1,11 @@
 import fc from 'fast-check';
-import { differenceOf } from '../../aggregators/deltas';
+import { addCoverage } from '../../aggregators/coverage';
+import { WINDOW_BLOCK_MINUTES, WindowName, windowCounter } from '../../aggregators/counters';
+import { addDelta, type Deltas, differenceOf } from '../../aggregators/deltas';
 import { contributionChange, contributionsOf, DEFAULT_SERVICE_LEVEL_SECONDS, type FoldContext } from '../../aggregators/entity-contributions';
-import type { ConversationState, EntityState, UserState } from '../../aggregators/entity-state';
+import { activityFromStart, activityOf, type ConversationState, type EntityState, type UserState } from '../../aggregators/entity-state';
 import { DEFAULT_LABEL_POLICY } from '../../aggregators/labels';
+import { nextLocalDayStartMinute } from '../../aggregators/time';
 
 /** contributionChange against what it replaces: the difference of the two states' whole contributions, counters and order alike. */
 
@@ -95,5 +98,46 @@ describe('contributionChange', () => {
     const conversationState: EntityState = { kind: 'conversation', id: 'c', starts: [T0], activity: [], ends: [], messages: [] };
     expect(contributionChange(undefined, escalation, ctx)).toBeUndefined();
     expect(contributionChange(escalation, conversationState, ctx)).toBeUndefined();
+  });
+});
+
+/** A user's contributions by their definition: the distinct minutes of its shares (each from its start), covered twice. */
+function userContributionsByDefinition(u: UserState, { timeZone }: FoldContext): Deltas {
+  const deltas: Deltas = new Map();
+  const shares = Object.values(u.conversations).filter((share) => share.start !== null);
+  if (shares.length === 0) return deltas;
+  const firstSeen = Math.min(...shares.map((share) => share.start!));
+  const minutes = new Set(shares.flatMap((share) => share.activity.filter((minute) => minute >= Math.floor(share.start! / 60_000))));
+  const activity = [...minutes].sort((a, b) => a - b);
+  const cover = (name: string, from?: number) =>
+    addCoverage(activity, 5, WINDOW_BLOCK_MINUTES, (minute, delta) => addDelta(deltas, windowCounter(minute, name), delta), from);
+  cover(WindowName.uniqueUsers);
+  cover(WindowName.returningUsers, nextLocalDayStartMinute(firstSeen, timeZone));
+  return deltas;
+}
+
+describe('the lists contributionChange builds', () => {
+  it("hold a user's contributions by their definition, whatever order its conversations came in", () => {
+    fc.assert(
+      fc.property(user, context, (u, ctx) => {
+        expect([...contributionsOf(u, ctx)]).toEqual([...userContributionsByDefinition(u, ctx)]);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("read a conversation's minutes from its start as activityOf and a filter do", () => {
+    const odd = fc.array(fc.constantFrom(0, -0, 1, 2, 3, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY), { maxLength: 6 });
+    const start = fc.constantFrom(0, -0, 60_000, 120_000, -60_000, 90_000, Number.NaN);
+    fc.assert(
+      fc.property(fc.oneof(sortedSet(fc.integer({ min: -3, max: 5 }), 6), odd), start, (activity, at) => {
+        const c: ConversationState = { kind: 'conversation', id: 'c', starts: [at], activity, ends: [], messages: [] };
+        const startMinute = Math.floor(at / 60_000);
+        const expected = activityOf(c).filter((minute) => minute >= startMinute);
+        const actual = activityFromStart(c, startMinute, []);
+        expect(actual.length === expected.length && actual.every((minute, i) => Object.is(minute, expected[i]))).toBe(true);
+      }),
+      { numRuns: RUNS },
+    );
   });
 });
