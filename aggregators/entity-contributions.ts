@@ -69,10 +69,10 @@ export function contributionsOf(state: EntityState | undefined, context: FoldCon
 
 /** The lists the fold reuses for every record: the states before and after it, and contributionsOf's. */
 const scratch = new ContributionList();
-/** The activity minutes of the state being listed; read by addCoverage before the next state is listed. */
-const minutesInUse: number[] = [];
 const beforeList = new ContributionList();
 const afterList = new ContributionList();
+/** The activity minutes of the state being listed; addCoverage reads them before the next state is listed. */
+const minutesInUse: number[] = [];
 
 /**
  * `differenceOf(contributionsOf(before), contributionsOf(after))`, the same counters in the same
