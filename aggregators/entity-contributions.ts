@@ -17,9 +17,9 @@ import {
   windowCounters,
 } from './counters';
 import { addDelta, type Deltas } from './deltas';
-import type { MinuteKeys } from './interned-keys';
+import { ContributionList } from './contribution-list';
 import type { ConversationState, EntityState, EscalationState, UserState } from './entity-state';
-import { activityOf, earliest } from './entity-state';
+import { activityFromStart, earliest } from './entity-state';
 import { addFactDeltas } from './fact-deltas';
 import { type LabelPolicy, languageLabel, regionLabel } from './labels';
 import { localDateOf, localHourOfMinute, minuteOf, nextLocalDayStartMinute, tenSecondsOf } from './time';
@@ -48,79 +48,146 @@ export const ACTIVE_WINDOW_MINUTES = 5;
  * Messages are not here: a message counts once, when it is first applied (fold-lane.ts).
  */
 export function contributionsOf(state: EntityState | undefined, context: FoldContext): Deltas {
-  const deltas: Deltas = new Map();
   switch (state?.kind) {
     case 'conversation':
-      addConversation(deltas, state, context);
-      break;
     case 'user':
-      addUser(deltas, state, context);
-      break;
-    case 'escalation':
+      return listContributions(scratch, state, context).toDeltas();
+    case 'escalation': {
+      const deltas: Deltas = new Map();
       addEscalation(deltas, state, context);
-      break;
-    case 'fact':
+      return deltas;
+    }
+    case 'fact': {
+      const deltas: Deltas = new Map();
       addFactDeltas(deltas, state.event, context.labels);
-      break;
+      return deltas;
+    }
     case undefined:
-      break;
+      return new Map();
   }
-  return deltas;
 }
 
-const adder =
-  (deltas: Deltas, counters: MinuteKeys) =>
-  (minute: number, delta: number): void =>
-    addDelta(deltas, counters.keyAt(minute), delta);
+/** The lists the fold reuses for every record: the states before and after it, and contributionsOf's. */
+const scratch = new ContributionList();
+const beforeList = new ContributionList();
+const afterList = new ContributionList();
+/** The activity minutes of the state being listed; addCoverage reads them before the next state is listed. */
+const minutesInUse: number[] = [];
 
-function addConversation(deltas: Deltas, c: ConversationState, { labels }: FoldContext): void {
+/**
+ * `differenceOf(contributionsOf(before), contributionsOf(after))`, the same counters in the same
+ * order, for a conversation or a user (`before` of the same kind, or none) — without building
+ * either Map. Undefined for any other entity, or a state whose lists come out of order.
+ */
+export function contributionChange(before: EntityState | undefined, after: EntityState, context: FoldContext): Deltas | undefined {
+  if (after.kind !== 'conversation' && after.kind !== 'user') return undefined;
+  if (before !== undefined && before.kind !== after.kind) return undefined;
+  listContributions(beforeList, before, context);
+  listContributions(afterList, after, context);
+  return ContributionList.difference(beforeList, afterList);
+}
+
+function listContributions(list: ContributionList, state: EntityState | undefined, context: FoldContext): ContributionList {
+  list.clear();
+  if (state?.kind === 'conversation') addConversation(list, state, context);
+  else if (state?.kind === 'user') addUser(list, state, context);
+  return list;
+}
+
+/**
+ * The parts of a conversation's and a user's contributions, in the order they are added. No two
+ * parts share a counter name, so a counter is in one part only (as ContributionList.difference needs).
+ */
+const Part = {
+  startsInTenSeconds: 0,
+  started: 1,
+  liveSeries: 2,
+  liveByLanguage: 3,
+  endedConversations: 4,
+  endedDuration: 5,
+  activeSeries: 6,
+  activeByRegion: 7,
+  uniqueUsers: 0,
+  returningUsers: 1,
+} as const;
+
+function addConversation(list: ContributionList, c: ConversationState, { labels }: FoldContext): void {
   const start = earliest(c.starts);
   if (start === undefined) return; // a conversation counts once its start is known
 
   const startMinute = minuteOf(start);
-  addDelta(deltas, minuteCounter(startMinute, MinuteName.startsInTenSeconds(tenSecondsOf(start) - startMinute * 6)), 1);
-  addDelta(deltas, minuteCounter(startMinute, MinuteName.started), 1);
+  const slot = MinuteName.startsInTenSeconds(tenSecondsOf(start) - startMinute * 6);
+  list.add(Part.startsInTenSeconds, startMinute, minuteCounter(startMinute, slot), 1);
+  list.add(Part.started, startMinute, minuteCounter(startMinute, MinuteName.started), 1);
 
   // Each minute counts what was known by its end: nothing before the start, nothing live from the end on.
-  const activity = activityOf(c).filter((minute) => minute >= startMinute);
+  const activity = activityFromStart(c, startMinute, minutesInUse);
   const end = earliest(c.ends);
   const liveUntil = end === undefined ? Number.POSITIVE_INFINITY : minuteOf(end);
-  addWindow(deltas, activity, LIVE_WINDOW_MINUTES, 'live', WindowName.liveByLanguage(languageLabel(labels, c.language)), liveUntil);
+  const language = WindowName.liveByLanguage(languageLabel(labels, c.language));
+  addWindow(list, activity, LIVE_WINDOW_MINUTES, Part.liveSeries, 'live', Part.liveByLanguage, language, liveUntil);
   if (end !== undefined) {
-    addDelta(deltas, minuteCounter(minuteOf(end), MinuteName.endedConversations), 1);
-    addDelta(deltas, minuteCounter(minuteOf(end), MinuteName.endedDurationMs), end - start);
+    const endMinute = minuteOf(end);
+    list.add(Part.endedConversations, endMinute, minuteCounter(endMinute, MinuteName.endedConversations), 1);
+    list.add(Part.endedDuration, endMinute, minuteCounter(endMinute, MinuteName.endedDurationMs), end - start);
   }
-  addWindow(deltas, activity, ACTIVE_WINDOW_MINUTES, 'act', WindowName.activeByRegion(regionLabel(labels, c.region)));
+  const region = WindowName.activeByRegion(regionLabel(labels, c.region));
+  addWindow(list, activity, ACTIVE_WINDOW_MINUTES, Part.activeSeries, 'act', Part.activeByRegion, region);
 }
 
 /** One conversation in a window: in the per-minute total (hour blocks) and under its label (30-minute blocks). */
-function addWindow(deltas: Deltas, activity: readonly number[], width: number, total: SeriesName, label: string, until?: number): void {
-  addCoverage(activity, width, SERIES_BLOCK_MINUTES, adder(deltas, seriesCounters(total)), undefined, until);
-  addCoverage(activity, width, WINDOW_BLOCK_MINUTES, adder(deltas, windowCounters(label)), undefined, until);
+function addWindow(
+  list: ContributionList,
+  activity: readonly number[],
+  width: number,
+  totalPart: number,
+  total: SeriesName,
+  labelPart: number,
+  label: string,
+  until?: number,
+): void {
+  addCoverage(activity, width, SERIES_BLOCK_MINUTES, list.coverer(totalPart, seriesCounters(total)), undefined, until);
+  addCoverage(activity, width, WINDOW_BLOCK_MINUTES, list.coverer(labelPart, windowCounters(label)), undefined, until);
 }
 
-function addUser(deltas: Deltas, u: UserState, { timeZone }: FoldContext): void {
+function addUser(list: ContributionList, u: UserState, { timeZone }: FoldContext): void {
   let firstSeen = Number.POSITIVE_INFINITY;
-  const minutes: number[] = [];
+  const minutes = minutesInUse;
+  minutes.length = 0;
+  let ascending = true;
   for (const share of Object.values(u.conversations)) {
     if (share.start === null) continue;
     firstSeen = Math.min(firstSeen, share.start);
     // As for a conversation: its activity counts from the minute its start is known.
     const startMinute = minuteOf(share.start);
     // `+ 0` turns −0 into 0, as a Set of minutes would; NaN never passes the comparison.
-    for (const minute of share.activity) if (minute >= startMinute) minutes.push(minute + 0);
+    for (const minute of share.activity) {
+      if (!(minute >= startMinute)) continue;
+      if (minutes.length > 0 && minute < minutes[minutes.length - 1]!) ascending = false;
+      minutes.push(minute + 0);
+    }
   }
   if (firstSeen === Number.POSITIVE_INFINITY) return;
-  const activity = sortedDistinct(minutes);
-  addCoverage(activity, ACTIVE_WINDOW_MINUTES, WINDOW_BLOCK_MINUTES, adder(deltas, windowCounters(WindowName.uniqueUsers)));
+  const activity = sortedDistinct(minutes, ascending);
+  addCoverage(activity, ACTIVE_WINDOW_MINUTES, WINDOW_BLOCK_MINUTES, list.coverer(Part.uniqueUsers, windowCounters(WindowName.uniqueUsers)));
   // Returning: the same minutes, from the first one of the day after the user was first seen.
   const returningFrom = nextLocalDayStartMinute(firstSeen, timeZone);
-  addCoverage(activity, ACTIVE_WINDOW_MINUTES, WINDOW_BLOCK_MINUTES, adder(deltas, windowCounters(WindowName.returningUsers)), returningFrom);
+  addCoverage(
+    activity,
+    ACTIVE_WINDOW_MINUTES,
+    WINDOW_BLOCK_MINUTES,
+    list.coverer(Part.returningUsers, windowCounters(WindowName.returningUsers)),
+    returningFrom,
+  );
 }
 
-/** The distinct minutes in order: sorting then skipping repeats makes less garbage than a Set, spread and sorted. */
-function sortedDistinct(minutes: number[]): number[] {
-  minutes.sort((a, b) => a - b);
+/**
+ * The distinct minutes in order: sorting then skipping repeats makes less garbage than a Set,
+ * spread and sorted. Minutes already in order (a user's conversations mostly follow each other)
+ * are not sorted again: the sort would leave them as they are, and it allocated per user.
+ */
+function sortedDistinct(minutes: number[], ascending: boolean): number[] {
+  if (!ascending) minutes.sort((a, b) => a - b);
   let kept = 0;
   for (let i = 0; i < minutes.length; i++) if (i === 0 || minutes[i] !== minutes[kept - 1]) minutes[kept++] = minutes[i]!;
   minutes.length = kept;
@@ -140,9 +207,7 @@ function addEscalation(deltas: Deltas, e: EscalationState, { timeZone, serviceLe
   const created = earliest(e.created);
   if (created === undefined) return; // counts once its creation (and priority) is known
   const priority = e.priority ?? 'low';
-  const dayFact = (atMs: number, name: DayName, delta: number) => addDayFact(deltas, minuteOf(atMs), name, delta, timeZone);
-
-  dayFact(created, 'created', 1);
+  addDayFact(deltas, minuteOf(created), 'created', 1, timeZone);
   const status = statusOf(e);
   if (status === 'pending') {
     addDelta(deltas, gaugeCounter(GaugeName.pending), 1);
@@ -153,21 +218,22 @@ function addEscalation(deltas: Deltas, e: EscalationState, { timeZone, serviceLe
   if ((status === 'pending' || status === 'in_progress') && priority === 'critical') addDelta(deltas, gaugeCounter(GaugeName.criticalOpen), 1);
 
   const resolved = earliest(e.resolved);
-  if (resolved !== undefined) dayFact(resolved, 'resolved', 1);
+  if (resolved !== undefined) addDayFact(deltas, minuteOf(resolved), 'resolved', 1, timeZone);
   // Failed at a minute of the failure's day from the failure until a resolution (status rank:
   // resolved wins); a resolution on a later day is after every minute of that day.
   const failed = earliest(e.failed);
   if (failed !== undefined && (resolved === undefined || resolved > failed)) {
-    dayFact(failed, 'failed', 1);
-    if (resolved !== undefined && localDateOf(resolved, timeZone) === localDateOf(failed, timeZone)) dayFact(resolved, 'failed', -1);
+    addDayFact(deltas, minuteOf(failed), 'failed', 1, timeZone);
+    if (resolved !== undefined && localDateOf(resolved, timeZone) === localDateOf(failed, timeZone))
+      addDayFact(deltas, minuteOf(resolved), 'failed', -1, timeZone);
   }
 
   const assigned = earliest(e.assigned);
   const served = Math.min(assigned ?? Number.POSITIVE_INFINITY, resolved ?? Number.POSITIVE_INFINITY);
   if (served !== Number.POSITIVE_INFINITY) {
-    dayFact(served, 'servedN', 1);
-    dayFact(served, 'waitMs', served - created);
-    if (served - created <= serviceLevelSeconds * 1000) dayFact(served, 'servedInSL', 1);
+    addDayFact(deltas, minuteOf(served), 'servedN', 1, timeZone);
+    addDayFact(deltas, minuteOf(served), 'waitMs', served - created, timeZone);
+    if (served - created <= serviceLevelSeconds * 1000) addDayFact(deltas, minuteOf(served), 'servedInSL', 1, timeZone);
   }
 
   // The gauges as a time line, minute by minute: what the document at each minute's end says.

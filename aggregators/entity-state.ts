@@ -31,7 +31,7 @@ function withTime(a: readonly number[], time: number): number[] {
 }
 
 /** Strictly increasing, without NaN or −0 (which the general path would turn into 0). */
-function isPlainSortedSet(a: readonly number[]): boolean {
+export function isPlainSortedSet(a: readonly number[]): boolean {
   for (let i = 0; i < a.length; i++) {
     const value = a[i]!;
     if (value === 0 && 1 / value < 0) return false;
@@ -68,4 +68,17 @@ export const earliest = (values: readonly number[]): number | undefined => value
 export function activityOf(c: ConversationState): number[] {
   const start = earliest(c.starts);
   return start === undefined ? c.activity : union(c.activity, [Math.floor(start / 60_000)]);
+}
+
+/**
+ * `activityOf(c).filter((minute) => minute >= startMinute)`, the minutes a conversation counts
+ * in once started, written into `into` (the fold reuses one array: two copies per state were a
+ * visible share of its garbage). Sets that are not plain sorted ones take the definition.
+ */
+export function activityFromStart(c: ConversationState, startMinute: number, into: number[]): number[] {
+  if (Number.isNaN(startMinute) || !isPlainSortedSet(c.activity)) return activityOf(c).filter((minute) => minute >= startMinute);
+  into.length = 0;
+  into.push(startMinute === 0 ? 0 : startMinute); // as union does: a Set keeps −0 as 0
+  for (let i = 0; i < c.activity.length; i++) if (c.activity[i]! > startMinute) into.push(c.activity[i]!);
+  return into;
 }

@@ -2,10 +2,11 @@ import type { CanonicalEvent } from '../schemas/canonical-events';
 import type { PulseEvent, UserShare } from '../schemas/pulse-events';
 import { applyEvent } from './apply-event';
 import { type Deltas, differenceOf } from './deltas';
-import { contributionsOf, type FoldContext } from './entity-contributions';
+import { contributionChange, contributionsOf, type FoldContext } from './entity-contributions';
 import { entityKeyOf, userKey } from './entity-routing';
 import { activityOf, type ConversationState, earliest, type EntityState } from './entity-state';
 import { addFactDeltas, addMessageDeltas } from './fact-deltas';
+import { isoInstantOf } from './iso-instant';
 import { padSequence } from './sequence';
 import { epochMsOf, minuteOf } from './time';
 
@@ -56,7 +57,8 @@ export interface LaneFold {
 interface EntityInBatch {
   before: EntityState | undefined;
   state: EntityState | undefined;
-  counters: Deltas;
+  /** `contributionsOf(state)`, once asked for: conversations and users difference their states without it. */
+  counters: Deltas | undefined;
   appliedSeq: string | undefined;
   firstSeq: string | undefined;
   lastSeq: string | undefined;
@@ -81,7 +83,7 @@ export function foldEntityBatch(records: readonly LaneRecord[], stored: Readonly
       entity = {
         before: found?.state,
         state: found?.state,
-        counters: contributionsOf(found?.state, context),
+        counters: undefined,
         appliedSeq: found?.appliedSeq,
         firstSeq: undefined,
         lastSeq: undefined,
@@ -103,11 +105,14 @@ export function foldEntityBatch(records: readonly LaneRecord[], stored: Readonly
       next.starts === entity.state.starts &&
       next.ends === entity.state.ends &&
       next.describedBy === entity.state.describedBy;
-    const counters = sameContributions ? entity.counters : contributionsOf(next, context);
-    const deltas: Deltas = sameContributions ? new Map() : differenceOf(entity.counters, counters);
+    let deltas: Deltas | undefined = sameContributions ? new Map() : contributionChange(entity.state, next, context);
+    if (deltas === undefined) {
+      const before = entity.counters ?? contributionsOf(entity.state, context);
+      entity.counters = contributionsOf(next, context);
+      deltas = differenceOf(before, entity.counters);
+    } else if (!sameContributions) entity.counters = undefined;
     if (isNewMessage(record.event, entity.state, next)) addMessageDeltas(deltas, record.event);
     entity.state = next;
-    entity.counters = counters;
     if (deltas.size > 0) units.push({ seq: record.seq, minute: minuteOf(epochMsOf(record.event.occurredAt)), deltas });
   }
 
@@ -177,7 +182,7 @@ function userShare(conversationId: string, userId: string, revision: string, sta
   return {
     eventId: `share:${userKey(userId)}:${conversationId}:${revision}`,
     type: 'user.share',
-    occurredAt: new Date(at).toISOString(),
+    occurredAt: isoInstantOf(at),
     userId,
     conversationId,
     revision,

@@ -1,5 +1,7 @@
 /** Bucket arithmetic of SPEC §1. Pure; every window in Clara Pulse is built from these. */
 
+import { parseIsoInstant } from './iso-instant';
+
 export const MINUTE_MS = 60_000;
 export const TEN_SECONDS_MS = 10_000;
 
@@ -15,7 +17,7 @@ let lastIso: string | undefined;
 let lastEpochMs = Number.NaN;
 export function epochMsOf(iso: string): number {
   if (iso !== lastIso) {
-    lastEpochMs = Date.parse(iso);
+    lastEpochMs = parseIsoInstant(iso);
     lastIso = iso;
   }
   return lastEpochMs;
