@@ -38,11 +38,11 @@ export function addFactDeltas(deltas: Deltas, event: CanonicalEvent, labels: Lab
       }
       return;
     case 'function.invocation': {
-      const names = functionCounterNames(functionLabel(labels, event.functionName));
-      addPerformance(deltas, minute, names.invocations, 1);
-      addPerformance(deltas, minute, names.durationMilli, toMilli(event.durationMs));
-      if (event.error) addPerformance(deltas, minute, names.errors, 1);
-      if (event.throttled) addPerformance(deltas, minute, names.throttles, 1);
+      const name = functionLabel(labels, event.functionName);
+      addPerformance(deltas, minute, PerformanceName.functionInvocations(name), 1);
+      addPerformance(deltas, minute, PerformanceName.functionDurationMilli(name), toMilli(event.durationMs));
+      if (event.error) addPerformance(deltas, minute, PerformanceName.functionErrors(name), 1);
+      if (event.throttled) addPerformance(deltas, minute, PerformanceName.functionThrottles(name), 1);
       return;
     }
     default:
@@ -53,23 +53,4 @@ export function addFactDeltas(deltas: Deltas, event: CanonicalEvent, labels: Lab
 /** A plain function, not a closure per event: a closure per telemetry event was garbage, and named ones cost a defineProperty each where names are kept. */
 function addPerformance(deltas: Deltas, minute: number, name: string, amount: number): void {
   addDelta(deltas, performanceCounter(minute, name), amount);
-}
-
-/**
- * A function's counter names, built once per label (labels are bounded by the allow-list): built
- * per event, each new string would also have to be hashed again to find its counter.
- */
-const functionNames = new Map<string, { invocations: string; durationMilli: string; errors: string; throttles: string }>();
-function functionCounterNames(label: string) {
-  let names = functionNames.get(label);
-  if (names === undefined) {
-    names = {
-      invocations: PerformanceName.functionInvocations(label),
-      durationMilli: PerformanceName.functionDurationMilli(label),
-      errors: PerformanceName.functionErrors(label),
-      throttles: PerformanceName.functionThrottles(label),
-    };
-    functionNames.set(label, names);
-  }
-  return names;
 }
