@@ -12,6 +12,7 @@ import type { EntityState } from '../aggregators/entity-state';
 import { type EntityWrite, foldEntityBatch, foldTelemetry, type LaneRecord, type StoredEntity } from '../aggregators/fold-lane';
 import type { CanonicalEvent } from '../schemas/canonical-events';
 import type { PulseEvent } from '../schemas/pulse-events';
+import { shardIndexOf } from './harness';
 
 /** One aggregator lane's fold, holding the entity states the store would hand back between batches. */
 export interface LaneFold {
@@ -74,13 +75,13 @@ export interface EntityWriteCauses {
 
 /**
  * Why entity items are written: the lanes' fold over `events` at `batchSize` records per lane
- * batch, the entities spread evenly over `lanes` (as the internal stream's hash of their key
- * spreads them). User items (written for the users' shares) are not counted here.
+ * batch, each entity on the lane the bench's internal stream puts it on (the MD5 of its key,
+ * harness.ts). User items (written for the users' shares) are not counted here.
  */
 export function entityWriteCauses(events: readonly CanonicalEvent[], options: { lanes: number; batchSize: number; timeZone?: string }): EntityWriteCauses {
   const context: FoldContext = { timeZone: options.timeZone ?? 'UTC', labels: DEFAULT_LABEL_POLICY, serviceLevelSeconds: DEFAULT_SERVICE_LEVEL_SECONDS };
   const lanes: CanonicalEvent[][] = Array.from({ length: options.lanes }, () => []);
-  for (const event of events) if (!isTelemetryFact(event)) lanes[spread(entityKeyOf(event), options.lanes)]!.push(event);
+  for (const event of events) if (!isTelemetryFact(event)) lanes[shardIndexOf(entityKeyOf(event), options.lanes)]!.push(event);
   const stored = new Map<string, StoredEntity>();
   const causes: EntityWriteCauses = { firstSight: 0, conversationChange: 0, messageOnly: 0, escalation: 0 };
   let seq = 10n ** 20n;
@@ -108,11 +109,4 @@ function causeOf(before: EntityState | undefined, after: EntityState): keyof Ent
   const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
   const countersMove = !same(after.activity, before.activity) || !same(after.starts, before.starts) || !same(after.ends, before.ends);
   return countersMove || after.describedBy?.eventId !== before.describedBy?.eventId ? 'conversationChange' : 'messageOnly';
-}
-
-/** A stable spread of keys over lanes (FNV-1a), standing in for Kinesis' MD5 of the partition key. */
-function spread(key: string, lanes: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193) >>> 0;
-  return hash % lanes;
 }

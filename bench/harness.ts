@@ -226,8 +226,9 @@ const shardsOf = (stream: string, count: number): Shard[] =>
   }));
 
 /** Kinesis maps the MD5 of the partition key onto the shards' hash ranges; an even split is the same. */
-const shardFor = (shards: readonly Shard[], partitionKey: string): Shard =>
-  shards[createHash('md5').update(partitionKey).digest().readUInt32BE(0) % shards.length]!;
+export const shardIndexOf = (partitionKey: string, shardCount: number): number => createHash('md5').update(partitionKey).digest().readUInt32BE(0) % shardCount;
+
+const shardFor = (shards: readonly Shard[], partitionKey: string): Shard => shards[shardIndexOf(partitionKey, shards.length)]!;
 
 function append(shard: Shard, partitionKey: string, data: string, arrivalMs: number): void {
   const sequenceNumber = String(shard.nextSeq++);

@@ -103,7 +103,7 @@ export function renderMarkdown(r: BenchResults): string {
       `WCU per write: ${list(Object.fromEntries(Object.entries(largestBatch.byItem).map(([k, v]) => [k, v.wcuPerWrite])))}.`,
     `- At batch ${largestBatch.batchSize} the functions' process used ${n(largestBatch.functionsCpuShare)} core(s), dynalite ${n(largestBatch.engineCpuShare)}; ` +
       `${ms(largestBatch.functionsCpuMsPerRequest)} of the functions' CPU per DynamoDB request. CPU profile of the functions (self time): ${areas(d.writes.e2e.profile, 6)}.`,
-    `- Why conversation items are written (the lanes' fold of the same events, spread evenly over ${d.writes.pulseShards} lanes), entity writes per event: ` +
+    `- Why conversation items are written (the lanes' fold of the same events, on the ${d.writes.pulseShards} lanes the bench's stream puts them on), entity writes per event: ` +
       Object.entries(d.writes.writeCauses)
         .map(
           ([batch, c]) =>
