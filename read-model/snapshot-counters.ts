@@ -6,7 +6,6 @@ import {
   gaugeCounter,
   MinuteName,
   minuteCounter,
-  parseCounter,
   performanceCounter,
   SERIES_BLOCK_MINUTES,
   type SeriesName,
@@ -21,9 +20,35 @@ import { localHourOfMinute, minuteOf } from '../aggregators/time';
  * The domain counters of a snapshot, read the ways the document needs them: sums over minutes,
  * windowed counts from difference arrays, today up to a minute, gauges and the queue at a minute.
  */
+/** A counter split at its bars: `<family>|<at>|<name>`. */
+interface FamilyEntry {
+  counter: CounterKey;
+  value: number;
+  at: string;
+  name: string;
+}
+
 /** Reads domain counters out of a snapshot; a missing counter is 0. */
 export class SnapshotCounters {
+  /** The counters by family (`m`, `w`, `q`…), split once: a document scans several families, each a few times. */
+  private byFamily: Map<string, FamilyEntry[]> | undefined;
+
   constructor(private readonly counters: ReadonlyMap<CounterKey, number>) {}
+
+  private family(letter: string): readonly FamilyEntry[] {
+    if (!this.byFamily) {
+      this.byFamily = new Map();
+      for (const [counter, value] of this.counters) {
+        if (counter[1] !== '|') continue;
+        const bar = counter.indexOf('|', 2);
+        const entry = { counter, value, at: counter.slice(2, bar), name: counter.slice(bar + 1) };
+        const entries = this.byFamily.get(counter[0]!);
+        if (entries) entries.push(entry);
+        else this.byFamily.set(counter[0]!, [entry]);
+      }
+    }
+    return this.byFamily.get(letter) ?? [];
+  }
 
   get(counter: CounterKey): number {
     return this.counters.get(counter) ?? 0;
@@ -41,11 +66,9 @@ export class SnapshotCounters {
   minutesByPrefix(minutes: readonly number[], prefix: string, family: 'm|' | 'p|' = 'm|'): Map<string, number> {
     const wanted = new Set(minutes.map(String));
     const totals = new Map<string, number>();
-    for (const [counter, value] of this.counters) {
-      if (!counter.startsWith(family)) continue;
-      const bar = counter.indexOf('|', 2);
-      if (!wanted.has(counter.slice(2, bar)) || !counter.startsWith(prefix, bar + 1)) continue;
-      const rest = counter.slice(bar + 1 + prefix.length);
+    for (const { at, name, value } of this.family(family[0]!)) {
+      if (!wanted.has(at) || !name.startsWith(prefix)) continue;
+      const rest = name.slice(prefix.length);
       totals.set(rest, (totals.get(rest) ?? 0) + value);
     }
     return totals;
@@ -55,12 +78,10 @@ export class SnapshotCounters {
   byMinute(minutes: readonly number[], prefix: string): Map<string, number>[] {
     const first = minutes[0] ?? 0;
     const maps = minutes.map(() => new Map<string, number>());
-    for (const [counter, value] of this.counters) {
-      if (!counter.startsWith('m|')) continue;
-      const bar = counter.indexOf('|', 2);
-      const map = maps[Number(counter.slice(2, bar)) - first];
-      if (!map || !counter.startsWith(prefix, bar + 1)) continue;
-      const rest = counter.slice(bar + 1 + prefix.length);
+    for (const { at, name, value } of this.family('m')) {
+      const map = maps[Number(at) - first];
+      if (!map || !name.startsWith(prefix)) continue;
+      const rest = name.slice(prefix.length);
       map.set(rest, (map.get(rest) ?? 0) + value);
     }
     return maps;
@@ -82,12 +103,10 @@ export class SnapshotCounters {
   windowByLabel(minute: number, prefix: string): Map<string, number> {
     const from = blockStartOf(minute, WINDOW_BLOCK_MINUTES);
     const totals = new Map<string, number>();
-    for (const [counter, value] of this.counters) {
-      if (!counter.startsWith('w|')) continue;
-      const bar = counter.indexOf('|', 2);
-      const at = Number(counter.slice(2, bar));
-      if (at < from || at > minute || !counter.startsWith(prefix, bar + 1)) continue;
-      const label = counter.slice(bar + 1 + prefix.length);
+    for (const { at, name, value } of this.family('w')) {
+      const atMinute = Number(at);
+      if (atMinute < from || atMinute > minute || !name.startsWith(prefix)) continue;
+      const label = name.slice(prefix.length);
       totals.set(label, (totals.get(label) ?? 0) + value);
     }
     return totals;
@@ -127,9 +146,7 @@ export class SnapshotCounters {
     const { date, hour, hourStartMinute } = localHourOfMinute(now, timeZone);
     let later = 0;
     const prefix = `${change}:`;
-    for (const [counter, value] of this.counters) {
-      if (!counter.startsWith('d|')) continue;
-      const { at, name } = parseCounter(counter);
+    for (const { at, name, value } of this.family('d')) {
       if (!name.startsWith(prefix)) continue;
       if (at > date || (at === date && Number(name.slice(prefix.length)) >= hour)) later += value;
     }
@@ -143,9 +160,9 @@ export class SnapshotCounters {
    */
   pendingAt(now: number, lookBack: boolean): { createdAt: number; priority: string; escalationId: string }[] {
     const pending = [];
-    for (const [counter, value] of this.counters) {
+    for (const { counter, value } of [...this.family('q'), ...this.family('x')]) {
+      if (value <= 0) continue;
       const family = counter[0];
-      if ((family !== 'q' && family !== 'x') || counter[1] !== '|' || value <= 0) continue;
       const [, hour = '', createdAt = '', priority = '', ...id] = counter.split('|');
       const created = Number(createdAt);
       if (lookBack && minuteOf(created) > now) continue; // not created yet then

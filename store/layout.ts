@@ -1,4 +1,14 @@
-import { type CounterKey, type DayName, parseCounter, SERIES_BLOCK_MINUTES, type SeriesName } from '../aggregators/counters';
+import {
+  type CounterKey,
+  type DayName,
+  minuteCounter,
+  parseCounter,
+  performanceCounter,
+  SERIES_BLOCK_MINUTES,
+  type SeriesName,
+  seriesCounter,
+  windowCounter,
+} from '../aggregators/counters';
 
 /**
  * The metrics table's layout: the one place that names items and attributes (key `pk`, TTL
@@ -51,7 +61,7 @@ export const isLongLived = (key: string): boolean => key === GAUGES_ITEM || key.
  * the last hour and sums a window count from the start of its 30-minute block, so an entry may
  * sit up to 30 minutes before its own minute and still always be read.
  */
-const WINDOW_REACH_MINUTES = 30;
+export const WINDOW_REACH_MINUTES = 30;
 
 export const BUCKET_RETENTION_SECONDS = 49 * 3600;
 
@@ -159,24 +169,27 @@ export function countersOf(key: string, item: Record<string, unknown>, into: Map
   const hash = key.indexOf('#');
   const kind = key.slice(0, hash);
   const at = key.slice(hash + 1);
+  const minute = Number(at); // of the minute and hour items; NaN (unused) for the others
+  // Keys from the interned builders: the read model looks the same counters up again by them.
   const add = (counter: CounterKey, value: number) => into.set(counter, (into.get(counter) ?? 0) + value);
-  for (const [attribute, value] of Object.entries(item)) {
+  for (const attribute in item) {
+    const value = item[attribute];
     if (typeof value !== 'number' || isBookkeeping(attribute) || (only && !only(attribute))) continue;
     switch (kind) {
       case 'M':
       case 'L': {
         if (isWindowEntryAttribute(attribute)) {
           const at_ = attribute.lastIndexOf('@');
-          add(`w|${Number(at) + Number(attribute.slice(at_ + 1))}|${attribute.slice(0, at_)}`, value);
-        } else add(`m|${at}|${attribute}`, value);
+          add(windowCounter(minute + Number(attribute.slice(at_ + 1)), attribute.slice(0, at_)), value);
+        } else add(minuteCounter(minute, attribute), value);
         break;
       }
       case 'T':
-        add(`p|${at}|${attribute}`, value);
+        add(performanceCounter(minute, attribute), value);
         break;
       case 'H': {
         const series = SERIES_OF_ATTRIBUTE[attribute[0]!];
-        if (series) add(`s|${Number(at) * SERIES_BLOCK_MINUTES + Number(attribute.slice(1))}|${series}`, value);
+        if (series) add(seriesCounter(minute * SERIES_BLOCK_MINUTES + Number(attribute.slice(1)), series), value);
         break;
       }
       case 'D': {

@@ -13,6 +13,7 @@ import {
   sealedP95Attribute,
   sealedSummaryAttribute,
   stampOf,
+  WINDOW_REACH_MINUTES,
 } from './layout';
 
 /**
@@ -39,13 +40,31 @@ export interface Pane {
   stamps: Map<string, string>;
 }
 
-export function paneOf(paneStart: number, item: StoredItem | undefined): Pane {
+/**
+ * What a read needs of a pane: the facts of its minutes from `fromMinute` on (a pane can reach
+ * further back than the last hour), and its window entries only when some of them count at
+ * `entriesFrom` or later (a windowed count sums from the start of its block).
+ */
+export interface PaneNeeds {
+  fromMinute: number;
+  entriesFrom: number;
+}
+
+/** The last minute a pane's window entries can count at: its minutes' entries reach this far ahead of them. */
+export const lastEntryMinuteOf = (paneStart: number): number => paneStart + SEAL_PANE_MINUTES - 1 + WINDOW_REACH_MINUTES;
+
+/** A pane decoded: whole (the tick, which writes it back), or only what a read needs of it. */
+export function paneOf(paneStart: number, item: StoredItem | undefined, needs?: PaneNeeds): Pane {
   const pane: Pane = { version: undefined, facts: new Map(), p95: new Map(), entries: new Map(), stamps: new Map() };
   if (!item) return pane;
   if (typeof item[PANE_VERSION] === 'number') pane.version = item[PANE_VERSION];
-  for (const [name, n] of Object.entries(parsed(item[PANE_ENTRIES]))) if (typeof n === 'number') pane.entries.set(name, n);
-  for (const [name, stamp] of Object.entries(parsed(item[PANE_STAMPS]))) if (typeof stamp === 'string') pane.stamps.set(name, stamp);
-  for (let minute = paneStart; minute < paneStart + SEAL_PANE_MINUTES; minute++) {
+  if (!needs || lastEntryMinuteOf(paneStart) >= needs.entriesFrom) {
+    const entries = parsed(item[PANE_ENTRIES]);
+    for (const name in entries) if (typeof entries[name] === 'number') pane.entries.set(name, entries[name]);
+  }
+  const stamps = parsed(item[PANE_STAMPS]);
+  for (const name in stamps) if (typeof stamps[name] === 'string') pane.stamps.set(name, stamps[name]);
+  for (let minute = Math.max(paneStart, needs?.fromMinute ?? paneStart); minute < paneStart + SEAL_PANE_MINUTES; minute++) {
     const facts = item[sealedSummaryAttribute(minute)];
     if (typeof facts === 'string') pane.facts.set(minute, parsed(facts) as Record<string, number>);
     const p95 = item[sealedP95Attribute(minute)];
@@ -105,11 +124,13 @@ export function paneAttributes(pane: Pane, added: readonly number[]): Record<str
   return attributes;
 }
 
-/** A pane's merged window entries, as domain counters at the minutes they count at. */
-export function addPaneEntries(paneStart: number, pane: Pane, into: Map<CounterKey, number>): void {
+/** A pane's merged window entries, as domain counters at the minutes they count at (from `fromMinute` on). */
+export function addPaneEntries(paneStart: number, pane: Pane, into: Map<CounterKey, number>, fromMinute = Number.NEGATIVE_INFINITY): void {
   for (const [name, n] of pane.entries) {
     const at = name.lastIndexOf('@');
-    const counter = windowCounter(paneStart + Number(name.slice(at + 1)), name.slice(0, at));
+    const minute = paneStart + Number(name.slice(at + 1));
+    if (minute < fromMinute) continue;
+    const counter = windowCounter(minute, name.slice(0, at));
     into.set(counter, (into.get(counter) ?? 0) + n);
   }
 }

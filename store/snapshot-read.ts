@@ -1,4 +1,5 @@
-import { type CounterKey, isLastFiveMinutesFact, PENDING_IN_HOUR_PREFIX } from '../aggregators/counters';
+import { type CounterKey, isLastFiveMinutesFact, PENDING_IN_HOUR_PREFIX, WINDOW_BLOCK_MINUTES } from '../aggregators/counters';
+import { blockStartOf } from '../aggregators/coverage';
 import { localDateOf, minuteOf } from '../aggregators/time';
 import { FRESHNESS_SOURCES } from '../schemas/alert-rules';
 import { LOOK_AHEAD_LIMIT_MS } from '../schemas/look-back';
@@ -56,7 +57,9 @@ export async function readSnapshotWith(fetch: FetchItems, atMs: number, timeZone
 
   // The minutes of the last hour: sealed ones from their pane, the others (and those written
   // since they were sealed) from their own items, fetched now or in the second request.
-  const paneItems = new Map(paneStarts.map((start) => [start, paneOf(start, items.get(sealedPaneItem(start)))]));
+  // A windowed count is summed from the start of its block: entries counting before it are not needed.
+  const needs = { fromMinute: lastHour[0]!, entriesFrom: blockStartOf(minute, WINDOW_BLOCK_MINUTES) };
+  const paneItems = new Map(paneStarts.map((start) => [start, paneOf(start, items.get(sealedPaneItem(start)), needs)]));
   const reads = minuteReads(lastHour, paneItems, items);
   const fetched = new Set(keys);
   const laterKeys = [...new Set(reads.flatMap((read) => read.items.map((item) => item.key)).filter((key) => !fetched.has(key)))];
@@ -82,7 +85,7 @@ export async function readSnapshotWith(fetch: FetchItems, atMs: number, timeZone
   const minuteP95 = new Map<number, number>();
   const stampSources: Record<string, unknown>[] = performance.map((key) => items.get(key) ?? {});
   for (const [paneStart, pane] of paneItems) {
-    addPaneEntries(paneStart, pane, counters);
+    addPaneEntries(paneStart, pane, counters, needs.entriesFrom);
     stampSources.push(Object.fromEntries(pane.stamps));
   }
   for (const read of reads) {

@@ -1,5 +1,5 @@
 import { hourItem, lateItem, minuteItem, paneStartOf, sealedPaneItem } from '../../store/layout';
-import { addPaneEntries, addToPane, minuteReads, paneAttributes, paneOf } from '../../store/sealed-minutes';
+import { addPaneEntries, addToPane, lastEntryMinuteOf, minuteReads, paneAttributes, paneOf } from '../../store/sealed-minutes';
 
 const PANE = 29_553_060; // a pane's first minute (a multiple of 30)
 const HOUR = Math.floor(PANE / 60);
@@ -30,6 +30,31 @@ describe('panes of sealed minutes', () => {
     expect(again.facts.get(PANE)).toEqual({}); // sealed, with nothing to count: bookkeeping is not a fact
     expect(again.facts.get(PANE + 1)).toEqual({ msg: 1 });
     expect(again.version).toBe(1);
+  });
+});
+
+describe('what a read decodes of a pane', () => {
+  // Minute 3 of the pane: a run's +1 there and its −1 thirty minutes on; minute 29: a run that reaches the next block.
+  const stored = () => {
+    const pane = paneOf(PANE, undefined);
+    addToPane(pane, PANE + 3, { 'lv:en@0': 1, 'lv:en@30': -1, msg: 2 });
+    addToPane(pane, PANE + 29, { 'lv:es@0': 1, 'lv:es@30': -1, msg: 1 });
+    return { ...paneAttributes(pane, [PANE + 3, PANE + 29]), v: 1 };
+  };
+
+  it('decodes the facts of the minutes from the first one read, and the entries while they can still count', () => {
+    const needs = { fromMinute: PANE + 10, entriesFrom: lastEntryMinuteOf(PANE) };
+    const pane = paneOf(PANE, stored(), needs);
+    expect([...pane.facts.keys()]).toEqual([PANE + 29]);
+    expect(Object.fromEntries(pane.entries)).toEqual({ 'lv:en@3': 1, 'lv:en@33': -1, 'lv:es@29': 1, 'lv:es@59': -1 });
+    expect(lastEntryMinuteOf(PANE)).toBe(PANE + 59); // an entry rides at most 30 minutes ahead of the minute it counts at
+  });
+
+  it('leaves out the entries of a pane that all count before the block a read sums from, and those that count before it', () => {
+    expect(paneOf(PANE, stored(), { fromMinute: PANE, entriesFrom: lastEntryMinuteOf(PANE) + 1 }).entries.size).toBe(0);
+    const counters = new Map<string, number>();
+    addPaneEntries(PANE, paneOf(PANE, stored()), counters, PANE + 30);
+    expect(Object.fromEntries(counters)).toEqual({ [`w|${PANE + 33}|lv:en`]: -1, [`w|${PANE + 59}|lv:es`]: -1 });
   });
 });
 
