@@ -31,12 +31,12 @@ export const PANE_ENTRIES = 'w';
 export const PANE_STAMPS = 'f';
 export const PANE_VERSION = 'v';
 
-/** What a pane holds, decoded. Window entries are keyed `<name>@<minutes after the pane's start>`. */
+/** What a pane holds, decoded. Window entries by name, then by the minute they count at, as minutes after the pane's start. */
 export interface Pane {
   version: number | undefined;
   facts: Map<number, Record<string, number>>;
   p95: Map<number, number>;
-  entries: Map<string, number>;
+  entries: Map<string, Map<number, number>>;
   stamps: Map<string, string>;
 }
 
@@ -60,7 +60,15 @@ export function paneOf(paneStart: number, item: StoredItem | undefined, needs?: 
   if (typeof item[PANE_VERSION] === 'number') pane.version = item[PANE_VERSION];
   if (!needs || lastEntryMinuteOf(paneStart) >= needs.entriesFrom) {
     const entries = parsed(item[PANE_ENTRIES]);
-    for (const name in entries) if (typeof entries[name] === 'number') pane.entries.set(name, entries[name]);
+    for (const key in entries) {
+      const value = entries[key];
+      if (Array.isArray(value)) for (let i = 0; i + 1 < value.length; i += 2) addEntry(pane, key, Number(value[i]), Number(value[i + 1]));
+      else if (typeof value === 'number') {
+        // As panes were written before December 2026, one attribute per entry: `<name>@<offset>`.
+        const at = key.lastIndexOf('@');
+        addEntry(pane, key.slice(0, at), Number(key.slice(at + 1)), value);
+      }
+    }
   }
   const stamps = parsed(item[PANE_STAMPS]);
   for (const name in stamps) if (typeof stamps[name] === 'string') pane.stamps.set(name, stamps[name]);
@@ -94,16 +102,28 @@ export function addToPane(pane: Pane, minute: number, frozen: StoredItem): void 
     const n = value as number;
     if (isWindowEntryAttribute(attribute)) {
       const at = attribute.lastIndexOf('@');
-      const name = `${attribute.slice(0, at)}@${minute + Number(attribute.slice(at + 1)) - paneStart}`;
-      const sum = (pane.entries.get(name) ?? 0) + n;
-      if (sum === 0) pane.entries.delete(name);
-      else pane.entries.set(name, sum);
+      addEntry(pane, attribute.slice(0, at), minute + Number(attribute.slice(at + 1)) - paneStart, n);
     } else if (attribute.startsWith(MINUTE_PREFIX.responseBin)) bins.set(attribute.slice(MINUTE_PREFIX.responseBin.length), n);
     else if (!isLastFiveMinutesFact(attribute)) facts[attribute] = n;
   }
   pane.facts.set(minute, facts);
   const p95 = quantile(bins, 0.95);
   if (p95 !== null) pane.p95.set(minute, p95);
+}
+
+/** Adds `n` to a pane's entry; one that comes to 0 is dropped, so entries that cancel out take no room. */
+function addEntry(pane: Pane, name: string, offset: number, n: number): void {
+  let byOffset = pane.entries.get(name);
+  if (!byOffset) {
+    byOffset = new Map();
+    pane.entries.set(name, byOffset);
+  }
+  const sum = (byOffset.get(offset) ?? 0) + n;
+  if (sum !== 0) byOffset.set(offset, sum);
+  else {
+    byOffset.delete(offset);
+    if (byOffset.size === 0) pane.entries.delete(name);
+  }
 }
 
 /**
@@ -113,7 +133,8 @@ export function addToPane(pane: Pane, minute: number, frozen: StoredItem): void 
  */
 export function paneAttributes(pane: Pane, added: readonly number[]): Record<string, string | number> {
   const attributes: Record<string, string | number> = {
-    [PANE_ENTRIES]: JSON.stringify(Object.fromEntries(pane.entries)),
+    // `{"lv:en":[offset,n,offset,n,…],…}`: a few names with arrays of numbers are half the bytes of one key per entry, and parse faster.
+    [PANE_ENTRIES]: JSON.stringify(Object.fromEntries([...pane.entries].map(([name, byOffset]) => [name, [...byOffset].flat()]))),
     [PANE_STAMPS]: JSON.stringify(Object.fromEntries(pane.stamps)),
   };
   for (const minute of added) {
@@ -126,12 +147,12 @@ export function paneAttributes(pane: Pane, added: readonly number[]): Record<str
 
 /** A pane's merged window entries, as domain counters at the minutes they count at (from `fromMinute` on). */
 export function addPaneEntries(paneStart: number, pane: Pane, into: Map<CounterKey, number>, fromMinute = Number.NEGATIVE_INFINITY): void {
-  for (const [name, n] of pane.entries) {
-    const at = name.lastIndexOf('@');
-    const minute = paneStart + Number(name.slice(at + 1));
-    if (minute < fromMinute) continue;
-    const counter = windowCounter(minute, name.slice(0, at));
-    into.set(counter, (into.get(counter) ?? 0) + n);
+  for (const [name, byOffset] of pane.entries) {
+    for (const [offset, n] of byOffset) {
+      if (paneStart + offset < fromMinute) continue;
+      const counter = windowCounter(paneStart + offset, name);
+      into.set(counter, (into.get(counter) ?? 0) + n);
+    }
   }
 }
 

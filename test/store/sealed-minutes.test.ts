@@ -1,7 +1,11 @@
 import { hourItem, lateItem, minuteItem, paneStartOf, sealedPaneItem } from '../../store/layout';
-import { addPaneEntries, addToPane, lastEntryMinuteOf, minuteReads, paneAttributes, paneOf } from '../../store/sealed-minutes';
+import { addPaneEntries, addToPane, lastEntryMinuteOf, minuteReads, type Pane, paneAttributes, paneOf } from '../../store/sealed-minutes';
 
 const PANE = 29_553_060; // a pane's first minute (a multiple of 30)
+
+/** A pane's entries as `<name>@<minutes after the pane's start>`. */
+const entriesOf = (pane: Pane): Record<string, number> =>
+  Object.fromEntries([...pane.entries].flatMap(([name, byOffset]) => [...byOffset].map(([offset, n]) => [`${name}@${offset}`, n])));
 const HOUR = Math.floor(PANE / 60);
 
 describe('panes of sealed minutes', () => {
@@ -11,7 +15,7 @@ describe('panes of sealed minutes', () => {
     // the next minute moves the run's end one minute on (+1 where the old −1 was, −1 one later).
     addToPane(pane, PANE + 3, { 'lv:en@0': 1, 'lv:en@30': -1, msg: 2 });
     addToPane(pane, PANE + 4, { 'lv:en@29': 1, 'lv:en@30': -1, msg: 1, 'h:12': 1, botN: 1 });
-    expect(Object.fromEntries(pane.entries)).toEqual({ 'lv:en@3': 1, 'lv:en@34': -1 });
+    expect(entriesOf(pane)).toEqual({ 'lv:en@3': 1, 'lv:en@34': -1 });
     expect(pane.facts.get(PANE + 4)).toEqual({ msg: 1 }); // the sketch and the response-time sums stay in the minute item
     expect(pane.p95.has(PANE + 4)).toBe(true);
 
@@ -31,6 +35,16 @@ describe('panes of sealed minutes', () => {
     expect(again.facts.get(PANE + 1)).toEqual({ msg: 1 });
     expect(again.version).toBe(1);
   });
+
+  it('writes its entries as arrays per name, and still reads panes written with one key per entry', () => {
+    const pane = paneOf(PANE, undefined);
+    addToPane(pane, PANE + 3, { 'lv:en@0': 1, 'lv:en@30': -1, 'uniq@0': 1, 'uniq@30': -1 });
+    const stored = paneAttributes(pane, [PANE + 3]);
+    expect(JSON.parse(String(stored.w))).toEqual({ 'lv:en': [3, 1, 33, -1], uniq: [3, 1, 33, -1] });
+    const written = { 'lv:en@3': 1, 'lv:en@33': -1, 'uniq@3': 1, 'uniq@33': -1 };
+    expect(entriesOf(paneOf(PANE, stored))).toEqual(written);
+    expect(entriesOf(paneOf(PANE, { ...stored, w: JSON.stringify(written) }))).toEqual(written);
+  });
 });
 
 describe('what a read decodes of a pane', () => {
@@ -46,7 +60,7 @@ describe('what a read decodes of a pane', () => {
     const needs = { fromMinute: PANE + 10, entriesFrom: lastEntryMinuteOf(PANE) };
     const pane = paneOf(PANE, stored(), needs);
     expect([...pane.facts.keys()]).toEqual([PANE + 29]);
-    expect(Object.fromEntries(pane.entries)).toEqual({ 'lv:en@3': 1, 'lv:en@33': -1, 'lv:es@29': 1, 'lv:es@59': -1 });
+    expect(entriesOf(pane)).toEqual({ 'lv:en@3': 1, 'lv:en@33': -1, 'lv:es@29': 1, 'lv:es@59': -1 });
     expect(lastEntryMinuteOf(PANE)).toBe(PANE + 59); // an entry rides at most 30 minutes ahead of the minute it counts at
   });
 
