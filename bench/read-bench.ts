@@ -224,6 +224,7 @@ export async function readBench({ dynamo, meter, rawDynamo, rawMeter }: ReadEngi
 function observe(store: MetricsStore) {
   let ms = 0;
   let items = new Map<string, StoredItem>();
+  let snapshots = new Map<string, Map<unknown, unknown>>();
   const observed = new Proxy(store, {
     get(target, property) {
       const value = Reflect.get(target, property, target) as unknown;
@@ -234,8 +235,9 @@ function observe(store: MetricsStore) {
         ms += nowMs() - started;
         if (result instanceof Map)
           for (const [key, item] of result) if (typeof key === 'string' && typeof item === 'object') items.set(key, item as StoredItem);
+        // Copied when taken, not here: the copy would count as the document's building time.
         const counters = (result as { counters?: unknown } | undefined)?.counters;
-        if (counters instanceof Map) items.set(`${String(property)}#counters`, Object.fromEntries(counters));
+        if (counters instanceof Map) snapshots.set(`${String(property)}#counters`, counters);
         return result;
       };
     },
@@ -244,9 +246,11 @@ function observe(store: MetricsStore) {
     store: observed,
     /** What the calls since the last take cost and returned. */
     take: () => {
+      for (const [key, counters] of snapshots) items.set(key, Object.fromEntries(counters));
       const taken = { ms, items };
       ms = 0;
       items = new Map();
+      snapshots = new Map();
       return taken;
     },
   };
