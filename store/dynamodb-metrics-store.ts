@@ -19,7 +19,7 @@ import { ExpressionTooLargeError, LaneConflictError } from '../errors';
 import { parseEntityState } from '../schemas/entity-states';
 import { entityExpiresAt } from './entity-expiry';
 import {
-  ALERT_STATE_ITEM,
+  ALERT_SINCE_PREFIX,
   countersOf,
   counterItemExpiresAt,
   dayItem,
@@ -30,6 +30,7 @@ import {
   lateItem,
   lateMarkerAttribute,
   KEY_ATTRIBUTE,
+  knownFreshnessAttribute,
   minuteItem,
   performanceItem,
   paneStartOf,
@@ -38,8 +39,8 @@ import {
   peakAttributes,
   pendingItem,
   placementOf,
-  STUCK_PREFIX,
-  sourceItem,
+  STATUS_ITEM,
+  shortLane,
   stuckAttribute,
   TTL_ATTRIBUTE,
   VERSION_ATTRIBUTE,
@@ -335,15 +336,18 @@ export class DynamoDbMetricsStore implements MetricsStore {
   // ── stuck lanes ──
 
   async markStuck(stuck: StuckLane): Promise<void> {
-    await this.updateItem(sourceItem(stuck.source), new UpdateBuilder().set(stuckAttribute(stuck.lane), `${stuck.oldestEnteredAt}|${stuck.failedAt}`));
+    await this.updateItem(
+      STATUS_ITEM,
+      new UpdateBuilder().set(stuckAttribute(stuck.source, shortLane(stuck.lane)), `${stuck.oldestEnteredAt}|${stuck.failedAt}`),
+    );
   }
 
   async clearStuck(stuck: StuckLane): Promise<void> {
-    const name = `${STUCK_PREFIX}${stuck.lane}`;
+    const name = stuckAttribute(stuck.source, stuck.lane); // a marker read back names its lane as items spell it
     const update = new UpdateBuilder().remove(name);
     update.condition(`${update.name(name)} = ${update.value(`${stuck.oldestEnteredAt}|${stuck.failedAt}`)}`);
     try {
-      await this.updateItem(sourceItem(stuck.source), update);
+      await this.updateItem(STATUS_ITEM, update);
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error; // it failed again meanwhile: the marker stays
     }
@@ -382,13 +386,13 @@ export class DynamoDbMetricsStore implements MetricsStore {
   // ── the tick's bookkeeping ──
 
   async recordAlertState(firingIds: readonly string[], atMs: number): Promise<void> {
-    const current = (await this.getItem(ALERT_STATE_ITEM)) ?? {};
+    const current = (await this.getItem(STATUS_ITEM)) ?? {};
     const update = new UpdateBuilder();
-    for (const id of firingIds) update.setIfAbsent(`since:${id}`, atMs);
-    const stopped = Object.keys(current).filter((name) => name.startsWith('since:') && !firingIds.includes(name.slice('since:'.length)));
+    for (const id of firingIds) update.setIfAbsent(`${ALERT_SINCE_PREFIX}${id}`, atMs);
+    const stopped = Object.keys(current).filter((name) => name.startsWith(ALERT_SINCE_PREFIX) && !firingIds.includes(name.slice(ALERT_SINCE_PREFIX.length)));
     for (const name of stopped) update.remove(name);
     if (firingIds.length === 0 && stopped.length === 0) return;
-    await this.track('write', () => this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key(ALERT_STATE_ITEM), ...update.build() })));
+    await this.track('write', () => this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key(STATUS_ITEM), ...update.build() })));
   }
 
   async recordKnownFreshness(
@@ -396,11 +400,9 @@ export class DynamoDbMetricsStore implements MetricsStore {
     freshness: { newestEventAt: string | null; lastAppliedAt: string | null; lagSeconds: number | null },
   ): Promise<void> {
     const update = new UpdateBuilder();
-    for (const [name, value] of Object.entries(freshness)) if (value !== null) update.set(name, value);
+    for (const [name, value] of Object.entries(freshness)) if (value !== null) update.set(knownFreshnessAttribute(source, name), value);
     if (update.isEmpty()) return;
-    await this.track('write', () =>
-      this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key(sourceItem(source)), ...update.build() })),
-    );
+    await this.track('write', () => this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key(STATUS_ITEM), ...update.build() })));
   }
 
   async compactGauges(beforeSeconds: number): Promise<number> {

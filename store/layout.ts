@@ -32,8 +32,8 @@ import {
  *   G#escalations    open-escalation gauges; pending ones counted by creation hour
  *   Q#<hour>         the pending escalations created in that hour, one attribute each
  *   X#<hour>         the escalations that stopped pending in that hour (read only to look back)
- *   S#<source>       what the tick last saw of a source's freshness; stuck-lane markers
- *   A#alerts         since when each alert fires
+ *   S#status         what the tick last saw of each source's freshness (`<source>|<name>`), the
+ *                    stuck-lane markers (`stuck:<source>:<lane>`), since when each alert fires
  *   C#, E#, U#, F#   one entity's state (JSON), with the lane and sequence that wrote it
  *
  * Every item written on the hot path is bounded: see docs/metrics-model.md, "Item sizes".
@@ -50,8 +50,12 @@ export const dayItem = (localDate: string): string => `D#${localDate}`;
 export const GAUGES_ITEM = 'G#escalations';
 export const pendingItem = (hour: number): string => `Q#${hour}`;
 export const departedItem = (hour: number): string => `X#${hour}`;
-export const sourceItem = (source: string): string => `S#${source}`;
-export const ALERT_STATE_ITEM = 'A#alerts';
+/**
+ * The tick's status, one small item: what it last saw of each source's freshness, the stuck-lane
+ * markers, since when each alert fires. Every read fetches all of it, and a read pays at least half
+ * a read unit per key, so it is one key, not one per source and one for the alerts.
+ */
+export const STATUS_ITEM = 'S#status';
 
 /** Items that live as long as the open escalations they count: their watermarks carry a write time, so old ones can be pruned. */
 export const isLongLived = (key: string): boolean => key === GAUGES_ITEM || key.startsWith('Q#');
@@ -293,4 +297,8 @@ export const peakAttributes = (hour: number): { peak: string; version: string } 
 });
 
 export const STUCK_PREFIX = 'stuck:';
-export const stuckAttribute = (lane: string): string => `${STUCK_PREFIX}${shortLane(lane)}`;
+/** A stuck-lane marker on the status item; `laneId` is the lane as items spell it (`shortLane`). */
+export const stuckAttribute = (source: string, laneId: string): string => `${STUCK_PREFIX}${source}:${laneId}`;
+export const ALERT_SINCE_PREFIX = 'since:';
+/** What the tick last saw of a source's freshness, on the status item. */
+export const knownFreshnessAttribute = (source: string, name: string): string => `${source}|${name}`;

@@ -5,11 +5,12 @@ import { FRESHNESS_SOURCES } from '../schemas/alert-rules';
 import { LOOK_AHEAD_LIMIT_MS } from '../schemas/look-back';
 import { OLDEST_PENDING_LISTED } from '../schemas/realtime-metrics';
 import {
-  ALERT_STATE_ITEM,
+  ALERT_SINCE_PREFIX,
   countersOf,
   dayItem,
   departedItem,
   freshnessOf,
+  knownFreshnessAttribute,
   GAUGES_ITEM,
   hourItem,
   minuteItem,
@@ -18,8 +19,8 @@ import {
   pendingItem,
   performanceItem,
   sealedPaneItem,
+  STATUS_ITEM,
   STUCK_PREFIX,
-  sourceItem,
 } from './layout';
 import { type FreshnessStamp, isLookBack, type Snapshot, type StuckLane } from './metrics-store';
 import { addPaneEntries, minuteReads, paneOf } from './sealed-minutes';
@@ -45,11 +46,10 @@ export async function readSnapshotWith(fetch: FetchItems, atMs: number, timeZone
   const today = dayItem(localDateOf(atMs, timeZone));
   // Looking back, the gauges are now's less their changes since: every day from T's to now's.
   const days = lookBack ? datesBetween(atMs, nowMs + LOOK_AHEAD_LIMIT_MS, timeZone).map(dayItem) : [today];
-  const sources = FRESHNESS_SOURCES.map(sourceItem);
   const hours = [hourItem(Math.floor(minute / 60) - 1), hourItem(Math.floor(minute / 60))]; // the last hour's series spans two
   // Escalations wait minutes, not hours: the queue of this hour comes with the first request, which is then most often the only one.
   const likelyQueue = lookBack ? [] : [pendingItem(Math.floor(minute / 60))];
-  const keys = [...panes, ...lastFive.map(minuteItem), ...performance, ...hours, ...days, GAUGES_ITEM, ...sources, ALERT_STATE_ITEM, ...likelyQueue];
+  const keys = [...panes, ...lastFive.map(minuteItem), ...performance, ...hours, ...days, GAUGES_ITEM, STATUS_ITEM, ...likelyQueue];
   const items = await fetch(keys);
 
   const counters = new Map<CounterKey, number>();
@@ -112,22 +112,22 @@ export async function readSnapshotWith(fetch: FetchItems, atMs: number, timeZone
     }
   }
 
+  const status = items.get(STATUS_ITEM) ?? {};
   const lastKnownFreshness = new Map<string, { newestEventAt: string | null; lastAppliedAt: string | null; lagSeconds: number | null }>();
-  const stuck: StuckLane[] = [];
   for (const source of FRESHNESS_SOURCES) {
-    const item = items.get(sourceItem(source)) ?? {};
-    const text = (name: string) => (typeof item[name] === 'string' ? (item[name] as string) : null);
+    const known = (name: string) => status[knownFreshnessAttribute(source, name)];
+    const text = (name: string) => (typeof known(name) === 'string' ? (known(name) as string) : null);
     lastKnownFreshness.set(source, {
       newestEventAt: text('newestEventAt'),
       lastAppliedAt: text('lastAppliedAt'),
-      lagSeconds: typeof item.lagSeconds === 'number' ? item.lagSeconds : null,
+      lagSeconds: typeof known('lagSeconds') === 'number' ? (known('lagSeconds') as number) : null,
     });
-    stuck.push(...stuckOf(source, item));
   }
+  const stuck = stuckOf(status);
 
   const alertSince = new Map<string, number>();
-  for (const [name, value] of Object.entries(items.get(ALERT_STATE_ITEM) ?? {})) {
-    if (name.startsWith('since:') && typeof value === 'number') alertSince.set(name.slice('since:'.length), value);
+  for (const [name, value] of Object.entries(status)) {
+    if (name.startsWith(ALERT_SINCE_PREFIX) && typeof value === 'number') alertSince.set(name.slice(ALERT_SINCE_PREFIX.length), value);
   }
   // Since when an alert fired is known for the alerts of now only.
   if (lookBack) alertSince.clear();
@@ -145,11 +145,13 @@ function datesBetween(fromMs: number, toMs: number, timeZone: string): string[] 
   return [...dates];
 }
 
-function stuckOf(source: string, item: StoredItem): StuckLane[] {
-  return Object.entries(item)
+/** The stuck-lane markers of the status item: `stuck:<source>:<lane>` = `<oldest entered at>|<failed at>`. */
+function stuckOf(status: StoredItem): StuckLane[] {
+  return Object.entries(status)
     .filter(([name, value]) => name.startsWith(STUCK_PREFIX) && typeof value === 'string')
     .map(([name, value]) => {
+      const [source = '', lane = ''] = name.slice(STUCK_PREFIX.length).split(':');
       const [oldestEnteredAt, failedAt] = String(value).split('|').map(Number);
-      return { source, lane: name.slice(STUCK_PREFIX.length), oldestEnteredAt: oldestEnteredAt ?? 0, failedAt: failedAt ?? 0 };
+      return { source, lane, oldestEnteredAt: oldestEnteredAt ?? 0, failedAt: failedAt ?? 0 };
     });
 }

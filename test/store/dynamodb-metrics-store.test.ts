@@ -154,6 +154,36 @@ describe('DynamoDbMetricsStore.readSnapshot', () => {
   });
 });
 
+describe("the tick's status item", () => {
+  it('keeps stuck lanes, known freshness and alert times of every source in the one item the read fetches anyway', async () => {
+    const { store } = await freshStore();
+    const stuck = { source: 'kinesis', lane: 'pulse-events/shardId-000000000002', oldestEnteredAt: AT - 9000, failedAt: AT - 1000 };
+    await store.markStuck(stuck);
+    await store.markStuck({ ...stuck, source: 'eventbridge', oldestEnteredAt: AT - 4000 });
+    await store.recordKnownFreshness('dynamodb-streams', { newestEventAt: '2026-03-10T10:29:00.000Z', lastAppliedAt: null, lagSeconds: 3 });
+    await store.recordAlertState(['escalation-critical-open'], AT - 60_000);
+    await store.sealClosedMinutes(AT); // so that the last hour comes from its panes, in the first request
+
+    const before = store.usage.requests;
+    const snapshot = await store.readSnapshot(AT, 'UTC');
+    expect(store.usage.requests - before).toBe(1);
+    expect(snapshot.stuck).toEqual(
+      expect.arrayContaining([
+        { source: 'kinesis', lane: expect.any(String), oldestEnteredAt: AT - 9000, failedAt: AT - 1000 },
+        { source: 'eventbridge', lane: expect.any(String), oldestEnteredAt: AT - 4000, failedAt: AT - 1000 },
+      ]),
+    );
+    expect(snapshot.stuck).toHaveLength(2);
+    expect(snapshot.lastKnownFreshness.get('dynamodb-streams')).toEqual({ newestEventAt: '2026-03-10T10:29:00.000Z', lastAppliedAt: null, lagSeconds: 3 });
+    expect(snapshot.lastKnownFreshness.get('kinesis')).toEqual({ newestEventAt: null, lastAppliedAt: null, lagSeconds: null });
+    expect(snapshot.alertSince.get('escalation-critical-open')).toBe(AT - 60_000);
+
+    // The tick clears a marker as the read handed it over; the other source's marker of the same lane stays.
+    await store.clearStuck(snapshot.stuck.find((marker) => marker.source === 'kinesis')!);
+    expect((await store.readSnapshot(AT, 'UTC')).stuck.map((marker) => marker.source)).toEqual(['eventbridge']);
+  });
+});
+
 describe('sealing closed minutes', () => {
   const OLD = MINUTE - 10;
   const settings = { timeZone: 'UTC', readCapacityBudget: 100, writeCapacityBudget: 100, thresholds: DEFAULT_ALERT_THRESHOLDS };
