@@ -16,10 +16,6 @@ import {
 import { blockStartOf } from '../aggregators/coverage';
 import { localHourOfMinute, minuteOf } from '../aggregators/time';
 
-/**
- * The domain counters of a snapshot, read the ways the document needs them: sums over minutes,
- * windowed counts from difference arrays, today up to a minute, gauges and the queue at a minute.
- */
 /** A counter split at its bars: `<family>|<at>|<name>`. */
 interface FamilyEntry {
   counter: CounterKey;
@@ -28,7 +24,11 @@ interface FamilyEntry {
   name: string;
 }
 
-/** Reads domain counters out of a snapshot; a missing counter is 0. */
+/**
+ * The domain counters of a snapshot, read the ways the document needs them: sums over minutes,
+ * windowed counts from difference arrays, today up to a minute, gauges and the queue at a minute.
+ * A missing counter is 0.
+ */
 export class SnapshotCounters {
   /** The counters by family (`m`, `w`, `q`…), split once: a document scans several families, each a few times. */
   private byFamily: Map<string, FamilyEntry[]> | undefined;
@@ -39,8 +39,8 @@ export class SnapshotCounters {
     if (!this.byFamily) {
       this.byFamily = new Map();
       for (const [counter, value] of this.counters) {
-        if (counter[1] !== '|') continue;
         const bar = counter.indexOf('|', 2);
+        if (counter[1] !== '|' || bar < 0) continue; // gauges (`g|<name>`) are only ever looked up whole
         const entry = { counter, value, at: counter.slice(2, bar), name: counter.slice(bar + 1) };
         const entries = this.byFamily.get(counter[0]!);
         if (entries) entries.push(entry);
