@@ -42,6 +42,7 @@ import {
   STATUS_ITEM,
   shortLane,
   stuckAttribute,
+  stuckValue,
   TTL_ATTRIBUTE,
   VERSION_ATTRIBUTE,
   watermarkAttribute,
@@ -336,16 +337,13 @@ export class DynamoDbMetricsStore implements MetricsStore {
   // ── stuck lanes ──
 
   async markStuck(stuck: StuckLane): Promise<void> {
-    await this.updateItem(
-      STATUS_ITEM,
-      new UpdateBuilder().set(stuckAttribute(stuck.source, shortLane(stuck.lane)), `${stuck.oldestEnteredAt}|${stuck.failedAt}`),
-    );
+    await this.updateItem(STATUS_ITEM, new UpdateBuilder().set(stuckAttribute(stuck.source, shortLane(stuck.lane)), stuckValue(stuck)));
   }
 
   async clearStuck(stuck: StuckLane): Promise<void> {
     const name = stuckAttribute(stuck.source, stuck.lane); // a marker read back names its lane as items spell it
     const update = new UpdateBuilder().remove(name);
-    update.condition(`${update.name(name)} = ${update.value(`${stuck.oldestEnteredAt}|${stuck.failedAt}`)}`);
+    update.condition(`${update.name(name)} = ${update.value(stuckValue(stuck))}`);
     try {
       await this.updateItem(STATUS_ITEM, update);
     } catch (error) {

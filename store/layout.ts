@@ -299,6 +299,19 @@ export const peakAttributes = (hour: number): { peak: string; version: string } 
 export const STUCK_PREFIX = 'stuck:';
 /** A stuck-lane marker on the status item; `laneId` is the lane as items spell it (`shortLane`). */
 export const stuckAttribute = (source: string, laneId: string): string => `${STUCK_PREFIX}${source}:${laneId}`;
+export const stuckValue = (stuck: { oldestEnteredAt: number; failedAt: number }): string => `${stuck.oldestEnteredAt}|${stuck.failedAt}`;
+
+/** The stuck-lane markers of the status item, read back (the inverse of `stuckAttribute` and `stuckValue`); lanes as items spell them. */
+export function stuckMarkersOf(status: Record<string, unknown>): { source: string; lane: string; oldestEnteredAt: number; failedAt: number }[] {
+  const markers = [];
+  for (const [attribute, value] of Object.entries(status)) {
+    if (!attribute.startsWith(STUCK_PREFIX) || typeof value !== 'string') continue;
+    const [source = '', lane = ''] = attribute.slice(STUCK_PREFIX.length).split(':');
+    const [oldestEnteredAt, failedAt] = value.split('|').map(Number);
+    markers.push({ source, lane, oldestEnteredAt: oldestEnteredAt ?? 0, failedAt: failedAt ?? 0 });
+  }
+  return markers;
+}
 export const ALERT_SINCE_PREFIX = 'since:';
 /** What the tick last saw of a source's freshness, on the status item. */
 export const knownFreshnessAttribute = (source: string, name: string): string => `${source}|${name}`;

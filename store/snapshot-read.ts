@@ -20,7 +20,7 @@ import {
   performanceItem,
   sealedPaneItem,
   STATUS_ITEM,
-  STUCK_PREFIX,
+  stuckMarkersOf,
 } from './layout';
 import { type FreshnessStamp, isLookBack, type Snapshot, type StuckLane } from './metrics-store';
 import { addPaneEntries, minuteReads, paneOf } from './sealed-minutes';
@@ -115,15 +115,18 @@ export async function readSnapshotWith(fetch: FetchItems, atMs: number, timeZone
   const status = items.get(STATUS_ITEM) ?? {};
   const lastKnownFreshness = new Map<string, { newestEventAt: string | null; lastAppliedAt: string | null; lagSeconds: number | null }>();
   for (const source of FRESHNESS_SOURCES) {
-    const known = (name: string) => status[knownFreshnessAttribute(source, name)];
-    const text = (name: string) => (typeof known(name) === 'string' ? (known(name) as string) : null);
+    const text = (name: string) => {
+      const value = status[knownFreshnessAttribute(source, name)];
+      return typeof value === 'string' ? value : null;
+    };
+    const lagSeconds = status[knownFreshnessAttribute(source, 'lagSeconds')];
     lastKnownFreshness.set(source, {
       newestEventAt: text('newestEventAt'),
       lastAppliedAt: text('lastAppliedAt'),
-      lagSeconds: typeof known('lagSeconds') === 'number' ? (known('lagSeconds') as number) : null,
+      lagSeconds: typeof lagSeconds === 'number' ? lagSeconds : null,
     });
   }
-  const stuck = stuckOf(status);
+  const stuck: StuckLane[] = stuckMarkersOf(status);
 
   const alertSince = new Map<string, number>();
   for (const [name, value] of Object.entries(status)) {
@@ -143,15 +146,4 @@ function datesBetween(fromMs: number, toMs: number, timeZone: string): string[] 
   for (let at = fromMs; at < toMs; at += 12 * 3_600_000) dates.add(localDateOf(at, timeZone));
   dates.add(localDateOf(toMs, timeZone));
   return [...dates];
-}
-
-/** The stuck-lane markers of the status item: `stuck:<source>:<lane>` = `<oldest entered at>|<failed at>`. */
-function stuckOf(status: StoredItem): StuckLane[] {
-  return Object.entries(status)
-    .filter(([name, value]) => name.startsWith(STUCK_PREFIX) && typeof value === 'string')
-    .map(([name, value]) => {
-      const [source = '', lane = ''] = name.slice(STUCK_PREFIX.length).split(':');
-      const [oldestEnteredAt, failedAt] = String(value).split('|').map(Number);
-      return { source, lane, oldestEnteredAt: oldestEnteredAt ?? 0, failedAt: failedAt ?? 0 };
-    });
 }
