@@ -105,7 +105,9 @@ export class DynamoDbMetricsStore implements MetricsStore {
   // ── entities ──
 
   async getEntities(keys: readonly string[], lane: string): Promise<Map<string, StoredEntity>> {
-    const items = await this.getItems(keys);
+    // Strongly consistent: an eventually consistent read may return the state before this lane's
+    // last batch, and deltas folded from it would be counted for good (the counters commit first).
+    const items = await this.getItems(keys, { consistent: true });
     const entities = new Map<string, StoredEntity>();
     for (const [key, item] of items) {
       if (typeof item.state !== 'string') continue;

@@ -80,7 +80,7 @@ export const emptySnapshot = (atMs: number): Snapshot => ({
 export interface MetricsStore {
   /** What this store's calls have cost so far (cumulative). */
   readonly usage: StoreUsage;
-  /** Entity states by key, with how far `lane` has applied each. */
+  /** Entity states by key, with how far `lane` has applied each: read strongly consistent. */
   getEntities(keys: readonly string[], lane: string): Promise<Map<string, StoredEntity>>;
   /**
    * Replaces entities' states, each provided `lane` is still where the batch found it. Never
