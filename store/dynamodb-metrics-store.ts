@@ -17,9 +17,13 @@ import type { CounterUnit, EntityWrite, StoredEntity } from '../aggregators/fold
 import { minuteOf } from '../aggregators/time';
 import { ExpressionTooLargeError, LaneConflictError } from '../errors';
 import { parseEntityState } from '../schemas/entity-states';
+import type { EntityState } from '../aggregators/entity-state';
 import { entityExpiresAt } from './entity-expiry';
+import { decodeJournal, encodeJournal } from './journal-encoding';
 import {
   ALERT_SINCE_PREFIX,
+  COMPACTED_THROUGH_ATTRIBUTE,
+  compactionItem,
   countersOf,
   counterItemExpiresAt,
   dayItem,
@@ -27,6 +31,8 @@ import {
   freshnessValue,
   GAUGES_ITEM,
   isWatermark,
+  JOURNAL_BODY_ATTRIBUTE,
+  journalItem,
   lateItem,
   lateMarkerAttribute,
   KEY_ATTRIBUTE,
@@ -51,12 +57,14 @@ import {
   watermarkValue,
   watermarkWrittenAt,
 } from './layout';
-import type { ActiveHour, FreshnessStamp, MetricsStore, Snapshot, StoreUsage, StuckLane } from './metrics-store';
+import type { ActiveHour, FreshnessStamp, JournalEntry, JournalPosition, MetricsStore, Snapshot, StoreUsage, StuckLane } from './metrics-store';
 import { addToPane, isSealed, PANE_VERSION, paneAttributes, paneOf, SEAL_DELAY_MINUTES } from './sealed-minutes';
 import { readSnapshotWith } from './snapshot-read';
 import { UpdateBuilder } from './update-builder';
 
 const BATCH_GET_LIMIT = 100;
+/** Journal entries read per request while recovering a lane (each item is at most 300 KB). */
+const JOURNAL_READ_CHUNK = 16;
 const MAX_LANE_ATTEMPTS = 5;
 /** Counters per update: DynamoDB caps an update expression at 4 KB, about 12 characters a counter. */
 const MAX_COUNTERS_PER_UPDATE = 250;
@@ -128,16 +136,7 @@ export class DynamoDbMetricsStore implements MetricsStore {
   }
 
   private async putEntity(write: EntityWrite, lane: string): Promise<void> {
-    const expiresAt = entityExpiresAt(write.state);
-    const item = {
-      [KEY_ATTRIBUTE]: write.key,
-      // One JSON attribute: the state is only ever read and written whole, by its one writer.
-      state: JSON.stringify(write.state),
-      lane,
-      appliedSeq: write.appliedSeq,
-      ...(expiresAt !== undefined && { [TTL_ATTRIBUTE]: expiresAt }),
-    };
-    const guard: Pick<PutItemCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> =
+    const guard: EntityGuard =
       write.expectedSeq === undefined
         ? {
             ConditionExpression: 'attribute_not_exists(#pk) OR #lane <> :lane',
@@ -149,9 +148,123 @@ export class DynamoDbMetricsStore implements MetricsStore {
             ExpressionAttributeNames: { '#lane': 'lane', '#seq': 'appliedSeq' },
             ExpressionAttributeValues: marshall({ ':lane': lane, ':seq': write.expectedSeq }),
           };
+    await this.writeEntityItem(write, lane, guard);
+  }
+
+  private async writeEntityItem(entity: { key: string; state: EntityState; appliedSeq: string }, lane: string, guard: EntityGuard): Promise<void> {
+    const expiresAt = entityExpiresAt(entity.state);
+    const item = {
+      [KEY_ATTRIBUTE]: entity.key,
+      // One JSON attribute: the state is only ever read and written whole, by its one writer.
+      state: JSON.stringify(entity.state),
+      lane,
+      appliedSeq: entity.appliedSeq,
+      ...(expiresAt !== undefined && { [TTL_ATTRIBUTE]: expiresAt }),
+    };
     await this.track('write', () =>
       this.client.send(new PutItemCommand({ TableName: this.tableName, Item: marshall(item), ...guard, ReturnConsumedCapacity: 'TOTAL' })),
     );
+  }
+
+  // ── the write-back journal (docs/metrics-model.md, "The write-back journal") ──
+
+  async journalPosition(lane: string, next: number): Promise<{ nextExists: boolean; compactedThrough: number }> {
+    const items = await this.getItems([journalItem(lane, next), compactionItem(lane)], { consistent: true });
+    return { nextExists: items.has(journalItem(lane, next)), compactedThrough: compactedThroughOf(items.get(compactionItem(lane))) };
+  }
+
+  async readJournal(lane: string): Promise<{ position: JournalPosition; entries: { n: number; entry: JournalEntry }[] }> {
+    const compactedThrough = compactedThroughOf(await this.getItem(compactionItem(lane)));
+    const entries: { n: number; entry: JournalEntry }[] = [];
+    let head = compactedThrough;
+    // Entries are created one after another, so the journal ends at the first one missing.
+    for (let complete = true; complete; ) {
+      const numbers = Array.from({ length: JOURNAL_READ_CHUNK }, (_, i) => head + 1 + i);
+      const items = await this.getItems(
+        numbers.map((n) => journalItem(lane, n)),
+        { consistent: true },
+      );
+      for (const n of numbers) {
+        const item = items.get(journalItem(lane, n));
+        if (!item) {
+          complete = false;
+          break;
+        }
+        for (const entry of decodeJournal(item[JOURNAL_BODY_ATTRIBUTE] as Uint8Array)) entries.push({ n, entry });
+        head = n;
+      }
+    }
+    return { position: { head, compactedThrough }, entries };
+  }
+
+  async appendJournal(lane: string, from: number, entries: readonly JournalEntry[]): Promise<number> {
+    const bodies = encodeJournal(entries);
+    // Kept as long as the longest-lived state in it, so no state is lost before it is compacted.
+    const expiries = entries.map((entry) => entityExpiresAt(entry.state));
+    const expiresAt = expiries.includes(undefined) ? undefined : Math.max(...(expiries as number[]));
+    for (const [i, body] of bodies.entries()) {
+      const item = {
+        [KEY_ATTRIBUTE]: journalItem(lane, from + i),
+        [JOURNAL_BODY_ATTRIBUTE]: body,
+        ...(expiresAt !== undefined && { [TTL_ATTRIBUTE]: expiresAt }),
+      };
+      try {
+        await this.track('write', () =>
+          this.client.send(
+            new PutItemCommand({
+              TableName: this.tableName,
+              Item: marshall(item),
+              ConditionExpression: 'attribute_not_exists(#pk)',
+              ExpressionAttributeNames: { '#pk': KEY_ATTRIBUTE },
+              ReturnConsumedCapacity: 'TOTAL',
+            }),
+          ),
+        );
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException)
+          throw new LaneConflictError(`journal entry ${from + i} of ${lane} exists: another process went on with this lane`, { cause: error });
+        throw error;
+      }
+    }
+    return from + bodies.length - 1;
+  }
+
+  async compactEntities(entries: readonly JournalEntry[], lane: string): Promise<{ entry: JournalEntry; error: unknown }[]> {
+    const refused: { entry: JournalEntry; error: unknown }[] = [];
+    await runAll(
+      entries.map(
+        (entry) => () =>
+          // Equal is allowed: a compaction that landed before its process died is written again, the same.
+          this.writeEntityItem(entry, lane, {
+            ConditionExpression: 'attribute_not_exists(#pk) OR #lane <> :lane OR #seq <= :seq',
+            ExpressionAttributeNames: { '#pk': KEY_ATTRIBUTE, '#lane': 'lane', '#seq': 'appliedSeq' },
+            ExpressionAttributeValues: marshall({ ':lane': lane, ':seq': entry.appliedSeq }),
+          }).catch((error: unknown) => refused.push({ entry, error })),
+      ),
+      WRITE_CONCURRENCY,
+    );
+    return refused;
+  }
+
+  async markCompacted(lane: string, through: number): Promise<void> {
+    try {
+      await this.track('write', () =>
+        this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: this.key(compactionItem(lane)),
+            UpdateExpression: 'SET #through = :through',
+            ConditionExpression: 'attribute_not_exists(#through) OR #through < :through',
+            ExpressionAttributeNames: { '#through': COMPACTED_THROUGH_ATTRIBUTE },
+            ExpressionAttributeValues: marshall({ ':through': through }),
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Already there or further: another process compacted as far; its next probe tells this one.
+    }
   }
 
   // ── counters ──
@@ -589,6 +702,13 @@ export class DynamoDbMetricsStore implements MetricsStore {
 const stampMinute = (stamp: FreshnessStamp): number => {
   const applied = minuteOf(stamp.appliedAt);
   return Math.min(applied, Math.max(applied - 59, minuteOf(stamp.newestEventAt)));
+};
+
+type EntityGuard = Pick<PutItemCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>;
+
+const compactedThroughOf = (item: StoredItem | undefined): number => {
+  const through = item?.[COMPACTED_THROUGH_ATTRIBUTE];
+  return typeof through === 'number' ? through : 0;
 };
 
 type Guard = { below: string } | { equals: string } | { absent: true } | { none: true };

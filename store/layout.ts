@@ -35,6 +35,9 @@ import {
  *   S#status         what the tick last saw of each source's freshness (`<source>|<name>`), the
  *                    stuck-lane markers (`stuck:<source>:<lane>`), since when each alert fires
  *   C#, E#, U#, F#   one entity's state (JSON), with the lane and sequence that wrote it
+ *   J#<lane>#<n>     a lane's write-back journal: the entity states its n-th journaled batch
+ *                    changed (compressed JSON), until they are written to their own items
+ *   K#<lane>         how far that journal is compacted (`through`)
  *
  * Every item written on the hot path is bounded: see docs/metrics-model.md, "Item sizes".
  */
@@ -246,6 +249,12 @@ export function shortLane(lane: string): string {
 }
 
 export const watermarkAttribute = (lane: string): string => `${WATERMARK_PREFIX}${shortLane(lane)}`;
+
+export const journalItem = (lane: string, n: number): string => `J#${shortLane(lane)}#${n}`;
+export const compactionItem = (lane: string): string => `K#${shortLane(lane)}`;
+/** On `J#`: the entries, deflated JSON. On `K#`: the last journal entry whose states are all in entity items. */
+export const JOURNAL_BODY_ATTRIBUTE = 'z';
+export const COMPACTED_THROUGH_ATTRIBUTE = 'through';
 
 /**
  * Kinesis sequence numbers are decimal strings of up to 56 digits, beyond DynamoDB's 38-digit

@@ -1,6 +1,7 @@
 import type { CounterKey } from '../aggregators/counters';
 import { minuteOf } from '../aggregators/time';
 import type { CounterUnit, EntityWrite, StoredEntity } from '../aggregators/fold-lane';
+import type { EntityState } from '../aggregators/entity-state';
 
 /** What a batch says of its source when it commits: folded into a counter write the batch makes anyway. */
 export interface FreshnessStamp {
@@ -57,6 +58,24 @@ export interface Snapshot {
   alertSince: ReadonlyMap<string, number>;
 }
 
+/**
+ * An entity state that a lane's journal holds until it is written to the entity's own item
+ * (docs/metrics-model.md, "The write-back journal").
+ */
+export interface JournalEntry {
+  key: string;
+  state: EntityState;
+  appliedSeq: string;
+  /** The newest event time of the lane's records in the state: how long the entity has been quiet. */
+  lastEventAt: number;
+}
+
+/** A lane's journal: entries 1…head exist, and every state in entries 1…compactedThrough is in its entity's item. */
+export interface JournalPosition {
+  head: number;
+  compactedThrough: number;
+}
+
 /** A read at `atMs` made at `nowMs` looks back when `atMs` lies in an earlier minute (SPEC §4.1: the document counts its minute whole). */
 export const isLookBack = (atMs: number, nowMs: number): boolean => minuteOf(atMs) < minuteOf(nowMs);
 
@@ -87,6 +106,27 @@ export interface MetricsStore {
    * throws: returns the writes that did not land, with why.
    */
   putEntities(writes: readonly EntityWrite[], lane: string): Promise<{ write: EntityWrite; error: unknown }[]>;
+  /**
+   * Whether journal entry `next` of the lane exists, and how far the journal is compacted: a
+   * strongly consistent read, by which a process that holds the lane's states learns that another
+   * process went on after it.
+   */
+  journalPosition(lane: string, next: number): Promise<{ nextExists: boolean; compactedThrough: number }>;
+  /** The lane's journal after its compaction point, oldest entry first: what a process that holds none of its states starts from. */
+  readJournal(lane: string): Promise<{ position: JournalPosition; entries: { n: number; entry: JournalEntry }[] }>;
+  /**
+   * Writes a batch's entries as journal entries `from`, `from + 1`, … (as many as their size
+   * needs), each created only if it does not exist: throws LaneConflictError if another process
+   * wrote one first. Returns the last entry written.
+   */
+  appendJournal(lane: string, from: number, entries: readonly JournalEntry[]): Promise<number>;
+  /**
+   * Writes journaled states to their entities' items, unless an item already holds a later
+   * record of `lane`. Never throws: returns the entries that did not land, with why.
+   */
+  compactEntities(entries: readonly JournalEntry[], lane: string): Promise<{ entry: JournalEntry; error: unknown }[]>;
+  /** Moves the lane's compaction point forward to `through` (never back). */
+  markCompacted(lane: string, through: number): Promise<void>;
   /**
    * Adds each unit's counters to the items they live in, one conditional update per item, and
    * skips the units this lane already applied to an item (each item keeps the lane's highest
