@@ -20,6 +20,7 @@ import { parseSettings, type Settings } from '../config/settings';
 import { createKinesisIngest } from '../functions/kinesis-ingest';
 import type { KinesisBatchResult } from '../functions/kinesis-batch';
 import { createPulseAggregator } from '../functions/pulse-aggregator';
+import { LaneStates } from '../pipeline/lane-states';
 import type { Runtime } from '../functions/runtime';
 import { createTick } from '../functions/tick';
 import { FUNCTION_NAMES } from '../local/stack/names';
@@ -371,6 +372,14 @@ export class BenchPipeline {
     return store;
   }
 
+  /** The journaled entity states that the shard's warm aggregator container holds between batches. */
+  private readonly laneStates = new Map<Shard, LaneStates>();
+  private laneStatesOf(shard: Shard): LaneStates {
+    const states = this.laneStates.get(shard) ?? new LaneStates();
+    this.laneStates.set(shard, states);
+    return states;
+  }
+
   private newStore(): MetricsStore {
     return metricsStoreOn(this.options.dynamo, this.options.tableName, () => this.nowMs);
   }
@@ -394,7 +403,7 @@ export class BenchPipeline {
       } else {
         this.stats.aggregatorInvocations++;
         this.stats.pulseRecords += event.Records.length;
-        result = await createPulseAggregator(runtime)(event);
+        result = await createPulseAggregator(runtime, this.laneStatesOf(shard))(event);
       }
       await recordOwnInvocation(store, step === 'ingest' ? 'kinesisIngest' : 'pulseAggregator', started, this.nowMs);
       if (result.response.batchItemFailures.length > 0 || result.deadLettered > 0) {

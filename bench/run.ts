@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderMarkdown } from './report';
 import { peakRssMb, log } from './stats';
-import { foldStep, freshnessStep, memoryStep, quietStep, readStep, rebuildStep, type StepResult, writeStep } from './steps';
+import { foldStep, freshnessStep, memoryStep, quietStep, readStep, rebuildStep, type StepResult, sustainedStep, writeStep } from './steps';
 import { TARGETS, type TargetKey, type Verdict, verdictOf } from './targets';
 
 const { values } = parseArgs({
@@ -27,6 +27,7 @@ const plan = quick
   ? {
       fold: { events: 40_000, youngEvents: 50_000, reps: 3 },
       writes: { events: 12_000, reps: 1, naiveEvents: 1_500, batchSizes: [100, 1000], requestCostRequests: 1_000 },
+      sustained: { warmMinutes: 4, meteredMinutes: 1 },
       quiet: { historyHours: 8, meteredEvents: 600 },
       read: { sizes: [1_000, 10_000, 100_000], reads: 100 },
       freshness: { probes: 15 },
@@ -36,6 +37,7 @@ const plan = quick
   : {
       fold: { events: 150_000, youngEvents: 200_000, reps: 5 },
       writes: { events: 15_000, reps: 3, naiveEvents: 5_000, batchSizes: [100, 500, 1000], requestCostRequests: 3_000 },
+      sustained: { warmMinutes: 8, meteredMinutes: 2 },
       quiet: { historyHours: 24, meteredEvents: 600 },
       read: { sizes: [10_000, 100_000, 1_000_000], reads: 200 },
       freshness: { probes: 45 },
@@ -47,6 +49,7 @@ const plan = quick
 const steps = {
   fold: () => foldStep(seed, plan.fold),
   writes: () => writeStep(seed, plan.writes),
+  sustained: () => sustainedStep(seed, plan.sustained),
   quiet: () => quietStep(seed, plan.quiet, quick),
   read: () => readStep(seed, plan.read, quick),
   freshness: () => freshnessStep(seed, plan.freshness),
@@ -57,6 +60,7 @@ const steps = {
 const runSteps = async () => ({
   fold: await steps.fold(),
   writes: await steps.writes(),
+  sustained: await steps.sustained(),
   quiet: await steps.quiet(),
   read: await steps.read(),
   freshness: await steps.freshness(),

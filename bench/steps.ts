@@ -20,6 +20,7 @@ import { quietBench } from './quiet-bench';
 import { readBench } from './read-bench';
 import { requestCostBench } from './request-cost';
 import { rebuildBench, rebuildFigures } from './rebuild-bench';
+import { sustainedBench } from './sustained-bench';
 import { log, round } from './stats';
 
 export interface StepResult<F extends Record<string, number>, D> {
@@ -135,6 +136,35 @@ export async function writeStep(
       `Write cost and throughput: the standard mix at ${count(HIGH_RATE)} events/s (${count(plan.events)} events), ${HIGH_RATE_SHARDS.telemetryShards} telemetry and ${HIGH_RATE_SHARDS.pulseShards} pulse-events shards, ` +
         `batch ${plan.batchSizes.join('/')} (100 is serverless.yml's batchSize); throughput is the median of ${plan.reps} run(s), request and unit counts do not vary. ` +
         `The naive designs ran on the last ${count(plan.naiveEvents)} of those events, in the same process, on the same engine.`,
+    ],
+  } satisfies StepResult<Record<string, number>, unknown>;
+}
+
+// ───────────────────────────── 10,000 events/s, sustained ─────────────────────────────
+
+export async function sustainedStep(seed: number, plan: { warmMinutes: number; meteredMinutes: number }) {
+  const eventsPerSecond = HIGH_RATE / HIGH_RATE_SHARDS.pulseShards;
+  log(
+    `sustained: ${count(eventsPerSecond)} events/s on one lane, ${plan.warmMinutes} min unmetered, then ${plan.meteredMinutes} min at batch 1000 and ${plan.meteredMinutes} at batch 100`,
+  );
+  const sustained = await withDynalite(({ dynamo, meter }) => sustainedBench(dynamo, meter, { seed, eventsPerSecond, ...plan, endMs: HIGH_RATE_AT_MS }));
+  for (const run of sustained.runs) log(`   batch ${run.batchSize}: ${run.eventsPerSec} events/s, ${run.writeUnitsPerEvent} WCU/event`);
+  const run = (size: number) => sustained.runs.find((r) => r.batchSize === size)!;
+  return {
+    figures: {
+      sustainedWcuPerEventBatch1000: run(1000).writeUnitsPerEvent,
+      sustainedWcuPerEventBatch100: run(100).writeUnitsPerEvent,
+      sustainedEventsPerSecBatch1000: run(1000).eventsPerSec,
+      sustainedEventsPerSecBatch100: run(100).eventsPerSec,
+      recoveryStates: sustained.recovery.states,
+      recoveryReadUnits: sustained.recovery.readUnits,
+      recoveryMs: sustained.recovery.ms,
+    },
+    details: sustained,
+    notes: [
+      `Sustained (sustainedWcuPerEventBatch*): the standard mix at ${count(eventsPerSecond)} events/s on 1 telemetry and 1 pulse-events shard, one lane's share of ${count(HIGH_RATE)} events/s on ${HIGH_RATE_SHARDS.pulseShards} pulse shards; ` +
+        `${plan.warmMinutes} min folded through the functions at batch 1000 without metering, then ${plan.meteredMinutes} min metered at batch 1000 and the next ${plan.meteredMinutes} at batch 100; the tick seals minutes as the clock follows the events. ` +
+        "Recovery: what a process that holds none of the lane's journaled states reads at its first batch, after the last metered minute.",
     ],
   } satisfies StepResult<Record<string, number>, unknown>;
 }

@@ -38,6 +38,8 @@ export async function commitIsolatingNeverCommits<E>(
   aggregate: (records: ShardRecord<E>[]) => Promise<BatchOutcome>,
 ): Promise<IsolatedOutcome> {
   const setAside: SetAside[] = [];
+  /** Errors of parts that committed (what went wrong after their commit), kept for the log. */
+  const afterCommit: unknown[] = [];
   // Parts still to commit, in shard order; a record's events (one record may carry several) stay together.
   const parts: ShardRecord<E>[][] = [[...records]];
   while (parts.length > 0) {
@@ -45,8 +47,12 @@ export async function commitIsolatingNeverCommits<E>(
     if (part.length === 0) continue;
     const outcome = await aggregate(part);
     const failedFrom = outcome.failedFromSeq;
-    if (failedFrom === undefined) continue;
-    if (outcome.errors.length === 0 || !outcome.errors.every(canNeverSucceed)) return { outcome, setAside };
+    if (failedFrom === undefined) {
+      afterCommit.push(...outcome.errors);
+      continue;
+    }
+    if (outcome.errors.length === 0 || !outcome.errors.every(canNeverSucceed))
+      return { outcome: { ...outcome, errors: [...outcome.errors, ...afterCommit] }, setAside };
     const rest = part.filter((record) => compareSequences(record.seq, failedFrom) >= 0);
     const seqs = [...new Set(rest.map((record) => record.seq))];
     if (seqs.length <= 1) {
@@ -59,5 +65,5 @@ export async function commitIsolatingNeverCommits<E>(
       rest.filter((record) => !firstHalf.has(record.seq)),
     );
   }
-  return { outcome: { errors: [] }, setAside };
+  return { outcome: { errors: afterCommit }, setAside };
 }

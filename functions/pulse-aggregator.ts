@@ -1,12 +1,16 @@
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { aggregateEntityBatch } from '../pipeline/aggregate-batch';
+import { LaneStates } from '../pipeline/lane-states';
 import { type PulseEvent, pulseRecordSchema } from '../schemas/pulse-events';
 import { processKinesisBatch, type KinesisBatchResult, type RecordDecoding } from './kinesis-batch';
 import { foldContextOf, type Runtime } from './runtime';
 
-/** The internal stream: each shard's batch is the only writer of its entities. */
-export function createPulseAggregator(runtime: Runtime): (event: KinesisStreamEvent) => Promise<KinesisBatchResult> {
-  const deps = { ...runtime, context: foldContextOf(runtime.settings) };
+/**
+ * The internal stream: each shard's batch is the only writer of its entities. `laneStates` are
+ * this process's journaled states (one per cold start; a test may hand several processes theirs).
+ */
+export function createPulseAggregator(runtime: Runtime, laneStates = new LaneStates()): (event: KinesisStreamEvent) => Promise<KinesisBatchResult> {
+  const deps = { ...runtime, context: foldContextOf(runtime.settings), laneStates };
   const decode = (record: KinesisStreamRecord): RecordDecoding<PulseEvent> => {
     try {
       const parsed = pulseRecordSchema.safeParse(JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString('utf8')));

@@ -11,7 +11,11 @@ export function kinesisEntry(create: (runtime: Runtime) => (event: KinesisStream
   return withObservability(async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
     const { response, deadLettered, outcome } = await process(event);
     countDeadLettered(deadLettered);
-    if (outcome.errors.length > 0) logger.error('batch not fully committed', { failedFromSeq: outcome.failedFromSeq, error: outcome.errors[0] });
+    if (outcome.errors.length > 0)
+      logger.error(outcome.failedFromSeq === undefined ? 'batch committed; a write after its commit failed' : 'batch not fully committed', {
+        failedFromSeq: outcome.failedFromSeq,
+        error: outcome.errors[0],
+      });
     return response;
   }, runtime.store);
 }

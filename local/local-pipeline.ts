@@ -2,12 +2,14 @@ import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamod
 import { DeleteStreamCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { randomUUID } from 'node:crypto';
 import type { Settings } from '../config/settings';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent, EventBridgeEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent, EventBridgeEvent, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { KinesisBatchResult } from '../functions/kinesis-batch';
 import { createDynamoDbStreamIngest } from '../functions/dynamodb-stream-ingest';
 import { createEventBridgeIngest } from '../functions/eventbridge-ingest';
 import { createKinesisIngest } from '../functions/kinesis-ingest';
 import { createPulseAggregator } from '../functions/pulse-aggregator';
 import type { Runtime } from '../functions/runtime';
+import { DEFAULT_WRITE_BACK_POLICY, LaneStates, type WriteBackPolicy } from '../pipeline/lane-states';
 import { readDocument } from '../pipeline/read-document';
 import { DEFAULT_LABEL_POLICY } from '../aggregators/labels';
 import { DEFAULT_SERVICE_LEVEL_SECONDS } from '../aggregators/entity-contributions';
@@ -38,6 +40,8 @@ export interface LocalPipelineOptions {
   deliverAgain?: () => boolean;
   /** Asked after each aggregator batch: run the tick's sealing now (at `now`), between two commits. */
   sealAfterBatch?: () => boolean;
+  /** When the aggregator journals entity states and when it writes their items; the deployed defaults unless given. */
+  writeBack?: WriteBackPolicy;
   faults?: PipelineFaults;
 }
 
@@ -49,6 +53,10 @@ export interface PipelineFaults {
   crashAfterWork: () => boolean;
   /** Retries per batch before Lambda gives up (records then go to the failure destination). */
   maxRetries?: number;
+  /** Per aggregator batch: Lambda runs it in its other warm container, whose journaled states may be stale. */
+  otherContainer?: () => boolean;
+  /** Per aggregator batch: the container is a fresh one (a cold start), holding no journaled states. */
+  coldStart?: () => boolean;
 }
 
 /**
@@ -100,7 +108,7 @@ export class LocalPipeline {
       return (event: E): Promise<R> => runWithCrashes(faults.crashMidWrite, () => fn(event));
     };
     const ingest = asLambda(createKinesisIngest);
-    const aggregate = asLambda(createPulseAggregator);
+    const aggregate = this.aggregatorContainers(asLambda, options.writeBack ?? DEFAULT_WRITE_BACK_POLICY, faults);
     const streamIngest = asLambda(createDynamoDbStreamIngest);
     this.eventBridgeIngest = asLambda(createEventBridgeIngest);
     // The part of the tick that writes counters' items: it may die between any two of its writes too.
@@ -129,6 +137,34 @@ export class LocalPipeline {
         return response;
       },
     });
+  }
+
+  /**
+   * The aggregator as Lambda runs it: with faults, in two warm containers, each holding its own
+   * journaled states; a batch may go to either, or to a fresh one, and a process that died loses
+   * what it held.
+   */
+  private aggregatorContainers(
+    asLambda: <E, R>(create: (runtime: Runtime) => (event: E) => Promise<R>) => (event: E) => Promise<R>,
+    policy: WriteBackPolicy,
+    faults: PipelineFaults | undefined,
+  ): (event: KinesisStreamEvent) => Promise<KinesisBatchResult> {
+    const containers = Array.from({ length: faults ? 2 : 1 }, () => {
+      const states = new LaneStates(policy);
+      return { states, invoke: asLambda((runtime) => createPulseAggregator(runtime, states)) };
+    });
+    let current = 0;
+    return async (event) => {
+      if (faults?.otherContainer?.()) current = (current + 1) % containers.length;
+      const container = containers[current]!;
+      if (faults?.coldStart?.()) container.states.forgetAll();
+      try {
+        return await container.invoke(event);
+      } catch (error) {
+        if (error instanceof InjectedCrash) container.states.forgetAll();
+        throw error;
+      }
+    };
   }
 
   static async create(options: LocalPipelineOptions): Promise<LocalPipeline> {

@@ -1,13 +1,14 @@
 import type { FoldContext } from '../aggregators/entity-contributions';
 import { entityKeyOf, isTelemetryFact } from '../aggregators/entity-routing';
-import { foldEntityBatch, foldTelemetry, type LaneFold } from '../aggregators/fold-lane';
+import { type EntityWrite, foldEntityBatch, foldTelemetry, type LaneFold } from '../aggregators/fold-lane';
 import { peaksOfHour } from '../aggregators/peak';
 import { compareSequences } from '../aggregators/sequence';
 import type { FreshnessSource } from '../schemas/alert-rules';
 import type { CanonicalEvent } from '../schemas/canonical-events';
 import type { PulseRecord } from '../schemas/pulse-events';
-import type { ActiveHour, FreshnessStamp, MetricsStore } from '../store/metrics-store';
+import type { ActiveHour, FreshnessStamp, JournalEntry, MetricsStore } from '../store/metrics-store';
 import type { EventForwarder } from '../streams/event-forwarder';
+import { compactionOf, type LaneStates, type LaneView, recordCompacted, recordJournaled, storedEntities, writesDirectly } from './lane-states';
 
 export interface AggregatorDeps {
   store: MetricsStore;
@@ -16,9 +17,15 @@ export interface AggregatorDeps {
   now: () => number;
 }
 
+/** The internal stream's aggregator also holds its lanes' journaled entity states between invocations. */
+export interface EntityAggregatorDeps extends AggregatorDeps {
+  laneStates: LaneStates;
+}
+
 export interface BatchOutcome {
   /** The first record not committed: it and everything after it must be delivered again. */
   failedFromSeq?: string;
+  /** Why it failed; without `failedFromSeq`, what went wrong after the batch committed (a compaction). */
   errors: unknown[];
 }
 
@@ -30,14 +37,89 @@ export interface ShardRecord<E> {
   enteredAt: number;
 }
 
-/** One shard batch of the internal stream: read the entities, fold, commit. */
-export async function aggregateEntityBatch(deps: AggregatorDeps, lane: string, records: readonly ShardRecord<PulseRecord['event']>[]): Promise<BatchOutcome> {
+/**
+ * One shard batch of the internal stream: read the entities (the lane's journaled ones from this
+ * process, the others from their items), fold, commit the counters, then keep the changed states:
+ * in their items, or in the lane's journal (docs/metrics-model.md, "The write-back journal").
+ */
+export async function aggregateEntityBatch(
+  deps: EntityAggregatorDeps,
+  lane: string,
+  records: readonly ShardRecord<PulseRecord['event']>[],
+): Promise<BatchOutcome> {
   if (records.length === 0) return { errors: [] };
   const keys = [...new Set(records.map((record) => entityKeyOf(record.event)))];
-  const stored = await deps.store.getEntities(keys, lane);
+  const view = await deps.laneStates.open(deps.store, lane);
+  const fromItems = keys.filter((key) => !view.pending.has(key));
+  const stored = storedEntities(view, keys, fromItems.length > 0 ? await deps.store.getEntities(fromItems, lane) : new Map());
   const fold = foldEntityBatch(records, stored, deps.context, lane);
-  return commitFold(deps, lane, fold, records);
+  return commitFold(deps, lane, fold, records, records, (writes) => keepStates(deps, lane, view, writes, records));
 }
+
+/** Writes the batch's states to their items, or journals them and writes the quiet ones' items. */
+async function keepStates<E>(
+  deps: EntityAggregatorDeps,
+  lane: string,
+  view: LaneView,
+  writes: readonly EntityWrite[],
+  records: readonly ShardRecord<E>[],
+): Promise<BatchOutcome> {
+  const { policy } = deps.laneStates;
+  if (writesDirectly(view, writes, policy)) return putEntityItems(deps, lane, writes, records);
+  if (writes.length > 0) {
+    const entries = journalEntriesOf(writes, records);
+    try {
+      recordJournaled(view, entries, await deps.store.appendJournal(lane, view.head + 1, entries));
+    } catch (error) {
+      deps.laneStates.forget(lane);
+      return failed(deps, lane, records, writes.map((write) => write.firstSeq).sort(compareSequences)[0]!, [error]);
+    }
+  }
+  const { entries, through } = compactionOf(view, newestEventAt(records), records.length, policy);
+  try {
+    const refused = entries.length > 0 ? await deps.store.compactEntities(entries, lane) : [];
+    if (refused.length > 0) throw refused[0]!.error;
+    if (through > view.compactedThrough) await deps.store.markCompacted(lane, through);
+    recordCompacted(view, entries, through);
+    return { errors: [] };
+  } catch (error) {
+    // The batch is committed and its states are in the journal; this process only no longer
+    // knows how far the items are, so it reads the journal at its next batch.
+    deps.laneStates.forget(lane);
+    return { errors: [error] };
+  }
+}
+
+async function putEntityItems<E>(
+  deps: AggregatorDeps,
+  lane: string,
+  writes: readonly EntityWrite[],
+  records: readonly ShardRecord<E>[],
+): Promise<BatchOutcome> {
+  const refused = await deps.store.putEntities(writes, lane);
+  const failedFromSeq = refused.map(({ write }) => write.firstSeq).sort(compareSequences)[0];
+  if (failedFromSeq === undefined) return { errors: [] };
+  return failed(
+    deps,
+    lane,
+    records,
+    failedFromSeq,
+    refused.map(({ error }) => error),
+  );
+}
+
+/** Each changed state, with the newest event time of its records in the batch. */
+function journalEntriesOf<E>(writes: readonly EntityWrite[], records: readonly ShardRecord<E>[]): JournalEntry[] {
+  const lastEventAt = new Map<string, number>();
+  for (const record of records) {
+    const key = entityKeyOf(record.event as PulseRecord['event']);
+    lastEventAt.set(key, Math.max(lastEventAt.get(key) ?? Number.NEGATIVE_INFINITY, occurredAtOf(record)));
+  }
+  return writes.map((write) => ({ key: write.key, state: write.state, appliedSeq: write.appliedSeq, lastEventAt: lastEventAt.get(write.key) ?? 0 }));
+}
+
+const occurredAtOf = <E>(record: ShardRecord<E>): number => Date.parse((record.event as { occurredAt: string }).occurredAt);
+const newestEventAt = <E>(records: readonly ShardRecord<E>[]): number => Math.max(...records.map(occurredAtOf));
 
 /**
  * One shard batch of the producers' Kinesis stream: telemetry facts are counted here, on this
@@ -75,6 +157,7 @@ async function commitFold<E>(
   fold: LaneFold,
   counted: readonly ShardRecord<E>[],
   records: readonly ShardRecord<E>[] = counted,
+  keep: (writes: readonly EntityWrite[]) => Promise<BatchOutcome> = (writes) => putEntityItems(deps, lane, writes, records),
 ): Promise<BatchOutcome> {
   const first = records[0];
   if (!first) return { errors: [] };
@@ -91,17 +174,7 @@ async function commitFold<E>(
     return failed(deps, lane, records, first.seq, [error]);
   }
 
-  const refused = await deps.store.putEntities(fold.entityWrites, lane);
-  const failedFromSeq = refused.map(({ write }) => write.firstSeq).sort(compareSequences)[0];
-  if (failedFromSeq !== undefined)
-    return failed(
-      deps,
-      lane,
-      records,
-      failedFromSeq,
-      refused.map(({ error }) => error),
-    );
-  return { errors: [] };
+  return keep(fold.entityWrites);
 }
 
 /**

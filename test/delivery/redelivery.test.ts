@@ -1,3 +1,4 @@
+import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { injectThrottling, seededRandom } from '../../local/chaos';
@@ -28,6 +29,9 @@ const tally = {
   duplicateEventBridge: 0,
   poisons: 0,
   neverCommits: 0,
+  journalEntries: 0,
+  containerSwitches: 0,
+  coldStarts: 0,
   mismatches: 0,
 };
 
@@ -44,6 +48,15 @@ const scheduleArb = fc.record({
   eventBridgeFirst: fc.boolean(),
   // The tick seals closed minutes between aggregator batches (and may die doing it).
   sealBetweenBatches: fc.constantFrom(0, 0.2, 0.5),
+  // Where the aggregator keeps entity states: always their items, always the journal, or between.
+  writeBack: fc.record({
+    directWrites: fc.constantFrom(0, 2, 8),
+    quietMs: fc.constantFrom(0, 60_000, Number.POSITIVE_INFINITY),
+    maxSpan: fc.constantFrom(1, 3, 400),
+    smallBatch: fc.constantFrom(0, 5, 20),
+  }),
+  otherContainer: fc.constantFrom(0, 0.2, 0.5),
+  coldStart: fc.constantFrom(0, 0.1),
 });
 
 const caseArb = historyArb().chain((history) =>
@@ -69,6 +82,26 @@ async function untilAccepted(invoke: () => Promise<{ failed: boolean }>): Promis
     }
   }
   throw new Error(`not accepted after ${MAX_TRIES} tries`);
+}
+
+/** How many items of the table have keys starting with `prefix` (a Scan: this is a test). */
+async function itemsStartingWith(dynamo: DynamoDBClient, tableName: string, prefix: string): Promise<number> {
+  let count = 0;
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await dynamo.send(
+      new ScanCommand({
+        TableName: tableName,
+        FilterExpression: 'begins_with(pk, :prefix)',
+        ExpressionAttributeValues: { ':prefix': { S: prefix } },
+        Select: 'COUNT',
+        ExclusiveStartKey: start,
+      }),
+    );
+    count += page.Count ?? 0;
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return count;
 }
 
 const mentions = (letter: DeadLetter, marker: string): boolean => {
@@ -111,10 +144,13 @@ describe('Lambda redelivery, crashes, throttling and poison records against the 
             deadLetters,
             deliverAgain: chance(schedule.duplicateBatch, 'duplicateBatches'),
             sealAfterBatch: chance(schedule.sealBetweenBatches, 'seals'),
+            writeBack: schedule.writeBack,
             faults: {
               crashMidWrite: chance(schedule.crashMidWrite, 'crashesMidWrite'),
               crashAfterWork: chance(schedule.crashAfterWork, 'crashesAfterWork'),
               maxRetries: MAX_TRIES,
+              otherContainer: chance(schedule.otherContainer, 'containerSwitches'),
+              coldStart: chance(schedule.coldStart, 'coldStarts'),
             },
           });
           try {
@@ -166,6 +202,7 @@ describe('Lambda redelivery, crashes, throttling and poison records against the 
             await pipeline.drain();
             throttling = false;
 
+            tally.journalEntries += await itemsStartingWith(dynamo, pipeline.names.metricsTable, 'J#');
             const document = await pipeline.read(history.at.getTime());
             realTimeMetricsSchema.parse(document);
             const problems = differences(document, computeOracle(history.events, history.at, history.timeZone));

@@ -1,0 +1,113 @@
+import type { EntityWrite, StoredEntity } from '../aggregators/fold-lane';
+import type { JournalEntry, MetricsStore } from '../store/metrics-store';
+
+/**
+ * When a lane writes entity items and when it journals (docs/metrics-model.md, "The write-back
+ * journal"). The defaults come from `npm run bench`'s write-back model of the standard mix.
+ */
+export interface WriteBackPolicy {
+  /** A batch that changes at most this many entities, on a lane with nothing journaled, writes their items directly (the quiet hours). */
+  directWrites: number;
+  /** A journaled state goes to its item once its entity has had no event for this long (event time, against the batch's newest). */
+  quietMs: number;
+  /** …or once this many journal entries were written after it: a recovery reads at most this many. */
+  maxSpan: number;
+  /** A batch of fewer records than this empties the journal: the lane is slowing down, and may stop. */
+  smallBatch: number;
+}
+
+export const DEFAULT_WRITE_BACK_POLICY: WriteBackPolicy = { directWrites: 8, quietMs: 120_000, maxSpan: 400, smallBatch: 20 };
+
+/** A state this process holds of its lane: in journal entry `n`, not yet in its entity's item. */
+interface Pending {
+  entry: JournalEntry;
+  n: number;
+}
+
+/** What this process knows of one lane's journal. */
+export interface LaneView {
+  head: number;
+  compactedThrough: number;
+  pending: Map<string, Pending>;
+}
+
+/**
+ * The lanes' journaled entity states that this process holds, between its invocations (a Lambda
+ * container keeps them while it lives). They are only ever a copy of the journal: written to it
+ * before they are kept here, and dropped on any doubt, so a process that lost them, or never had
+ * them, reads the journal again.
+ */
+export class LaneStates {
+  private readonly lanes = new Map<string, LaneView>();
+
+  constructor(readonly policy: WriteBackPolicy = DEFAULT_WRITE_BACK_POLICY) {}
+
+  /**
+   * The lane's view, after checking that no other process wrote to its journal or compacted it
+   * since this one last did (then the states held here may be stale, and the journal is read).
+   */
+  async open(store: MetricsStore, lane: string): Promise<LaneView> {
+    const held = this.lanes.get(lane);
+    if (held) {
+      const { nextExists, compactedThrough } = await store.journalPosition(lane, held.head + 1);
+      if (!nextExists && compactedThrough === held.compactedThrough) return held;
+      this.lanes.delete(lane);
+    }
+    const { position, entries } = await store.readJournal(lane);
+    const view: LaneView = { ...position, pending: new Map() };
+    for (const { n, entry } of entries) view.pending.set(entry.key, { entry, n });
+    this.lanes.set(lane, view);
+    return view;
+  }
+
+  forget(lane: string): void {
+    this.lanes.delete(lane);
+  }
+
+  forgetAll(): void {
+    this.lanes.clear();
+  }
+}
+
+/** The batch's entities as the fold starts from them: journaled ones from the view, the others from `items`. */
+export function storedEntities(view: LaneView, keys: readonly string[], items: ReadonlyMap<string, StoredEntity>): Map<string, StoredEntity> {
+  const stored = new Map<string, StoredEntity>();
+  for (const key of keys) {
+    const pending = view.pending.get(key);
+    const found = pending ? { state: pending.entry.state, appliedSeq: pending.entry.appliedSeq } : items.get(key);
+    if (found) stored.set(key, found);
+  }
+  return stored;
+}
+
+/** Whether a batch writes its entities' items directly, as before the journal: nothing is journaled, and the batch changes few. */
+export const writesDirectly = (view: LaneView, writes: readonly EntityWrite[], policy: WriteBackPolicy): boolean =>
+  view.pending.size === 0 && writes.length <= policy.directWrites;
+
+/** Keeps a batch's journaled states, written as entries up to `head`. */
+export function recordJournaled(view: LaneView, entries: readonly JournalEntry[], head: number): void {
+  // A batch split over several entries is kept as of its last: the compaction point then waits for all of them.
+  for (const entry of entries) view.pending.set(entry.key, { entry, n: head });
+  view.head = head;
+}
+
+/**
+ * The states to write to their items after a batch whose newest event is at `newestAt`, and how
+ * far the compaction point may then move: to just before the oldest entry still holding a state.
+ */
+export function compactionOf(view: LaneView, newestAt: number, batchRecords: number, policy: WriteBackPolicy): { entries: JournalEntry[]; through: number } {
+  const everything = batchRecords < policy.smallBatch;
+  const entries: JournalEntry[] = [];
+  let oldestKept = view.head + 1;
+  for (const { entry, n } of view.pending.values()) {
+    if (everything || newestAt - entry.lastEventAt >= policy.quietMs || view.head - n >= policy.maxSpan) entries.push(entry);
+    else oldestKept = Math.min(oldestKept, n);
+  }
+  return { entries, through: oldestKept - 1 };
+}
+
+/** Forgets the states written to their items, and moves the view's compaction point. */
+export function recordCompacted(view: LaneView, entries: readonly JournalEntry[], through: number): void {
+  for (const entry of entries) view.pending.delete(entry.key);
+  view.compactedThrough = Math.max(view.compactedThrough, through);
+}
