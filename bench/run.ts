@@ -13,7 +13,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderMarkdown } from './report';
-import { peakRssMb, log } from './stats';
+import { peakRssMb, log, round } from './stats';
 import { foldStep, freshnessStep, memoryStep, quietStep, readStep, rebuildStep, type StepResult, sustainedStep, writeStep } from './steps';
 import { TARGETS, type TargetKey, type Verdict, verdictOf } from './targets';
 
@@ -57,10 +57,21 @@ const steps = {
   rebuild: () => rebuildStep(seed, plan.rebuild),
 };
 
-const runSteps = async () => ({
-  fold: await steps.fold(),
-  writes: await steps.writes(),
-  sustained: await steps.sustained(),
+/** Figures made of two steps' figures. */
+const ratios = (writes: Awaited<ReturnType<typeof steps.writes>>, sustained: Awaited<ReturnType<typeof steps.sustained>>) => ({
+  figures: { naiveToBatch1000WcuRatio: round(writes.figures.naiveWcuPerEvent / sustained.figures.wcuPerEventBatch1000) },
+  details: {},
+  notes: [],
+});
+
+const runSteps = async () => {
+  const fold = await steps.fold();
+  const writes = await steps.writes();
+  const sustained = await steps.sustained();
+  return { fold, writes, sustained, ratios: ratios(writes, sustained), ...(await restOfSteps()) };
+};
+
+const restOfSteps = async () => ({
   quiet: await steps.quiet(),
   read: await steps.read(),
   freshness: await steps.freshness(),

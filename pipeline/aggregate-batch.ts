@@ -75,7 +75,7 @@ async function keepStates<E>(
       return failed(deps, lane, records, writes.map((write) => write.firstSeq).sort(compareSequences)[0]!, [error]);
     }
   }
-  const { entries, through } = compactionOf(view, newestEventAt(records), records.length, policy);
+  const { entries, through } = compactionOf(view, newestEventAt(records), policy);
   try {
     const refused = entries.length > 0 ? await deps.store.compactEntities(entries, lane) : [];
     if (refused.length > 0) throw refused[0]!.error;

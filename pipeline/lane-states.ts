@@ -12,11 +12,15 @@ export interface WriteBackPolicy {
   quietMs: number;
   /** …or once this many journal entries were written after it: a recovery reads at most this many. */
   maxSpan: number;
-  /** A batch of fewer records than this empties the journal: the lane is slowing down, and may stop. */
-  smallBatch: number;
 }
 
-export const DEFAULT_WRITE_BACK_POLICY: WriteBackPolicy = { directWrites: 8, quietMs: 120_000, maxSpan: 400, smallBatch: 20 };
+/**
+ * Not "empty the journal when a batch is small": a lane's batches are small whenever a poll finds
+ * few records, and at 10,000 events/s that would write tens of thousands of items at once.
+ * Quiet states reach their items as event time goes on, so a lane whose traffic falls empties its
+ * journal within `quietMs` and then writes items directly again.
+ */
+export const DEFAULT_WRITE_BACK_POLICY: WriteBackPolicy = { directWrites: 8, quietMs: 120_000, maxSpan: 1000 };
 
 /** A state this process holds of its lane: in journal entry `n`, not yet in its entity's item. */
 interface Pending {
@@ -95,12 +99,11 @@ export function recordJournaled(view: LaneView, entries: readonly JournalEntry[]
  * The states to write to their items after a batch whose newest event is at `newestAt`, and how
  * far the compaction point may then move: to just before the oldest entry still holding a state.
  */
-export function compactionOf(view: LaneView, newestAt: number, batchRecords: number, policy: WriteBackPolicy): { entries: JournalEntry[]; through: number } {
-  const everything = batchRecords < policy.smallBatch;
+export function compactionOf(view: LaneView, newestAt: number, policy: WriteBackPolicy): { entries: JournalEntry[]; through: number } {
   const entries: JournalEntry[] = [];
   let oldestKept = view.head + 1;
   for (const { entry, n } of view.pending.values()) {
-    if (everything || newestAt - entry.lastEventAt >= policy.quietMs || view.head - n >= policy.maxSpan) entries.push(entry);
+    if (newestAt - entry.lastEventAt >= policy.quietMs || view.head - n >= policy.maxSpan) entries.push(entry);
     else oldestKept = Math.min(oldestKept, n);
   }
   return { entries, through: oldestKept - 1 };
