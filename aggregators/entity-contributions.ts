@@ -211,7 +211,7 @@ function addEscalation(deltas: Deltas, e: EscalationState, { timeZone, serviceLe
   const status = statusOf(e);
   if (status === 'pending') {
     addDelta(deltas, gaugeCounter(GaugeName.pending), 1);
-    addDelta(deltas, gaugeCounter(GaugeName.pendingInHour(Math.floor(created / 3_600_000))), 1);
+    addDelta(deltas, gaugeCounter(GaugeName.pendingInMinute(minuteOf(created))), 1);
     addDelta(deltas, pendingEntryCounter(created, priority, e.id), 1);
   }
   if (status === 'in_progress') addDelta(deltas, gaugeCounter(GaugeName.inProgress), 1);

@@ -12,7 +12,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { type CounterKey, GaugeName, PENDING_IN_HOUR_PREFIX } from '../aggregators/counters';
+import { type CounterKey, GaugeName, PENDING_IN_MINUTE_PREFIX } from '../aggregators/counters';
 import type { CounterUnit, EntityWrite, StoredEntity } from '../aggregators/fold-lane';
 import { minuteOf } from '../aggregators/time';
 import { ExpressionTooLargeError, LaneConflictError } from '../errors';
@@ -59,7 +59,7 @@ import {
 } from './layout';
 import type { ActiveHour, FreshnessStamp, JournalEntry, JournalPosition, MetricsStore, Snapshot, StoreUsage, StuckLane } from './metrics-store';
 import { addToPane, isSealed, PANE_VERSION, paneAttributes, paneOf, SEAL_DELAY_MINUTES } from './sealed-minutes';
-import { readSnapshotWith } from './snapshot-read';
+import { type QueueGuess, readSnapshotWith } from './snapshot-read';
 import { UpdateBuilder } from './update-builder';
 
 const BATCH_GET_LIMIT = 100;
@@ -101,6 +101,8 @@ export class DynamoDbMetricsStore implements MetricsStore {
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
   private readonly now: () => number;
+  /** Which escalation queues this process's last read needed (snapshot-read.ts). */
+  private readonly queueGuess: QueueGuess = { minutes: [] };
   /** Own-function measurements waiting for a write to ride on, by minute. */
   private readonly measurements = new Map<number, { counters: Map<string, number>; since: number }>();
 
@@ -520,27 +522,27 @@ export class DynamoDbMetricsStore implements MetricsStore {
 
   async compactGauges(beforeSeconds: number): Promise<number> {
     const gauges = (await this.getItem(GAUGES_ITEM)) ?? {};
-    const emptyHours = Object.entries(gauges)
-      .filter(([name, value]) => name.startsWith(PENDING_IN_HOUR_PREFIX) && value === 0)
-      .map(([name]) => Number(name.slice(PENDING_IN_HOUR_PREFIX.length)));
+    const emptyMinutes = Object.entries(gauges)
+      .filter(([name, value]) => name.startsWith(PENDING_IN_MINUTE_PREFIX) && value === 0)
+      .map(([name]) => Number(name.slice(PENDING_IN_MINUTE_PREFIX.length)));
     const removed = await this.removeStale(GAUGES_ITEM, gauges, beforeSeconds);
     let total = removed;
-    for (const hour of emptyHours) {
-      // The queue of an hour with nothing pending goes, unless an escalation of that hour came in meanwhile.
-      const update = new UpdateBuilder().remove(GaugeName.pendingInHour(hour));
-      update.condition(`${update.name(GaugeName.pendingInHour(hour))} = ${update.value(0)}`);
+    for (const minute of emptyMinutes) {
+      // The queue of a minute with nothing pending goes, unless an escalation of that minute came in meanwhile.
+      const update = new UpdateBuilder().remove(GaugeName.pendingInMinute(minute));
+      update.condition(`${update.name(GaugeName.pendingInMinute(minute))} = ${update.value(0)}`);
       try {
         await this.track('write', () => this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key(GAUGES_ITEM), ...update.build() })));
-        await this.track('write', () => this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: this.key(pendingItem(hour)) })));
+        await this.track('write', () => this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: this.key(pendingItem(minute)) })));
         total++;
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
       }
     }
-    const activeHours = Object.entries(gauges)
-      .filter(([name, value]) => name.startsWith(PENDING_IN_HOUR_PREFIX) && typeof value === 'number' && value > 0)
-      .map(([name]) => pendingItem(Number(name.slice(PENDING_IN_HOUR_PREFIX.length))));
-    for (const [key, item] of await this.getItems(activeHours)) total += await this.removeStale(key, item, beforeSeconds);
+    const activeMinutes = Object.entries(gauges)
+      .filter(([name, value]) => name.startsWith(PENDING_IN_MINUTE_PREFIX) && typeof value === 'number' && value > 0)
+      .map(([name]) => pendingItem(Number(name.slice(PENDING_IN_MINUTE_PREFIX.length))));
+    for (const [key, item] of await this.getItems(activeMinutes)) total += await this.removeStale(key, item, beforeSeconds);
     return total;
   }
 
@@ -549,7 +551,7 @@ export class DynamoDbMetricsStore implements MetricsStore {
     const removable = Object.entries(item).filter(
       ([name, value]) =>
         (isWatermark(name) && typeof value === 'string' && watermarkWrittenAt(value) < beforeSeconds) ||
-        (value === 0 && !name.startsWith(PENDING_IN_HOUR_PREFIX)),
+        (value === 0 && !name.startsWith(PENDING_IN_MINUTE_PREFIX)),
     );
     for (const [name, value] of removable) {
       const update = new UpdateBuilder().remove(name);
@@ -618,7 +620,7 @@ export class DynamoDbMetricsStore implements MetricsStore {
   // ── the read ──
 
   async readSnapshot(atMs: number, timeZone: string, nowMs = atMs): Promise<Snapshot> {
-    return readSnapshotWith((keys) => this.getItems(keys), atMs, timeZone, nowMs);
+    return readSnapshotWith((keys) => this.getItems(keys), atMs, timeZone, nowMs, this.queueGuess);
   }
 
   // ── plumbing ──

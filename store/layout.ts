@@ -30,7 +30,7 @@ import {
  *   D#<local date>   escalation facts and gauge changes of each hour of the day, and the highest
  *                    active total of each UTC hour of it
  *   G#escalations    open-escalation gauges; pending ones counted by creation hour
- *   Q#<hour>         the pending escalations created in that hour, one attribute each
+ *   Q#<minute>       the pending escalations created in that minute, one attribute each
  *   X#<hour>         the escalations that stopped pending in that hour (read only to look back)
  *   S#status         what the tick last saw of each source's freshness (`<source>|<name>`), the
  *                    stuck-lane markers (`stuck:<source>:<lane>`), since when each alert fires
@@ -51,7 +51,7 @@ export const sealedPaneItem = (paneStart: number): string => `Z#${paneStart}`;
 export const hourItem = (hour: number): string => `H#${hour}`;
 export const dayItem = (localDate: string): string => `D#${localDate}`;
 export const GAUGES_ITEM = 'G#escalations';
-export const pendingItem = (hour: number): string => `Q#${hour}`;
+export const pendingItem = (minute: number): string => `Q#${minute}`;
 export const departedItem = (hour: number): string => `X#${hour}`;
 /**
  * The tick's status, one small item: what it last saw of each source's freshness, the stuck-lane

@@ -1,4 +1,4 @@
-import { type CounterKey, isLastFiveMinutesFact, PENDING_IN_HOUR_PREFIX, WINDOW_BLOCK_MINUTES } from '../aggregators/counters';
+import { type CounterKey, isLastFiveMinutesFact, PENDING_IN_MINUTE_PREFIX, WINDOW_BLOCK_MINUTES } from '../aggregators/counters';
 import { blockStartOf } from '../aggregators/coverage';
 import { localDateOf, minuteOf } from '../aggregators/time';
 import { FRESHNESS_SOURCES } from '../schemas/alert-rules';
@@ -27,15 +27,31 @@ import { addPaneEntries, minuteReads, paneOf } from './sealed-minutes';
 
 /**
  * The read (`MetricsStore.readSnapshot`): which items the document at `atMs` needs, and the
- * snapshot they make. Two requests at most: the first's keys follow from `atMs` alone; the second
- * holds what the first says is needed (the queue of older hours, minutes not sealed yet or written
- * late, a look-back's departed escalations). The fetching is injected: no SDK here.
+ * snapshot they make. Two requests at most: the first's keys follow from `atMs` alone, and the
+ * queues this reader needed last time; the second holds what the first says is needed (the queues
+ * of the oldest pending escalations' minutes, minutes not sealed yet or written late, a
+ * look-back's departed escalations). The fetching is injected: no SDK here.
  */
 
 type StoredItem = Record<string, unknown>;
 export type FetchItems = (keys: readonly string[]) => Promise<Map<string, StoredItem>>;
 
-export async function readSnapshotWith(fetch: FetchItems, atMs: number, timeZone: string, nowMs = atMs): Promise<Snapshot> {
+/**
+ * The creation minutes whose queues the reader's last read needed. The oldest pending
+ * escalations change slowly, so a warm reader asks for them in its first request and most often
+ * makes no second one; a guess that is wrong costs half a read unit per queue, never a number.
+ */
+export interface QueueGuess {
+  minutes: number[];
+}
+
+export async function readSnapshotWith(
+  fetch: FetchItems,
+  atMs: number,
+  timeZone: string,
+  nowMs = atMs,
+  guess: QueueGuess = { minutes: [] },
+): Promise<Snapshot> {
   const minute = minuteOf(atMs);
   const lookBack = isLookBack(atMs, nowMs);
   const lastHour = Array.from({ length: 60 }, (_, i) => minute - 59 + i);
@@ -47,9 +63,8 @@ export async function readSnapshotWith(fetch: FetchItems, atMs: number, timeZone
   // Looking back, the gauges are now's less their changes since: every day from T's to now's.
   const days = lookBack ? datesBetween(atMs, nowMs + LOOK_AHEAD_LIMIT_MS, timeZone).map(dayItem) : [today];
   const hours = [hourItem(Math.floor(minute / 60) - 1), hourItem(Math.floor(minute / 60))]; // the last hour's series spans two
-  // Escalations wait minutes, not hours: the queue of this hour comes with the first request, which is then most often the only one.
-  const likelyQueue = lookBack ? [] : [pendingItem(Math.floor(minute / 60))];
-  const keys = [...panes, ...lastFive.map(minuteItem), ...performance, ...hours, ...days, GAUGES_ITEM, STATUS_ITEM, ...likelyQueue];
+  const guessedQueues = lookBack ? [] : guess.minutes.map(pendingItem);
+  const keys = [...panes, ...lastFive.map(minuteItem), ...performance, ...hours, ...days, GAUGES_ITEM, STATUS_ITEM, ...guessedQueues];
   const items = await fetch(keys);
 
   const counters = new Map<CounterKey, number>();
@@ -64,18 +79,21 @@ export async function readSnapshotWith(fetch: FetchItems, atMs: number, timeZone
   const fetched = new Set(keys);
   const laterKeys = [...new Set(reads.flatMap((read) => read.items.map((item) => item.key)).filter((key) => !fetched.has(key)))];
 
-  // The oldest pending escalations: the queue of the oldest hours that still hold any. Looking
-  // back, also those that left the queue after T.
-  const pendingHours = [...counters]
-    .filter(([counter, n]) => counter.startsWith(`g|${PENDING_IN_HOUR_PREFIX}`) && n > 0)
-    .map(([counter, n]) => ({ hour: Number(counter.slice(2 + PENDING_IN_HOUR_PREFIX.length)), n }))
-    .filter(({ hour }) => hour <= Math.floor(minute / 60))
-    .sort((a, b) => a.hour - b.hour);
-  const queueKeys: string[] = [];
-  for (let held = 0, i = 0; i < pendingHours.length && held < OLDEST_PENDING_SHOWN; i++) {
-    queueKeys.push(pendingItem(pendingHours[i]!.hour));
-    held += pendingHours[i]!.n;
+  // The oldest pending escalations: the queues of the oldest creation minutes that still hold
+  // any, in the second request (the gauges say which). Looking back, also those that left the
+  // queue after T.
+  const pendingMinutes = [...counters]
+    .filter(([counter, n]) => counter.startsWith(`g|${PENDING_IN_MINUTE_PREFIX}`) && n > 0)
+    .map(([counter, n]) => ({ minute: Number(counter.slice(2 + PENDING_IN_MINUTE_PREFIX.length)), n }))
+    .filter((pending) => pending.minute <= minute)
+    .sort((a, b) => a.minute - b.minute);
+  const queueMinutes: number[] = [];
+  for (let held = 0, i = 0; i < pendingMinutes.length && held < OLDEST_PENDING_SHOWN; i++) {
+    queueMinutes.push(pendingMinutes[i]!.minute);
+    held += pendingMinutes[i]!.n;
   }
+  if (!lookBack) guess.minutes = queueMinutes;
+  const queueKeys = queueMinutes.map(pendingItem);
   if (lookBack) {
     for (let hour = Math.floor(minute / 60); hour <= Math.floor((nowMs + LOOK_AHEAD_LIMIT_MS) / 3_600_000); hour++) queueKeys.push(departedItem(hour));
   }

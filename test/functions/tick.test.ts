@@ -57,7 +57,7 @@ describe('the tick and the dead letters', () => {
 });
 
 describe('the gauge item', () => {
-  it('stays small: the tick removes the queue of an hour with nothing pending any more', async () => {
+  it('stays small: the tick removes the queue of a minute with nothing pending any more', async () => {
     const pipeline = await pipelineAt(T);
     // Two deliveries, so the pending counter is written and later brought back to zero.
     await pipeline.publish([{ eventId: 'c', type: 'escalation.created', occurredAt: '2026-05-04T09:50:00Z', escalationId: 'x', priority: 'low' }]);
@@ -70,14 +70,14 @@ describe('the gauge item', () => {
       ).Item;
       return found ? unmarshall(found) : undefined;
     };
-    const hour = Math.floor(Date.parse('2026-05-04T09:50:00Z') / 3_600_000);
-    expect((await item(GAUGES_ITEM))?.[`ph:${hour}`]).toBe(0); // back at zero, still there
-    expect(await item(pendingItem(hour))).toBeDefined();
+    const minute = Math.floor(Date.parse('2026-05-04T09:50:00Z') / 60_000);
+    expect((await item(GAUGES_ITEM))?.[`pm:${minute}`]).toBe(0); // back at zero, still there
+    expect(await item(pendingItem(minute))).toBeDefined();
 
     await createTick(pipeline.runtime, { publish: () => undefined })();
 
-    expect(Object.keys((await item(GAUGES_ITEM)) ?? {}).filter((name) => name.startsWith('ph:'))).toEqual([]);
-    expect(await item(pendingItem(hour))).toBeUndefined();
+    expect(Object.keys((await item(GAUGES_ITEM)) ?? {}).filter((name) => name.startsWith('pm:'))).toEqual([]);
+    expect(await item(pendingItem(minute))).toBeUndefined();
     expect((await pipeline.read(T)).realTimeEscalations).toMatchObject({ pending: 0, resolved: 1 });
   });
 });

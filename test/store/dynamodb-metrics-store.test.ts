@@ -42,7 +42,7 @@ const messages = (seq: string, amount: number) => unit(seq, [[MESSAGES, amount]]
 const pendingEscalation = (seq: string, createdAt: number, priority: string, id: string): CounterUnit =>
   unit(seq, [
     [gaugeCounter(GaugeName.pending), 1],
-    [gaugeCounter(GaugeName.pendingInHour(Math.floor(createdAt / 3_600_000))), 1],
+    [gaugeCounter(GaugeName.pendingInMinute(Math.floor(createdAt / 60_000))), 1],
     [pendingEntryCounter(createdAt, priority, id), 1],
   ]);
 const counter = async (store: DynamoDbMetricsStore, key: CounterKey) => (await store.readSnapshot(AT, 'UTC')).counters.get(key) ?? 0;
@@ -127,7 +127,7 @@ describe('DynamoDbMetricsStore.applyCounters', () => {
 });
 
 describe('DynamoDbMetricsStore.readSnapshot', () => {
-  it('reads the document in one request, and one more only while escalations are pending', async () => {
+  it('reads the document in one request, and one more while escalations are pending and this reader has not read their queues yet', async () => {
     const { store } = await freshStore();
     await store.sealClosedMinutes(AT);
     let before = store.usage.requests;
@@ -140,17 +140,26 @@ describe('DynamoDbMetricsStore.readSnapshot', () => {
     const snapshot = await store.readSnapshot(AT, 'UTC');
     expect(store.usage.requests - before).toBe(2);
     expect(snapshot.counters.get(pendingEntryCounter(created, 'high', 'esc-1'))).toBe(1);
+
+    // The same reader again: the queue it needed comes with the first request.
+    before = store.usage.requests;
+    const again = await store.readSnapshot(AT, 'UTC');
+    expect(store.usage.requests - before).toBe(1);
+    expect(again.counters.get(pendingEntryCounter(created, 'high', 'esc-1'))).toBe(1);
   });
 
-  it('reads the queue of the current hour with the first request', async () => {
+  it('reads the queues of the oldest creation minutes that hold the oldest pending, and no others', async () => {
     const { store } = await freshStore();
     await store.sealClosedMinutes(AT);
-    const created = AT - 60_000;
-    await store.applyCounters('pulse/shardId-1', [pendingEscalation('1', created, 'low', 'esc-2')], []);
-    const before = store.usage.requests;
+    // Six minutes with one pending each: the five oldest are listed, so the newest minute's queue is not read.
+    const created = Array.from({ length: 6 }, (_, i) => AT - (10 - i) * 60_000);
+    await store.applyCounters(
+      'pulse/shardId-1',
+      created.map((at, i) => pendingEscalation(String(i + 1), at, 'low', `esc-${i}`)),
+      [],
+    );
     const snapshot = await store.readSnapshot(AT, 'UTC');
-    expect(store.usage.requests - before).toBe(1);
-    expect(snapshot.counters.get(pendingEntryCounter(created, 'low', 'esc-2'))).toBe(1);
+    expect(created.map((at, i) => snapshot.counters.get(pendingEntryCounter(at, 'low', `esc-${i}`)))).toEqual([1, 1, 1, 1, 1, undefined]);
   });
 });
 
