@@ -6,6 +6,8 @@ import { DEFAULT_SERVICE_LEVEL_SECONDS } from '../aggregators/entity-contributio
 import { DEFAULT_ALERT_THRESHOLDS } from '../schemas/alert-rules';
 import { ConfigurationError } from '../errors';
 
+export const DEFAULT_WRITE_BACK_QUIET_SECONDS = 120;
+
 const number = (fallback: number) => z.coerce.number().finite().nonnegative().default(fallback);
 
 /**
@@ -74,6 +76,8 @@ const settingsSchema = z.object({
   ALERT_SOURCE_LAG_SECONDS: number(DEFAULT_ALERT_THRESHOLDS.sourceLagSeconds),
   ALERT_SERVICE_LEVEL: z.coerce.number().min(0).max(1).default(DEFAULT_ALERT_THRESHOLDS.serviceLevel),
   ALERT_SERVICE_LEVEL_MIN_SERVED: z.coerce.number().int().nonnegative().default(DEFAULT_ALERT_THRESHOLDS.serviceLevelMinimumServed),
+  /** How long an entity must be quiet before the aggregator writes its journaled state to its item; 0 turns the journal off. */
+  WRITE_BACK_QUIET_SECONDS: number(DEFAULT_WRITE_BACK_QUIET_SECONDS),
 });
 
 export type Environment = z.input<typeof settingsSchema>;
@@ -91,6 +95,8 @@ export interface Settings {
   thresholds: typeof DEFAULT_ALERT_THRESHOLDS;
   /** Which producer-chosen labels get counters of their own; the rest count as `other`. */
   labels: LabelPolicy;
+  /** docs/metrics-model.md, "The write-back journal"; 0: every batch writes entity items. */
+  writeBackQuietSeconds: number;
 }
 
 /** Parses the environment; throws a ConfigurationError naming the first bad or missing key. */
@@ -107,6 +113,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     readCapacityBudget: e.READ_CAPACITY_BUDGET || 1,
     writeCapacityBudget: e.WRITE_CAPACITY_BUDGET || 1,
     labels: labelPolicy({ languages: e.METRIC_LANGUAGES, regions: e.METRIC_REGIONS, functionNames: e.METRIC_FUNCTION_NAMES }),
+    writeBackQuietSeconds: e.WRITE_BACK_QUIET_SECONDS,
     thresholds: {
       pendingEscalations: e.ALERT_PENDING_ESCALATIONS,
       oldestPendingAgeSeconds: e.ALERT_OLDEST_PENDING_SECONDS,

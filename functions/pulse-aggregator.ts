@@ -1,6 +1,6 @@
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { aggregateEntityBatch } from '../pipeline/aggregate-batch';
-import { LaneStates } from '../pipeline/lane-states';
+import { LaneStates, writeBackPolicyOf } from '../pipeline/lane-states';
 import { type PulseEvent, pulseRecordSchema } from '../schemas/pulse-events';
 import { processKinesisBatch, type KinesisBatchResult, type RecordDecoding } from './kinesis-batch';
 import { foldContextOf, type Runtime } from './runtime';
@@ -9,7 +9,10 @@ import { foldContextOf, type Runtime } from './runtime';
  * The internal stream: each shard's batch is the only writer of its entities. `laneStates` are
  * this process's journaled states (one per cold start; a test may hand several processes theirs).
  */
-export function createPulseAggregator(runtime: Runtime, laneStates = new LaneStates()): (event: KinesisStreamEvent) => Promise<KinesisBatchResult> {
+export function createPulseAggregator(
+  runtime: Runtime,
+  laneStates = new LaneStates(writeBackPolicyOf(runtime.settings.writeBackQuietSeconds)),
+): (event: KinesisStreamEvent) => Promise<KinesisBatchResult> {
   const deps = { ...runtime, context: foldContextOf(runtime.settings), laneStates };
   const decode = (record: KinesisStreamRecord): RecordDecoding<PulseEvent> => {
     try {

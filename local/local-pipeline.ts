@@ -1,7 +1,7 @@
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteStreamCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { randomUUID } from 'node:crypto';
-import type { Settings } from '../config/settings';
+import { DEFAULT_WRITE_BACK_QUIET_SECONDS, type Settings } from '../config/settings';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent, EventBridgeEvent, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { KinesisBatchResult } from '../functions/kinesis-batch';
 import { createDynamoDbStreamIngest } from '../functions/dynamodb-stream-ingest';
@@ -87,6 +87,7 @@ export class LocalPipeline {
       writeCapacityBudget: 100,
       thresholds: DEFAULT_ALERT_THRESHOLDS,
       labels: DEFAULT_LABEL_POLICY,
+      writeBackQuietSeconds: DEFAULT_WRITE_BACK_QUIET_SECONDS,
     };
     this.store = new DynamoDbMetricsStore({ client: options.dynamo, tableName: this.names.metricsTable });
     const faults = options.faults;

@@ -22,6 +22,13 @@ export interface WriteBackPolicy {
  */
 export const DEFAULT_WRITE_BACK_POLICY: WriteBackPolicy = { directWrites: 8, quietMs: 120_000, maxSpan: 1000 };
 
+/**
+ * The policy for WRITE_BACK_QUIET_SECONDS. 0 turns the journal off: every batch writes its
+ * entities' items, after one batch per lane has written what its journal still held.
+ */
+export const writeBackPolicyOf = (quietSeconds: number): WriteBackPolicy =>
+  quietSeconds > 0 ? { ...DEFAULT_WRITE_BACK_POLICY, quietMs: quietSeconds * 1000 } : { directWrites: Number.POSITIVE_INFINITY, quietMs: 0, maxSpan: 0 };
+
 /** A state this process holds of its lane: in journal entry `n`, not yet in its entity's item. */
 interface Pending {
   entry: JournalEntry;

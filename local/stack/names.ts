@@ -1,4 +1,4 @@
-import type { Settings } from '../../config/settings';
+import { DEFAULT_WRITE_BACK_QUIET_SECONDS, type Settings } from '../../config/settings';
 import { DEFAULT_LABEL_POLICY } from '../../aggregators/labels';
 import { DEFAULT_SERVICE_LEVEL_SECONDS } from '../../aggregators/entity-contributions';
 import { DEFAULT_ALERT_THRESHOLDS } from '../../schemas/alert-rules';
@@ -45,5 +45,6 @@ export function localSettings(timeZone: string, serviceLevelSeconds = DEFAULT_SE
     writeCapacityBudget: 100,
     thresholds: DEFAULT_ALERT_THRESHOLDS,
     labels: DEFAULT_LABEL_POLICY,
+    writeBackQuietSeconds: DEFAULT_WRITE_BACK_QUIET_SECONDS,
   };
 }

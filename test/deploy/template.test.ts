@@ -78,6 +78,7 @@ const SETTINGS_KEYS: Record<keyof Environment | keyof ViewerPushEnvironment | ke
   MESSAGES_TABLE: true,
   ESCALATIONS_TABLE: true,
   METRIC_LANGUAGES: true,
+  WRITE_BACK_QUIET_SECONDS: true,
   METRIC_REGIONS: true,
   METRIC_FUNCTION_NAMES: true,
   READ_CAPACITY_BUDGET: true,

@@ -2,7 +2,7 @@ import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { standardMix } from '../../bench/mix';
 import { LocalPipeline } from '../../local/local-pipeline';
-import type { WriteBackPolicy } from '../../pipeline/lane-states';
+import { type WriteBackPolicy, writeBackPolicyOf } from '../../pipeline/lane-states';
 import { canonicalEventSchema } from '../../schemas/canonical-events';
 import { computeOracle } from '../oracle/oracle';
 import { differences } from '../support/compare';
@@ -70,5 +70,13 @@ describe('the write-back journal, with each batch of a lane in the other process
     expect((items.get('K') ?? []).map((item) => item.through)).toEqual([journal.length]);
     const conversations = new Set(events.flatMap((event) => ('conversationId' in event && !event.type.startsWith('escalation') ? [event.conversationId] : [])));
     expect((items.get('C') ?? []).length).toBe(conversations.size);
+  });
+
+  it('writes no journal when WRITE_BACK_QUIET_SECONDS is 0', async () => {
+    const { problems, items } = await runAlternating(writeBackPolicyOf(0));
+
+    expect(problems).toEqual([]);
+    expect(items.get('J')).toBeUndefined();
+    expect((items.get('C') ?? []).length).toBeGreaterThan(0);
   });
 });
