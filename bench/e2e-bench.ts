@@ -52,7 +52,7 @@ async function runOnce(dynamo: DynamoDBClient, meter: DynamoMeter, events: reado
   return { pipeline, workMs, used: DynamoMeter.since(before, meter.snapshot()) };
 }
 
-const costOf = (events: number, workMs: number, used: MeterCounts, cpuSeconds: number): RunCost => ({
+export const costOf = (events: number, workMs: number, used: MeterCounts, cpuSeconds: number): RunCost => ({
   eventsPerSec: Math.round((events / workMs) * 1000),
   cpuMsPerEvent: round((cpuSeconds * 1000) / events),
   writeRequestsPerEvent: round(used.writeRequests / events),

@@ -13,20 +13,14 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LaneStates } from '../pipeline/lane-states';
 import type { CanonicalEventInput } from '../schemas/canonical-events';
 import { ownCpuSeconds } from './engine';
-import { BenchPipeline, costByItem, DynamoMeter, type ItemCost } from './harness';
+import { costOf, type RunCost } from './e2e-bench';
+import { BenchPipeline, DynamoMeter } from './harness';
 import { standardMix } from './mix';
 import { nowMs, round } from './stats';
 
-export interface SustainedRun {
+export interface SustainedRun extends RunCost {
   batchSize: number;
   events: number;
-  eventsPerSec: number;
-  cpuMsPerEvent: number;
-  writeRequestsPerEvent: number;
-  writeUnitsPerEvent: number;
-  readRequestsPerEvent: number;
-  readUnitsPerEvent: number;
-  byItem: Record<string, ItemCost>;
 }
 
 export interface SustainedResult {
@@ -78,18 +72,7 @@ export async function sustainedBench(
     const started = nowMs();
     await pipeline.process(part, batchSize);
     const workMs = nowMs() - started - pipeline.stats.producerMs;
-    const counts = DynamoMeter.since(used, meter.snapshot());
-    runs.push({
-      batchSize,
-      events: part.length,
-      eventsPerSec: Math.round((part.length / workMs) * 1000),
-      cpuMsPerEvent: round(((ownCpuSeconds() - cpu) * 1000) / part.length),
-      writeRequestsPerEvent: round(counts.writeRequests / part.length),
-      writeUnitsPerEvent: round(counts.writeUnits / part.length),
-      readRequestsPerEvent: round(counts.readRequests / part.length),
-      readUnitsPerEvent: round(counts.readUnits / part.length),
-      byItem: costByItem(counts, part.length, round),
-    });
+    runs.push({ batchSize, events: part.length, ...costOf(part.length, workMs, DynamoMeter.since(used, meter.snapshot()), ownCpuSeconds() - cpu) });
   }
 
   const readBefore = meter.snapshot();
