@@ -30,6 +30,7 @@ export const OnCallMetric = {
   messagesLastHour: metricName('MessagesLastHour'),
   escalationsCreatedToday: metricName('EscalationsCreatedToday'),
   driftedFields: metricName('DriftedFields'),
+  laneJournalReads: metricName('LaneJournalReads'),
 } as const;
 
 export const SOURCE_DIMENSION = 'Source';

@@ -7,6 +7,7 @@ import type { Context } from 'aws-lambda';
 import { PerformanceName } from '../aggregators/counters';
 import { minuteOf } from '../aggregators/time';
 import { ON_CALL_NAMESPACE, OnCallMetric } from '../config/on-call-metrics';
+import type { JournalRead } from '../pipeline/lane-states';
 import type { MetricsStore } from '../store/metrics-store';
 
 export const logger = new Logger();
@@ -15,6 +16,12 @@ export const metrics = new Metrics({ namespace: ON_CALL_NAMESPACE });
 /** Counts records parked in the dead-letter queue: one of the numbers on-call watches. */
 export function countDeadLettered(count: number): void {
   if (count > 0) metrics.addMetric(OnCallMetric.deadLettered, MetricUnit.Count, count);
+}
+
+/** A batch that read its lane's journal (docs/deploy.md, "The write-back journal: when to turn it off"). */
+export function countLaneJournalRead(read: JournalRead): void {
+  metrics.addMetric(OnCallMetric.laneJournalReads, MetricUnit.Count, 1);
+  if (read.entries > 0) logger.info('read the lane journal', { ...read });
 }
 
 /**

@@ -48,10 +48,20 @@ export interface LaneView {
  * before they are kept here, and dropped on any doubt, so a process that lost them, or never had
  * them, reads the journal again.
  */
+/** What a process read of a lane's journal because it did not hold the lane's states (for on-call: LaneJournalReads). */
+export interface JournalRead {
+  lane: string;
+  entries: number;
+  states: number;
+}
+
 export class LaneStates {
   private readonly lanes = new Map<string, LaneView>();
 
-  constructor(readonly policy: WriteBackPolicy = DEFAULT_WRITE_BACK_POLICY) {}
+  constructor(
+    readonly policy: WriteBackPolicy = DEFAULT_WRITE_BACK_POLICY,
+    private readonly onJournalRead: (read: JournalRead) => void = () => {},
+  ) {}
 
   /**
    * The lane's view, after checking that no other process wrote to its journal or compacted it
@@ -68,6 +78,7 @@ export class LaneStates {
     const view: LaneView = { ...position, pending: new Map() };
     for (const { n, entry } of entries) view.pending.set(entry.key, { entry, n });
     this.lanes.set(lane, view);
+    this.onJournalRead({ lane, entries: position.head - position.compactedThrough, states: view.pending.size });
     return view;
   }
 

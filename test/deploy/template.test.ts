@@ -208,7 +208,7 @@ const granted = (template: Template, roleId: string, action: string, resource: J
     (s) => asArray(s.Action).includes(action) && asArray(s.Resource as Json | Json[]).some((r) => JSON.stringify(r) === JSON.stringify(resource)),
   );
 
-/** The on-call metrics the code emits: the tick's values for a document where every number is known (dead letters waiting too), the parked count, and the drift check's count. */
+/** The on-call metrics the code emits: the tick's values for a document where every number is known (dead letters waiting too), the parked count, the drift check's count, and the aggregator's journal reads. */
 function emittedByTheCode(): { name: string; dimensions: Record<string, string> }[] {
   const settings = parseSettings({ METRICS_TABLE: 'unused', PULSE_STREAM: 'unused' });
   const at = Date.parse('2026-01-01T12:00:00Z');
@@ -219,7 +219,12 @@ function emittedByTheCode(): { name: string; dimensions: Record<string, string> 
     systemPerformance: { ...empty.systemPerformance, responseTime: { p50: 1, p95: 2, p99: 3 } },
     freshness: Object.fromEntries(FRESHNESS_SOURCES.map((source) => [source, lag])) as Freshness,
   };
-  const emitted: OnCallValue[] = [...onCallValues(known, 3), { name: OnCallMetric.deadLettered, value: 1 }, { name: OnCallMetric.driftedFields, value: 1 }];
+  const emitted: OnCallValue[] = [
+    ...onCallValues(known, 3),
+    { name: OnCallMetric.deadLettered, value: 1 },
+    { name: OnCallMetric.driftedFields, value: 1 },
+    { name: OnCallMetric.laneJournalReads, value: 1 },
+  ];
   return emitted.map(({ name, dimensions }) => ({ name, dimensions: dimensions ?? {} }));
 }
 

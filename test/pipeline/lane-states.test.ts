@@ -1,0 +1,39 @@
+import { createTable } from '../../local/engines';
+import { DEFAULT_WRITE_BACK_POLICY, type JournalRead, LaneStates, recordJournaled } from '../../pipeline/lane-states';
+import { DynamoDbMetricsStore } from '../../store/dynamodb-metrics-store';
+import type { JournalEntry } from '../../store/metrics-store';
+import { testClients } from '../support/engines';
+
+const LANE = 'pulse/shardId-000000000002';
+const entry = (id: string, seq: string): JournalEntry => ({
+  key: `C#${id}`,
+  state: { kind: 'conversation', id, starts: [], activity: [1], ends: [], messages: [] },
+  appliedSeq: seq,
+  lastEventAt: 60_000,
+});
+
+describe('a process holding its lanes’ journaled states', () => {
+  it('reads the journal when it holds nothing of the lane, or when another process went on with it, and only then', async () => {
+    const { dynamo } = testClients();
+    const tableName = `lane-states-${Math.random().toString(36).slice(2, 10)}`;
+    await createTable(dynamo, tableName);
+    const store = new DynamoDbMetricsStore({ client: dynamo, tableName });
+    const reads: JournalRead[] = [];
+    const first = new LaneStates(DEFAULT_WRITE_BACK_POLICY, (read) => reads.push(read));
+    const second = new LaneStates(DEFAULT_WRITE_BACK_POLICY, (read) => reads.push(read));
+
+    const view = await first.open(store, LANE); // a cold start
+    recordJournaled(view, [entry('a', '0001')], await store.appendJournal(LANE, 1, [entry('a', '0001')]));
+    await first.open(store, LANE); // the same process again: the probe finds nothing new
+    const other = await second.open(store, LANE); // another container
+    recordJournaled(other, [entry('b', '0002')], await store.appendJournal(LANE, 2, [entry('b', '0002')]));
+    const again = await first.open(store, LANE); // the first one, now behind
+
+    expect(reads).toEqual([
+      { lane: LANE, entries: 0, states: 0 },
+      { lane: LANE, entries: 1, states: 1 },
+      { lane: LANE, entries: 2, states: 2 },
+    ]);
+    expect([...again.pending.keys()].sort()).toEqual(['C#a', 'C#b']);
+  });
+});
