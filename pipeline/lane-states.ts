@@ -55,7 +55,15 @@ export interface JournalRead {
   states: number;
 }
 
+/**
+ * Lanes whose states a process keeps. A container may run batches of many lanes in turn, and a
+ * busy lane holds tens of thousands of states (tens of MB): the least recently used lane is
+ * dropped, which costs only a read of its journal if its next batch comes here.
+ */
+const LANES_KEPT = 2;
+
 export class LaneStates {
+  /** In order of use, the least recent first. */
   private readonly lanes = new Map<string, LaneView>();
 
   constructor(
@@ -70,15 +78,24 @@ export class LaneStates {
   async open(store: MetricsStore, lane: string): Promise<LaneView> {
     const held = this.lanes.get(lane);
     if (held) {
-      const { nextExists, compactedThrough } = await store.journalPosition(lane, held.head + 1);
-      if (!nextExists && compactedThrough === held.compactedThrough) return held;
       this.lanes.delete(lane);
+      const { nextExists, compactedThrough } = await store.journalPosition(lane, held.head + 1);
+      if (!nextExists && compactedThrough === held.compactedThrough) return this.keep(lane, held);
     }
     const { position, entries } = await store.readJournal(lane);
     const view: LaneView = { ...position, pending: new Map() };
     for (const { n, entry } of entries) view.pending.set(entry.key, { entry, n });
-    this.lanes.set(lane, view);
+    this.keep(lane, view);
     this.onJournalRead({ lane, entries: position.head - position.compactedThrough, states: view.pending.size });
+    return view;
+  }
+
+  private keep(lane: string, view: LaneView): LaneView {
+    this.lanes.set(lane, view);
+    for (const oldest of this.lanes.keys()) {
+      if (this.lanes.size <= LANES_KEPT) break;
+      this.lanes.delete(oldest);
+    }
     return view;
   }
 

@@ -36,4 +36,19 @@ describe('a process holding its lanes’ journaled states', () => {
     ]);
     expect([...again.pending.keys()].sort()).toEqual(['C#a', 'C#b']);
   });
+
+  it('keeps the states of the two lanes it ran last: a third lane drops the least recent', async () => {
+    const { dynamo } = testClients();
+    const tableName = `lane-states-${Math.random().toString(36).slice(2, 10)}`;
+    await createTable(dynamo, tableName);
+    const store = new DynamoDbMetricsStore({ client: dynamo, tableName });
+    const reads: string[] = [];
+    const process = new LaneStates(DEFAULT_WRITE_BACK_POLICY, (read) => reads.push(read.lane));
+    const lanes = ['pulse/shardId-1', 'pulse/shardId-2', 'pulse/shardId-3'];
+
+    for (const lane of [lanes[0]!, lanes[1]!, lanes[0]!, lanes[2]!, lanes[0]!, lanes[1]!]) await process.open(store, lane);
+
+    // Lane 1 was used just before lane 3 came, so lane 2 went; lane 2 is read again at its next batch.
+    expect(reads).toEqual([lanes[0], lanes[1], lanes[2], lanes[1]]);
+  });
 });
