@@ -12,12 +12,16 @@ const entry = (id: string, seq: string): JournalEntry => ({
   lastEventAt: 60_000,
 });
 
+async function freshStore(): Promise<DynamoDbMetricsStore> {
+  const { dynamo } = testClients();
+  const tableName = `lane-states-${Math.random().toString(36).slice(2, 10)}`;
+  await createTable(dynamo, tableName);
+  return new DynamoDbMetricsStore({ client: dynamo, tableName });
+}
+
 describe('a process holding its lanes’ journaled states', () => {
   it('reads the journal when it holds nothing of the lane, or when another process went on with it, and only then', async () => {
-    const { dynamo } = testClients();
-    const tableName = `lane-states-${Math.random().toString(36).slice(2, 10)}`;
-    await createTable(dynamo, tableName);
-    const store = new DynamoDbMetricsStore({ client: dynamo, tableName });
+    const store = await freshStore();
     const reads: JournalRead[] = [];
     const first = new LaneStates(DEFAULT_WRITE_BACK_POLICY, (read) => reads.push(read));
     const second = new LaneStates(DEFAULT_WRITE_BACK_POLICY, (read) => reads.push(read));
@@ -38,10 +42,7 @@ describe('a process holding its lanes’ journaled states', () => {
   });
 
   it('keeps the states of the two lanes it ran last: a third lane drops the least recent', async () => {
-    const { dynamo } = testClients();
-    const tableName = `lane-states-${Math.random().toString(36).slice(2, 10)}`;
-    await createTable(dynamo, tableName);
-    const store = new DynamoDbMetricsStore({ client: dynamo, tableName });
+    const store = await freshStore();
     const reads: string[] = [];
     const process = new LaneStates(DEFAULT_WRITE_BACK_POLICY, (read) => reads.push(read.lane));
     const lanes = ['pulse/shardId-1', 'pulse/shardId-2', 'pulse/shardId-3'];
