@@ -6,7 +6,7 @@ import { compareSequences } from '../aggregators/sequence';
 import type { FreshnessSource } from '../schemas/alert-rules';
 import type { CanonicalEvent } from '../schemas/canonical-events';
 import type { PulseRecord } from '../schemas/pulse-events';
-import type { ActiveHour, FreshnessStamp, JournalEntry, MetricsStore } from '../store/metrics-store';
+import type { ActiveHour, FreshnessStamp, MetricsStore } from '../store/metrics-store';
 import type { EventForwarder } from '../streams/event-forwarder';
 import { compactionOf, type LaneStates, type LaneView, recordCompacted, recordJournaled, storedEntities, writesDirectly } from './lane-states';
 
@@ -48,26 +48,31 @@ export async function aggregateEntityBatch(
   records: readonly ShardRecord<PulseRecord['event']>[],
 ): Promise<BatchOutcome> {
   if (records.length === 0) return { errors: [] };
-  const keys = [...new Set(records.map((record) => entityKeyOf(record.event)))];
+  const lastEventAt = lastEventAtByEntity(records);
+  const keys = [...lastEventAt.keys()];
   const view = await deps.laneStates.open(deps.store, lane);
   const fromItems = keys.filter((key) => !view.pending.has(key));
   const stored = storedEntities(view, keys, fromItems.length > 0 ? await deps.store.getEntities(fromItems, lane) : new Map());
   const fold = foldEntityBatch(records, stored, deps.context, lane);
-  return commitFold(deps, lane, fold, records, records, (writes) => keepStates(deps, lane, view, writes, records));
+  return commitFold(deps, lane, fold, records, records, (writes) => keepStates(deps, lane, view, writes, records, lastEventAt));
 }
 
-/** Writes the batch's states to their items, or journals them and writes the quiet ones' items. */
-async function keepStates<E>(
+/**
+ * Writes the batch's states to their items, or journals them and writes the quiet ones' items.
+ * `lastEventAt`: the newest event time of each entity's records in the batch.
+ */
+async function keepStates(
   deps: EntityAggregatorDeps,
   lane: string,
   view: LaneView,
   writes: readonly EntityWrite[],
-  records: readonly ShardRecord<E>[],
+  records: readonly ShardRecord<PulseRecord['event']>[],
+  lastEventAt: ReadonlyMap<string, number>,
 ): Promise<BatchOutcome> {
   const { policy } = deps.laneStates;
   if (writesDirectly(view, writes, policy)) return putEntityItems(deps, lane, writes, records);
   if (writes.length > 0) {
-    const entries = journalEntriesOf(writes, records);
+    const entries = writes.map((write) => ({ key: write.key, state: write.state, appliedSeq: write.appliedSeq, lastEventAt: lastEventAt.get(write.key) ?? 0 }));
     try {
       recordJournaled(view, entries, await deps.store.appendJournal(lane, view.head + 1, entries));
     } catch (error) {
@@ -75,7 +80,7 @@ async function keepStates<E>(
       return failed(deps, lane, records, writes.map((write) => write.firstSeq).sort(compareSequences)[0]!, [error]);
     }
   }
-  const { entries, through } = compactionOf(view, newestEventAt(records), policy);
+  const { entries, through } = compactionOf(view, Math.max(...lastEventAt.values()), policy);
   try {
     const refused = entries.length > 0 ? await deps.store.compactEntities(entries, lane) : [];
     if (refused.length > 0) throw refused[0]!.error;
@@ -108,18 +113,17 @@ async function putEntityItems<E>(
   );
 }
 
-/** Each changed state, with the newest event time of its records in the batch. */
-function journalEntriesOf<E>(writes: readonly EntityWrite[], records: readonly ShardRecord<E>[]): JournalEntry[] {
+/** The batch's entities, in the order they first come, each with the newest event time of its records. */
+function lastEventAtByEntity(records: readonly ShardRecord<PulseRecord['event']>[]): Map<string, number> {
   const lastEventAt = new Map<string, number>();
   for (const record of records) {
-    const key = entityKeyOf(record.event as PulseRecord['event']);
+    const key = entityKeyOf(record.event);
     lastEventAt.set(key, Math.max(lastEventAt.get(key) ?? Number.NEGATIVE_INFINITY, occurredAtOf(record)));
   }
-  return writes.map((write) => ({ key: write.key, state: write.state, appliedSeq: write.appliedSeq, lastEventAt: lastEventAt.get(write.key) ?? 0 }));
+  return lastEventAt;
 }
 
 const occurredAtOf = <E>(record: ShardRecord<E>): number => Date.parse((record.event as { occurredAt: string }).occurredAt);
-const newestEventAt = <E>(records: readonly ShardRecord<E>[]): number => Math.max(...records.map(occurredAtOf));
 
 /**
  * One shard batch of the producers' Kinesis stream: telemetry facts are counted here, on this
@@ -197,7 +201,7 @@ async function recordPeaks(deps: AggregatorDeps, hours: readonly ActiveHour[]): 
 function freshnessStamps<E>(lane: string, records: readonly ShardRecord<E>[], appliedAt: number): FreshnessStamp[] {
   const bySource = new Map<FreshnessSource, FreshnessStamp>();
   for (const record of records) {
-    const occurredAt = Date.parse((record.event as { occurredAt: string }).occurredAt);
+    const occurredAt = occurredAtOf(record);
     const seen = bySource.get(record.source);
     bySource.set(record.source, {
       source: record.source,
