@@ -9,7 +9,7 @@ import { createEventBridgeIngest } from '../functions/eventbridge-ingest';
 import { createKinesisIngest } from '../functions/kinesis-ingest';
 import { createPulseAggregator } from '../functions/pulse-aggregator';
 import type { Runtime } from '../functions/runtime';
-import { DEFAULT_WRITE_BACK_POLICY, LaneStates, type WriteBackPolicy } from '../pipeline/lane-states';
+import { LaneStates, type WriteBackPolicy, writeBackPolicyOf } from '../pipeline/lane-states';
 import { readDocument } from '../pipeline/read-document';
 import { DEFAULT_LABEL_POLICY } from '../aggregators/labels';
 import { DEFAULT_SERVICE_LEVEL_SECONDS } from '../aggregators/entity-contributions';
@@ -109,7 +109,7 @@ export class LocalPipeline {
       return (event: E): Promise<R> => runWithCrashes(faults.crashMidWrite, () => fn(event));
     };
     const ingest = asLambda(createKinesisIngest);
-    const aggregate = this.aggregatorContainers(asLambda, options.writeBack ?? DEFAULT_WRITE_BACK_POLICY, faults);
+    const aggregate = this.aggregatorContainers(asLambda, options.writeBack ?? writeBackPolicyOf(settings.writeBackQuietSeconds), faults);
     const streamIngest = asLambda(createDynamoDbStreamIngest);
     this.eventBridgeIngest = asLambda(createEventBridgeIngest);
     // The part of the tick that writes counters' items: it may die between any two of its writes too.

@@ -1,4 +1,5 @@
 import type { EntityWrite, StoredEntity } from '../aggregators/fold-lane';
+import { DEFAULT_WRITE_BACK_QUIET_SECONDS } from '../config/settings';
 import type { JournalEntry, MetricsStore } from '../store/metrics-store';
 
 /**
@@ -16,19 +17,18 @@ export interface WriteBackPolicy {
 }
 
 /**
+ * The policy for WRITE_BACK_QUIET_SECONDS. 0 turns the journal off: every batch writes its
+ * entities' items, after one batch per lane has written what its journal still held.
+ *
  * Not "empty the journal when a batch is small": a lane's batches are small whenever a poll finds
  * few records, and at 10,000 events/s that would write tens of thousands of items at once.
  * Quiet states reach their items as event time goes on, so a lane whose traffic falls empties its
  * journal within `quietMs` and then writes items directly again.
  */
-export const DEFAULT_WRITE_BACK_POLICY: WriteBackPolicy = { directWrites: 8, quietMs: 120_000, maxSpan: 1000 };
-
-/**
- * The policy for WRITE_BACK_QUIET_SECONDS. 0 turns the journal off: every batch writes its
- * entities' items, after one batch per lane has written what its journal still held.
- */
 export const writeBackPolicyOf = (quietSeconds: number): WriteBackPolicy =>
-  quietSeconds > 0 ? { ...DEFAULT_WRITE_BACK_POLICY, quietMs: quietSeconds * 1000 } : { directWrites: Number.POSITIVE_INFINITY, quietMs: 0, maxSpan: 0 };
+  quietSeconds > 0 ? { directWrites: 8, quietMs: quietSeconds * 1000, maxSpan: 1000 } : { directWrites: Number.POSITIVE_INFINITY, quietMs: 0, maxSpan: 0 };
+
+export const DEFAULT_WRITE_BACK_POLICY: WriteBackPolicy = writeBackPolicyOf(DEFAULT_WRITE_BACK_QUIET_SECONDS);
 
 /** A state this process holds of its lane: in journal entry `n`, not yet in its entity's item. */
 interface Pending {
