@@ -139,6 +139,9 @@ export const WINDOW_PREFIX = { liveByLanguage: 'lv:', activeByRegion: 'ar:' } as
 export const MINUTE_PREFIX = { responseBin: 'h:', startsInTenSeconds: 's10:' } as const;
 export const PERFORMANCE_PREFIX = { function: 'fn:' } as const;
 export const PENDING_IN_MINUTE_PREFIX = 'pm:';
+/** The creation minute a `GaugeName.pendingInMinute` gauge counts (its inverse), or undefined for another gauge. */
+export const pendingGaugeMinute = (name: string): number | undefined =>
+  name.startsWith(PENDING_IN_MINUTE_PREFIX) ? Number(name.slice(PENDING_IN_MINUTE_PREFIX.length)) : undefined;
 
 /** A counter key split into its parts; `at` is the minute, date or hour, `name` the rest. */
 export interface ParsedCounter {

@@ -12,7 +12,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { type CounterKey, GaugeName, PENDING_IN_MINUTE_PREFIX } from '../aggregators/counters';
+import { type CounterKey, GaugeName, PENDING_IN_MINUTE_PREFIX, pendingGaugeMinute } from '../aggregators/counters';
 import type { CounterUnit, EntityWrite, StoredEntity } from '../aggregators/fold-lane';
 import { minuteOf } from '../aggregators/time';
 import { ExpressionTooLargeError, LaneConflictError } from '../errors';
@@ -249,20 +249,11 @@ export class DynamoDbMetricsStore implements MetricsStore {
   }
 
   async markCompacted(lane: string, through: number): Promise<void> {
+    const update = new UpdateBuilder().set(COMPACTED_THROUGH_ATTRIBUTE, through);
+    const name = update.name(COMPACTED_THROUGH_ATTRIBUTE);
+    update.condition(`attribute_not_exists(${name}) OR ${name} < ${update.value(through)}`);
     try {
-      await this.track('write', () =>
-        this.client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: this.key(compactionItem(lane)),
-            UpdateExpression: 'SET #through = :through',
-            ConditionExpression: 'attribute_not_exists(#through) OR #through < :through',
-            ExpressionAttributeNames: { '#through': COMPACTED_THROUGH_ATTRIBUTE },
-            ExpressionAttributeValues: marshall({ ':through': through }),
-            ReturnConsumedCapacity: 'TOTAL',
-          }),
-        ),
-      );
+      await this.updateItem(compactionItem(lane), update);
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // Already there or further: another process compacted as far; its next probe tells this one.
@@ -507,7 +498,7 @@ export class DynamoDbMetricsStore implements MetricsStore {
     const stopped = Object.keys(current).filter((name) => name.startsWith(ALERT_SINCE_PREFIX) && !firingIds.includes(name.slice(ALERT_SINCE_PREFIX.length)));
     for (const name of stopped) update.remove(name);
     if (firingIds.length === 0 && stopped.length === 0) return;
-    await this.track('write', () => this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key(STATUS_ITEM), ...update.build() })));
+    await this.updateItem(STATUS_ITEM, update);
   }
 
   async recordKnownFreshness(
@@ -517,14 +508,16 @@ export class DynamoDbMetricsStore implements MetricsStore {
     const update = new UpdateBuilder();
     for (const [name, value] of Object.entries(freshness)) if (value !== null) update.set(knownFreshnessAttribute(source, name), value);
     if (update.isEmpty()) return;
-    await this.track('write', () => this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key(STATUS_ITEM), ...update.build() })));
+    await this.updateItem(STATUS_ITEM, update);
   }
 
   async compactGauges(beforeSeconds: number): Promise<number> {
     const gauges = (await this.getItem(GAUGES_ITEM)) ?? {};
-    const emptyMinutes = Object.entries(gauges)
-      .filter(([name, value]) => name.startsWith(PENDING_IN_MINUTE_PREFIX) && value === 0)
-      .map(([name]) => Number(name.slice(PENDING_IN_MINUTE_PREFIX.length)));
+    const pendingMinutes = Object.entries(gauges).flatMap(([name, value]) => {
+      const minute = pendingGaugeMinute(name);
+      return minute === undefined || typeof value !== 'number' ? [] : [{ minute, value }];
+    });
+    const emptyMinutes = pendingMinutes.filter(({ value }) => value === 0).map(({ minute }) => minute);
     const removed = await this.removeStale(GAUGES_ITEM, gauges, beforeSeconds);
     let total = removed;
     for (const minute of emptyMinutes) {
@@ -532,16 +525,14 @@ export class DynamoDbMetricsStore implements MetricsStore {
       const update = new UpdateBuilder().remove(GaugeName.pendingInMinute(minute));
       update.condition(`${update.name(GaugeName.pendingInMinute(minute))} = ${update.value(0)}`);
       try {
-        await this.track('write', () => this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key(GAUGES_ITEM), ...update.build() })));
+        await this.updateItem(GAUGES_ITEM, update);
         await this.track('write', () => this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: this.key(pendingItem(minute)) })));
         total++;
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
       }
     }
-    const activeMinutes = Object.entries(gauges)
-      .filter(([name, value]) => name.startsWith(PENDING_IN_MINUTE_PREFIX) && typeof value === 'number' && value > 0)
-      .map(([name]) => pendingItem(Number(name.slice(PENDING_IN_MINUTE_PREFIX.length))));
+    const activeMinutes = pendingMinutes.filter(({ value }) => value > 0).map(({ minute }) => pendingItem(minute));
     for (const [key, item] of await this.getItems(activeMinutes)) total += await this.removeStale(key, item, beforeSeconds);
     return total;
   }

@@ -1,4 +1,4 @@
-import { type CounterKey, isLastFiveMinutesFact, PENDING_IN_MINUTE_PREFIX, WINDOW_BLOCK_MINUTES } from '../aggregators/counters';
+import { type CounterKey, isLastFiveMinutesFact, pendingGaugeMinute, WINDOW_BLOCK_MINUTES } from '../aggregators/counters';
 import { blockStartOf } from '../aggregators/coverage';
 import { localDateOf, minuteOf } from '../aggregators/time';
 import { FRESHNESS_SOURCES } from '../schemas/alert-rules';
@@ -83,9 +83,9 @@ export async function readSnapshotWith(
   // any, in the second request (the gauges say which). Looking back, also those that left the
   // queue after T.
   const pendingMinutes = [...counters]
-    .filter(([counter, n]) => counter.startsWith(`g|${PENDING_IN_MINUTE_PREFIX}`) && n > 0)
-    .map(([counter, n]) => ({ minute: Number(counter.slice(2 + PENDING_IN_MINUTE_PREFIX.length)), n }))
-    .filter((pending) => pending.minute <= minute)
+    .filter(([counter, n]) => counter.startsWith('g|') && n > 0)
+    .map(([counter, n]) => ({ minute: pendingGaugeMinute(counter.slice(2)), n }))
+    .filter((pending): pending is { minute: number; n: number } => pending.minute !== undefined && pending.minute <= minute)
     .sort((a, b) => a.minute - b.minute);
   const queueMinutes: number[] = [];
   for (let held = 0, i = 0; i < pendingMinutes.length && held < OLDEST_PENDING_SHOWN; i++) {
