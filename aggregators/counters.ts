@@ -16,11 +16,14 @@
  *                          one day in METRICS_TIME_ZONE; each is also counted per minute
  *                          (`m|<minute>|d:<name>`), so "today up to T" is the day's hours before
  *                          T's and the minutes of T's hour, whatever T is (looking back)
- *   g|<name>               an open-escalation gauge; `ph:<hour>` counts pending ones by creation hour
- *   q|<hour>|<entry>       one pending escalation created in that hour: `<createdAt ms>|<priority>|<id>`
- *   x|<hour>|<entry>       one escalation that stopped pending in that hour (same entry); its value
- *                          is the minute it stopped, within the hour, plus one: looking back at a
- *                          minute, the pending ones are those still queued and those that left later
+ *   g|<name>               an open-escalation gauge; `pm:<minute>` counts pending ones by creation minute
+ *   q|<minute>|<entry>     one pending escalation created in that minute: `<createdAt ms>|<priority>|<id>`
+ *   x|<minute>|<entry>     one escalation created in that minute that stopped pending in a later
+ *                          minute (same entry); its value is how many minutes it was pending
+ *   r|<hour>|<c>:<left>    how many escalations created in minute c stopped pending in minute
+ *                          `left` of that hour: looking back at a minute, the creation minutes
+ *                          whose escalations were pending then are those with pending ones now
+ *                          and those with some that left later
  */
 import { internedMinuteKeys, type MinuteKeys, memoizedName } from './interned-keys';
 
@@ -47,8 +50,14 @@ export const gaugeCounter = memoizedName((name: string): CounterKey => `g|${name
  */
 export const pendingEntryCounter = (createdAtMs: number, priority: string, escalationId: string): CounterKey =>
   `q|${Math.floor(createdAtMs / 60_000)}|${createdAtMs}|${priority}|${escalationId}`;
-export const departedEntryCounter = (leftMinute: number, createdAtMs: number, priority: string, escalationId: string): CounterKey =>
-  `x|${Math.floor(leftMinute / 60)}|${createdAtMs}|${priority}|${escalationId}`;
+export const departedEntryCounter = (createdAtMs: number, priority: string, escalationId: string): CounterKey =>
+  `x|${Math.floor(createdAtMs / 60_000)}|${createdAtMs}|${priority}|${escalationId}`;
+export const departureCounter = (createdMinute: number, leftMinute: number): CounterKey => `r|${Math.floor(leftMinute / 60)}|${createdMinute}:${leftMinute}`;
+/** The creation and leaving minutes a `departureCounter` counts (its inverse). */
+export function departureOf(name: string): { createdMinute: number; leftMinute: number } {
+  const colon = name.indexOf(':');
+  return { createdMinute: Number(name.slice(0, colon)), leftMinute: Number(name.slice(colon + 1)) };
+}
 
 /** Names of the facts counted per minute. Sums of decimals are kept in thousandths, so adding them is exact. */
 export const MinuteName = {
@@ -145,7 +154,7 @@ export const pendingGaugeMinute = (name: string): number | undefined =>
 
 /** A counter key split into its parts; `at` is the minute, date or hour, `name` the rest. */
 export interface ParsedCounter {
-  family: 'm' | 'p' | 'w' | 's' | 'd' | 'g' | 'q' | 'x';
+  family: 'm' | 'p' | 'w' | 's' | 'd' | 'g' | 'q' | 'x' | 'r';
   at: string;
   name: string;
 }

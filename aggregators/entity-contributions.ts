@@ -3,6 +3,7 @@ import {
   type DayName,
   dayCounter,
   departedEntryCounter,
+  departureCounter,
   type GaugeChangeName,
   GaugeName,
   gaugeCounter,
@@ -245,7 +246,8 @@ function addEscalation(deltas: Deltas, e: EscalationState, { timeZone, serviceLe
   if (assigned !== undefined) addInterval(deltas, Math.max(createdMinute, minuteOf(assigned)), closedMinute, 'inProgressChange', timeZone);
   if (priority === 'critical') addInterval(deltas, createdMinute, closedMinute, 'criticalChange', timeZone);
   if (leftPending !== Number.POSITIVE_INFINITY && leftPending > createdMinute) {
-    addDelta(deltas, departedEntryCounter(leftPending, created, priority, e.id), leftPending - Math.floor(leftPending / 60) * 60 + 1);
+    addDelta(deltas, departedEntryCounter(created, priority, e.id), leftPending - createdMinute);
+    addDelta(deltas, departureCounter(createdMinute, leftPending), 1);
   }
 }
 

@@ -26,6 +26,7 @@ import {
   compactionItem,
   countersOf,
   counterItemExpiresAt,
+  renewedExpiresAt,
   dayItem,
   freshnessAttribute,
   freshnessValue,
@@ -398,8 +399,7 @@ export class DynamoDbMetricsStore implements MetricsStore {
     const last = units[units.length - 1];
     if (last) update.set(watermark, watermarkValue(key, last.seq, Math.floor(this.now() / 1000)));
     for (const [name, value] of rideAlong?.sets ?? []) update.set(name, value);
-    const expiresAt = counterItemExpiresAt(key);
-    if (expiresAt !== undefined) update.setIfAbsent(TTL_ATTRIBUTE, expiresAt);
+    this.setExpiry(key, update);
     for (const [counter, amount] of totals) if (amount !== 0) update.add(counter, amount);
     const isHour = key.startsWith('H#');
     if (isHour && units.length > 0) update.add(VERSION_ATTRIBUTE, 1);
@@ -618,8 +618,7 @@ export class DynamoDbMetricsStore implements MetricsStore {
 
   /** One UpdateItem of `key`, its cost tracked; the item's expiry (which follows from its key) is set unless it has one. */
   private updateItem(key: string, update: UpdateBuilder, { returnItem = false } = {}) {
-    const expiresAt = counterItemExpiresAt(key);
-    if (expiresAt !== undefined) update.setIfAbsent(TTL_ATTRIBUTE, expiresAt);
+    this.setExpiry(key, update);
     return this.track('write', () =>
       this.client.send(
         new UpdateItemCommand({
@@ -631,6 +630,14 @@ export class DynamoDbMetricsStore implements MetricsStore {
         }),
       ),
     );
+  }
+
+  /** The item's expiry: set once from its key, or pushed back by every write (store/layout.ts says which). */
+  private setExpiry(key: string, update: UpdateBuilder): void {
+    const fixed = counterItemExpiresAt(key);
+    if (fixed !== undefined) update.setIfAbsent(TTL_ATTRIBUTE, fixed);
+    const renewed = renewedExpiresAt(key, Math.floor(this.now() / 1000));
+    if (renewed !== undefined) update.set(TTL_ATTRIBUTE, renewed);
   }
 
   private async getItems(keys: readonly string[], { consistent = false } = {}): Promise<Map<string, StoredItem>> {

@@ -1,6 +1,8 @@
 import {
   type CounterKey,
   type DayName,
+  departureCounter,
+  departureOf,
   minuteCounter,
   parseCounter,
   performanceCounter,
@@ -31,7 +33,10 @@ import {
  *                    active total of each UTC hour of it
  *   G#escalations    open-escalation gauges; pending ones counted by creation hour
  *   Q#<minute>       the pending escalations created in that minute, one attribute each
- *   X#<hour>         the escalations that stopped pending in that hour (read only to look back)
+ *   X#<minute>       the escalations created in that minute that have stopped pending, with how
+ *                    long they were pending (read only to look back)
+ *   R#<hour>         how many escalations of each creation minute stopped pending in each minute
+ *                    of that hour (read only to look back: it says which X# and Q# items to fetch)
  *   S#status         what the tick last saw of each source's freshness (`<source>|<name>`), the
  *                    stuck-lane markers (`stuck:<source>:<lane>`), since when each alert fires
  *   C#, E#, U#, F#   one entity's state (JSON), with the lane and sequence that wrote it
@@ -52,7 +57,8 @@ export const hourItem = (hour: number): string => `H#${hour}`;
 export const dayItem = (localDate: string): string => `D#${localDate}`;
 export const GAUGES_ITEM = 'G#escalations';
 export const pendingItem = (minute: number): string => `Q#${minute}`;
-export const departedItem = (hour: number): string => `X#${hour}`;
+export const departedItem = (createdMinute: number): string => `X#${createdMinute}`;
+export const departuresItem = (hour: number): string => `R#${hour}`;
 /**
  * The tick's status, one small item: what it last saw of each source's freshness, the stuck-lane
  * markers, since when each alert fires. Every read fetches all of it, and a read pays at least half
@@ -129,6 +135,12 @@ export function placementOf(counter: CounterKey, eventMinute: number): Placement
       return { key: pendingItem(Number(at)), attribute: name };
     case 'x':
       return { key: departedItem(Number(at)), attribute: name };
+    case 'r': {
+      // Minutes relative to the hour's start: short names, in an item every departing batch pays for whole.
+      const hourStart = Number(at) * 60;
+      const { createdMinute, leftMinute } = departureOf(name);
+      return { key: departuresItem(Number(at)), attribute: `${createdMinute - hourStart}:${leftMinute - hourStart}` };
+    }
   }
 }
 
@@ -213,6 +225,11 @@ export function countersOf(key: string, item: Record<string, unknown>, into: Map
       case 'X':
         add(`x|${at}|${attribute}`, value);
         break;
+      case 'R': {
+        const { createdMinute, leftMinute } = departureOf(attribute);
+        add(departureCounter(minute * 60 + createdMinute, minute * 60 + leftMinute), value);
+        break;
+      }
     }
   }
 }
@@ -223,15 +240,27 @@ export const isWindowEntryAttribute = (attribute: string): boolean => attribute.
 const isWindowName = (attribute: string): boolean =>
   attribute.startsWith('lv:') || attribute.startsWith('ar:') || attribute.startsWith('uniq@') || attribute.startsWith('ret@');
 
-/** Expiry of a counter item, from its key alone so that every writer agrees; none for gauges and the pending queue. */
+/**
+ * Expiry of a counter item, from its key alone so that every writer agrees; none for gauges and
+ * the pending queue, and none here for the departed escalations (`renewedExpiresAt`).
+ */
 export function counterItemExpiresAt(key: string): number | undefined {
   if (key.startsWith('M#') || key.startsWith('T#') || key.startsWith('L#')) return (Number(key.slice(2)) + 1) * 60 + BUCKET_RETENTION_SECONDS;
   if (key.startsWith('Z#')) return (Number(key.slice(2)) + SEAL_PANE_MINUTES) * 60 + BUCKET_RETENTION_SECONDS;
-  if (key.startsWith('H#') || key.startsWith('X#')) return (Number(key.slice(2)) + 1) * 3600 + BUCKET_RETENTION_SECONDS;
+  if (key.startsWith('H#') || key.startsWith('R#')) return (Number(key.slice(2)) + 1) * 3600 + BUCKET_RETENTION_SECONDS;
   // A local date starts at most 14 h before, and ends at most 12 h after, that date's UTC day.
   if (key.startsWith('D#')) return Date.parse(`${key.slice(2)}T00:00:00Z`) / 1000 + 86400 + 12 * 3600 + BUCKET_RETENTION_SECONDS;
   return undefined;
 }
+
+/**
+ * Expiry of an item that every write pushes back: the departed escalations of a creation minute.
+ * An escalation may leave the queue days after that minute, and a look-back needs it for 48 h
+ * after it left. It leaves at most 5 minutes after the write that records it (events from the
+ * future are refused), so 49 h after the item's last write covers every entry it holds.
+ */
+export const renewedExpiresAt = (key: string, writtenAtSeconds: number): number | undefined =>
+  key.startsWith('X#') ? writtenAtSeconds + BUCKET_RETENTION_SECONDS : undefined;
 
 // ── lanes and watermarks ──
 

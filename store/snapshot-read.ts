@@ -1,4 +1,4 @@
-import { type CounterKey, isLastFiveMinutesFact, pendingGaugeMinute, WINDOW_BLOCK_MINUTES } from '../aggregators/counters';
+import { type CounterKey, departureOf, isLastFiveMinutesFact, parseCounter, pendingGaugeMinute, WINDOW_BLOCK_MINUTES } from '../aggregators/counters';
 import { blockStartOf } from '../aggregators/coverage';
 import { localDateOf, minuteOf } from '../aggregators/time';
 import { FRESHNESS_SOURCES } from '../schemas/alert-rules';
@@ -9,6 +9,7 @@ import {
   countersOf,
   dayItem,
   departedItem,
+  departuresItem,
   freshnessOf,
   knownFreshnessAttribute,
   GAUGES_ITEM,
@@ -64,11 +65,13 @@ export async function readSnapshotWith(
   const days = lookBack ? datesBetween(atMs, nowMs + LOOK_AHEAD_LIMIT_MS, timeZone).map(dayItem) : [today];
   const hours = [hourItem(Math.floor(minute / 60) - 1), hourItem(Math.floor(minute / 60))]; // the last hour's series spans two
   const guessedQueues = lookBack ? [] : guess.minutes.map(pendingItem);
-  const keys = [...panes, ...lastFive.map(minuteItem), ...performance, ...hours, ...days, GAUGES_ITEM, STATUS_ITEM, ...guessedQueues];
+  // Looking back, which creation minutes had escalations pending at T: the departures since T's hour say.
+  const departures = lookBack ? hoursBetween(atMs, nowMs + LOOK_AHEAD_LIMIT_MS).map(departuresItem) : [];
+  const keys = [...panes, ...lastFive.map(minuteItem), ...performance, ...hours, ...days, GAUGES_ITEM, STATUS_ITEM, ...guessedQueues, ...departures];
   const items = await fetch(keys);
 
   const counters = new Map<CounterKey, number>();
-  for (const key of [...performance, ...hours, ...days, GAUGES_ITEM]) countersOf(key, items.get(key) ?? {}, counters);
+  for (const key of [...performance, ...hours, ...days, GAUGES_ITEM, ...departures]) countersOf(key, items.get(key) ?? {}, counters);
 
   // The minutes of the last hour: sealed ones from their pane, the others (and those written
   // since they were sealed) from their own items, fetched now or in the second request.
@@ -80,23 +83,11 @@ export async function readSnapshotWith(
   const laterKeys = [...new Set(reads.flatMap((read) => read.items.map((item) => item.key)).filter((key) => !fetched.has(key)))];
 
   // The oldest pending escalations: the queues of the oldest creation minutes that still hold
-  // any, in the second request (the gauges say which). Looking back, also those that left the
-  // queue after T.
-  const pendingMinutes = [...counters]
-    .filter(([counter, n]) => counter.startsWith('g|') && n > 0)
-    .map(([counter, n]) => ({ minute: pendingGaugeMinute(counter.slice(2)), n }))
-    .filter((pending): pending is { minute: number; n: number } => pending.minute !== undefined && pending.minute <= minute)
-    .sort((a, b) => a.minute - b.minute);
-  const queueMinutes: number[] = [];
-  for (let held = 0, i = 0; i < pendingMinutes.length && held < OLDEST_PENDING_SHOWN; i++) {
-    queueMinutes.push(pendingMinutes[i]!.minute);
-    held += pendingMinutes[i]!.n;
-  }
+  // any, in the second request (the gauges say which). Looking back, also the departed escalations
+  // of the creation minutes with some that left the queue after T.
+  const { queueMinutes, departedMinutes } = oldestPendingMinutes(counters, minute);
   if (!lookBack) guess.minutes = queueMinutes;
-  const queueKeys = queueMinutes.map(pendingItem);
-  if (lookBack) {
-    for (let hour = Math.floor(minute / 60); hour <= Math.floor((nowMs + LOOK_AHEAD_LIMIT_MS) / 3_600_000); hour++) queueKeys.push(departedItem(hour));
-  }
+  const queueKeys = [...queueMinutes.map(pendingItem), ...departedMinutes.map(departedItem)];
   const second = await fetch([...laterKeys, ...queueKeys.filter((key) => !fetched.has(key))]);
   for (const key of queueKeys) countersOf(key, items.get(key) ?? second.get(key) ?? {}, counters);
 
@@ -154,6 +145,40 @@ export async function readSnapshotWith(
   if (lookBack) alertSince.clear();
   return { atMs, nowMs, counters, hourPeaks, minuteP95, freshness: [...newestByLane.values()], lastKnownFreshness, stuck, alertSince };
 }
+
+/**
+ * The creation minutes (up to T's) that held the oldest pending escalations at T, oldest first,
+ * until they hold enough to list: per minute, those pending now, and those that left the queue
+ * after T (none but looking back, when the departures since T's hour were fetched).
+ */
+function oldestPendingMinutes(counters: ReadonlyMap<CounterKey, number>, minute: number): { queueMinutes: number[]; departedMinutes: number[] } {
+  const pendingNow = new Map<number, number>();
+  const leftLater = new Map<number, number>();
+  for (const [counter, n] of counters) {
+    if (n <= 0) continue;
+    if (counter.startsWith('g|')) {
+      const created = pendingGaugeMinute(counter.slice(2));
+      if (created !== undefined && created <= minute) pendingNow.set(created, n);
+    } else if (counter.startsWith('r|')) {
+      const { createdMinute, leftMinute } = departureOf(parseCounter(counter).name);
+      if (createdMinute <= minute && leftMinute > minute) leftLater.set(createdMinute, (leftLater.get(createdMinute) ?? 0) + n);
+    }
+  }
+  const queueMinutes: number[] = [];
+  const departedMinutes: number[] = [];
+  const minutes = [...new Set([...pendingNow.keys(), ...leftLater.keys()])].sort((a, b) => a - b);
+  for (let held = 0, i = 0; i < minutes.length && held < OLDEST_PENDING_SHOWN; i++) {
+    const created = minutes[i]!;
+    if (pendingNow.has(created)) queueMinutes.push(created);
+    if (leftLater.has(created)) departedMinutes.push(created);
+    held += (pendingNow.get(created) ?? 0) + (leftLater.get(created) ?? 0);
+  }
+  return { queueMinutes, departedMinutes };
+}
+
+/** The UTC hours from `fromMs`'s to `toMs`'s. */
+const hoursBetween = (fromMs: number, toMs: number): number[] =>
+  Array.from({ length: Math.floor(toMs / 3_600_000) - Math.floor(fromMs / 3_600_000) + 1 }, (_, i) => Math.floor(fromMs / 3_600_000) + i);
 
 /** How many pending escalations the read fetches the queue for: the oldest one, and the five `oldestPending` lists. */
 const OLDEST_PENDING_SHOWN = OLDEST_PENDING_LISTED;

@@ -130,6 +130,40 @@ describe('the escalation desk, from producer to document', () => {
     }
   });
 
+  it('looking back, lists those pending at the end of that minute: not one that left in it, one that left a minute later, one that waited hours', async () => {
+    // Prepare: looking back at 13:35:30 (T is 14:05:30)
+    const events = [
+      created('d', 9330), //     11:30:00, resolved at 14:00:00: pending then, and the oldest
+      resolved('d', 330),
+      created('c', 4530), //     12:50:00, taken at 13:10:00: gone by then
+      assigned('c', 3330),
+      created('a', 3920), //     13:00:10, taken at 13:35:50: in that very minute, so gone
+      assigned('a', 1780),
+      created('b', 3910), //     13:00:20, taken at 13:36:05: the next minute, so still waiting then
+      assigned('b', 1765),
+      created('e', 2730), //     13:20:00, 13:30:00, 13:31:00, 13:32:00: still waiting now
+      created('f', 2130),
+      created('g', 2070),
+      created('h', 2010), //     the sixth pending then: not listed
+    ];
+    const pipeline = await LocalPipeline.create({ ...testClients(), now: () => T });
+    try {
+      await pipeline.publish(events);
+      await pipeline.drain();
+
+      // Act
+      const now = realTimeMetricsSchema.parse(await pipeline.read(T));
+      const halfAnHourAgo = realTimeMetricsSchema.parse(await pipeline.read(T - 1_800_000, T));
+
+      // Assess
+      expect(now.realTimeEscalations.oldestPending.map((e) => e.escalationId)).toEqual(['e', 'f', 'g', 'h']);
+      expect(halfAnHourAgo.realTimeEscalations.oldestPending.map((e) => e.escalationId)).toEqual(['d', 'b', 'e', 'f', 'g']);
+      expect(halfAnHourAgo.realTimeEscalations).toMatchObject({ pending: 6, oldestPendingAge: 9330 - 1800 });
+    } finally {
+      await pipeline.dispose();
+    }
+  });
+
   it('has no service level and an empty list when nothing was served or is waiting', async () => {
     const document = await documentAfter([created('gone', 300), failed('gone', 200)]);
     expect(document.realTimeEscalations).toMatchObject({ serviceLevel: null, failedToday: 1, oldestPending: [], oldestPendingAge: 0 });

@@ -4,6 +4,8 @@ import {
   type CounterKey,
   DAY_NAMES,
   dayCounter,
+  departedEntryCounter,
+  departureCounter,
   GaugeName,
   gaugeCounter,
   MinuteName,
@@ -22,7 +24,7 @@ import { createTable } from '../../local/engines';
 import { buildDocument } from '../../read-model/build-document';
 import { DEFAULT_ALERT_THRESHOLDS } from '../../schemas/alert-rules';
 import { DynamoDbMetricsStore } from '../../store/dynamodb-metrics-store';
-import { dayItem, hourItem, minuteItem } from '../../store/layout';
+import { dayItem, departedItem, hourItem, minuteItem } from '../../store/layout';
 import { testClients } from '../support/engines';
 
 const { dynamo } = testClients();
@@ -45,6 +47,14 @@ const pendingEscalation = (seq: string, createdAt: number, priority: string, id:
     [gaugeCounter(GaugeName.pendingInMinute(Math.floor(createdAt / 60_000))), 1],
     [pendingEntryCounter(createdAt, priority, id), 1],
   ]);
+/** An escalation that was pending from `createdAt` until minute `leftMinute`, as the fold counts it once it left. */
+const departedEscalation = (seq: string, createdAt: number, leftMinute: number, id: string): CounterUnit => {
+  const createdMinute = Math.floor(createdAt / 60_000);
+  return unit(seq, [
+    [departedEntryCounter(createdAt, 'low', id), leftMinute - createdMinute],
+    [departureCounter(createdMinute, leftMinute), 1],
+  ]);
+};
 const counter = async (store: DynamoDbMetricsStore, key: CounterKey) => (await store.readSnapshot(AT, 'UTC')).counters.get(key) ?? 0;
 
 async function itemBytes(tableName: string, key: string): Promise<number> {
@@ -160,6 +170,29 @@ describe('DynamoDbMetricsStore.readSnapshot', () => {
     );
     const snapshot = await store.readSnapshot(AT, 'UTC');
     expect(created.map((at, i) => snapshot.counters.get(pendingEntryCounter(at, 'low', `esc-${i}`)))).toEqual([1, 1, 1, 1, 1, undefined]);
+  });
+
+  it('looking back, fetches the departed escalations of the creation minutes that held the oldest pending then, in the second request', async () => {
+    const { store, tableName } = await freshStore();
+    await store.sealClosedMinutes(AT);
+    const lookBackAt = AT - 3_600_000;
+    const waitedLong = AT - 2 * 3_600_000; // pending at T: it left half an hour ago
+    const goneBefore = AT - 2 * 3_600_000 + 60_000; // not pending at T: it left 90 minutes ago
+    await store.applyCounters(
+      'pulse/shardId-1',
+      [departedEscalation('1', waitedLong, MINUTE - 30, 'waited'), departedEscalation('2', goneBefore, MINUTE - 90, 'gone')],
+      [],
+    );
+
+    const before = store.usage.requests;
+    const snapshot = await store.readSnapshot(lookBackAt, 'UTC', AT);
+    expect(store.usage.requests - before).toBe(2);
+    expect(snapshot.counters.get(departedEntryCounter(waitedLong, 'low', 'waited'))).toBe(MINUTE - 30 - Math.floor(waitedLong / 60_000));
+    expect(snapshot.counters.has(departedEntryCounter(goneBefore, 'low', 'gone'))).toBe(false); // its item was not fetched
+
+    // It may leave days after its creation minute: the item lives 49 h after its last write, not after that minute.
+    const item = await dynamo.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: departedItem(Math.floor(waitedLong / 60_000)) } } }));
+    expect(Number(item.Item?.expiresAt?.N)).toBe(Math.floor(AT / 1000) + 49 * 3600);
   });
 });
 
