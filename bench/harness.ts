@@ -139,6 +139,42 @@ export class DynamoMeter {
     return structuredClone(this.counts);
   }
 
+  /** Two spans' counts together. */
+  static plus(a: MeterCounts, b: MeterCounts): MeterCounts {
+    const sum = (x: Record<string, number>, y: Record<string, number>) => {
+      const total = { ...x };
+      for (const [key, n] of Object.entries(y)) bump(total, key, n);
+      return total;
+    };
+    return {
+      writeRequests: a.writeRequests + b.writeRequests,
+      conditionalFailures: a.conditionalFailures + b.conditionalFailures,
+      readRequests: a.readRequests + b.readRequests,
+      writeUnits: a.writeUnits + b.writeUnits,
+      readUnits: a.readUnits + b.readUnits,
+      byCommand: sum(a.byCommand, b.byCommand),
+      writesByItem: sum(a.writesByItem, b.writesByItem),
+      writeUnitsByItem: sum(a.writeUnitsByItem, b.writeUnitsByItem),
+      conditionalFailuresByItem: sum(a.conditionalFailuresByItem, b.conditionalFailuresByItem),
+    };
+  }
+
+  /** Counts times `factor` (a share of requests that served several lanes). */
+  static times(c: MeterCounts, factor: number): MeterCounts {
+    const scaled = (x: Record<string, number>) => Object.fromEntries(Object.entries(x).map(([key, n]) => [key, n * factor]));
+    return {
+      writeRequests: c.writeRequests * factor,
+      conditionalFailures: c.conditionalFailures * factor,
+      readRequests: c.readRequests * factor,
+      writeUnits: c.writeUnits * factor,
+      readUnits: c.readUnits * factor,
+      byCommand: scaled(c.byCommand),
+      writesByItem: scaled(c.writesByItem),
+      writeUnitsByItem: scaled(c.writeUnitsByItem),
+      conditionalFailuresByItem: scaled(c.conditionalFailuresByItem),
+    };
+  }
+
   /** What happened between two snapshots. */
   static since(before: MeterCounts, after: MeterCounts): MeterCounts {
     const minus = (a: Record<string, number>, b: Record<string, number>) =>
@@ -288,6 +324,10 @@ export interface BenchPipelineOptions {
   clockFollowsEvents?: boolean;
   telemetryShards?: number;
   pulseShards?: number;
+  /** The streams' names, which name the lanes: another pipeline on the same table needs its own. */
+  streams?: { telemetry: string; pulse: string };
+  /** Whether the table is to be created (no when another pipeline made it). */
+  createTable?: boolean;
 }
 
 export interface PipelineStats {
@@ -313,10 +353,11 @@ export class BenchPipeline {
 
   private constructor(private readonly options: BenchPipelineOptions) {
     this.nowMs = options.clockFollowsEvents ? 0 : options.nowMs;
-    this.settings = parseSettings({ METRICS_TABLE: options.tableName, PULSE_STREAM: 'pulse-events', METRICS_TIME_ZONE: options.timeZone ?? 'UTC' });
+    const streams = options.streams ?? { telemetry: 'telemetry', pulse: 'pulse-events' };
+    this.settings = parseSettings({ METRICS_TABLE: options.tableName, PULSE_STREAM: streams.pulse, METRICS_TIME_ZONE: options.timeZone ?? 'UTC' });
     this.store = this.newStore();
-    this.telemetry = shardsOf('telemetry', options.telemetryShards ?? 2);
-    this.pulse = shardsOf('pulse-events', options.pulseShards ?? 4);
+    this.telemetry = shardsOf(streams.telemetry, options.telemetryShards ?? 2);
+    this.pulse = shardsOf(streams.pulse, options.pulseShards ?? 4);
     this.forwarder = new KinesisEventForwarder(
       inMemoryKinesis(this.pulse, () => this.nowMs),
       this.settings.pulseStream,
@@ -324,7 +365,7 @@ export class BenchPipeline {
   }
 
   static async create(options: BenchPipelineOptions): Promise<BenchPipeline> {
-    await createTableReady(options.dynamo, options.tableName);
+    if (options.createTable ?? true) await createTableReady(options.dynamo, options.tableName);
     return new BenchPipeline(options);
   }
 

@@ -25,6 +25,8 @@ export interface MixOptions {
   endMs: number;
   /** Average event rate the timestamps are spread at. */
   eventsPerSecond: number;
+  /** Which events to keep (all by default); the others are drawn all the same, so the kept ones do not change. */
+  keep?: (type: CanonicalEventInput['type']) => boolean;
 }
 
 const EVENTS_PER_CONVERSATION = 19.6;
@@ -53,7 +55,7 @@ export function standardMix(options: MixOptions): CanonicalEventInput[] {
 
   const drafts: { at: number; body: EventBody }[] = [];
   const emit = (at: number, body: EventBody) => {
-    if (at >= windowStart && at <= options.endMs) drafts.push({ at: Math.round(at), body });
+    if (at >= windowStart && at <= options.endMs && (options.keep?.(body.type) ?? true)) drafts.push({ at: Math.round(at), body });
   };
 
   let conversations = 0;

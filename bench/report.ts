@@ -91,7 +91,8 @@ export function renderMarkdown(r: BenchResults): string {
     '## Write cost and throughput at 10,000 events/s, sustained',
     '',
     `One lane's share (${n(d.sustained.eventsPerSecond)} events/s on one pulse-events shard) after ${d.sustained.warmMinutes} min of it, metered ${d.sustained.meteredMinutes} min per batch size; ` +
-      "these are the targets' figures. States reach their items as their entities fall quiet (J: the journal, K: its compaction point).",
+      `the escalation items every lane shares also hold ${n(d.sustained.otherLanes)} other lanes' escalations (${n(d.sustained.otherLaneEvents)} events on lanes of their own, not metered). ` +
+      "These are the targets' figures. States reach their items as their entities fall quiet (J: the journal, K: its compaction point).",
     '',
     '| batch | end to end, events/s | write requests / event | WCU / event | naive counters: WCU / event | naive ÷ Clara Pulse (WCU) | RCU / event | WCU / event by item (WCU / write) |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',

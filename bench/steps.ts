@@ -136,10 +136,13 @@ export async function writeStep(
 
 export async function sustainedStep(seed: number, plan: { warmMinutes: number; meteredMinutes: number }) {
   const eventsPerSecond = HIGH_RATE / HIGH_RATE_SHARDS.pulseShards;
+  const otherLanes = HIGH_RATE_SHARDS.pulseShards - 1;
   log(
-    `sustained: ${count(eventsPerSecond)} events/s on one lane, ${plan.warmMinutes} min unmetered, then ${plan.meteredMinutes} min at batch 1000 and ${plan.meteredMinutes} at batch 100`,
+    `sustained: ${count(eventsPerSecond)} events/s on one lane (and the escalations of ${otherLanes} more), ${plan.warmMinutes} min unmetered, then ${plan.meteredMinutes} min at batch 1000 and ${plan.meteredMinutes} at batch 100`,
   );
-  const sustained = await withDynalite(({ dynamo, meter }) => sustainedBench(dynamo, meter, { seed, eventsPerSecond, ...plan, endMs: HIGH_RATE_AT_MS }));
+  const sustained = await withDynalite(({ dynamo, meter }) =>
+    sustainedBench(dynamo, meter, { seed, eventsPerSecond, ...plan, endMs: HIGH_RATE_AT_MS, otherLanes }),
+  );
   for (const run of sustained.runs) log(`   batch ${run.batchSize}: ${run.eventsPerSec} events/s, ${run.writeUnitsPerEvent} WCU/event`);
   const run = (size: number) => sustained.runs.find((r) => r.batchSize === size)!;
   return {
@@ -158,6 +161,7 @@ export async function sustainedStep(seed: number, plan: { warmMinutes: number; m
     notes: [
       `Sustained (wcuPerEventBatch100/1000, e2eEventsPerSec*): the standard mix at ${count(eventsPerSecond)} events/s on 1 telemetry and 1 pulse-events shard, one lane's share of ${count(HIGH_RATE)} events/s on ${HIGH_RATE_SHARDS.pulseShards} pulse shards; ` +
         `${plan.warmMinutes} min folded through the functions at batch 1000 without metering, then ${plan.meteredMinutes} min metered at batch 1000 and the next ${plan.meteredMinutes} at batch 100; the tick seals minutes as the clock follows the events. ` +
+        `The escalation items that all lanes share hold the other ${otherLanes} lanes' escalations too: ${count(sustained.otherLaneEvents)} escalation events of ${otherLanes} more mixes, on lanes of their own, in step; only the metered lane's requests count. ` +
         "Recovery: what a process that holds none of the lane's journaled states reads at its first batch, after the last metered minute.",
     ],
   } satisfies StepResult<Record<string, number>, unknown>;

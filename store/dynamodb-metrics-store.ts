@@ -63,6 +63,8 @@ import { addToPane, isSealed, PANE_VERSION, paneAttributes, paneOf, SEAL_DELAY_M
 import { type QueueGuess, readSnapshotWith } from './snapshot-read';
 import { UpdateBuilder } from './update-builder';
 
+/** Attributes one compaction update removes: its expression stays far below DynamoDB's 4 KB. */
+const REMOVALS_PER_UPDATE = 50;
 const BATCH_GET_LIMIT = 100;
 /** Journal entries read per request while recovering a lane (each item is at most 300 KB). */
 const JOURNAL_READ_CHUNK = 16;
@@ -537,23 +539,40 @@ export class DynamoDbMetricsStore implements MetricsStore {
     return total;
   }
 
-  /** Removes drained lanes' watermarks and counters back at zero, each only if unchanged since read. */
+  /**
+   * Removes drained lanes' watermarks and counters back at zero, each only if unchanged since read.
+   * Many at a time: an update is billed for the whole item, and a busy minute's queue holds
+   * thousands of escalations that have left it.
+   */
   private async removeStale(key: string, item: StoredItem, beforeSeconds: number): Promise<number> {
     const removable = Object.entries(item).filter(
       ([name, value]) =>
         (isWatermark(name) && typeof value === 'string' && watermarkWrittenAt(value) < beforeSeconds) ||
         (value === 0 && !name.startsWith(PENDING_IN_MINUTE_PREFIX)),
     );
-    for (const [name, value] of removable) {
-      const update = new UpdateBuilder().remove(name);
-      update.condition(`${update.name(name)} = ${update.value(value)}`);
-      try {
-        await this.track('write', () => this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key(key), ...update.build() })));
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error; // written again meanwhile: still in use
-      }
+    for (let i = 0; i < removable.length; i += REMOVALS_PER_UPDATE) {
+      const group = removable.slice(i, i + REMOVALS_PER_UPDATE);
+      if (await this.removeIfUnchanged(key, group)) continue;
+      // One of them was written again meanwhile (still in use): the others go one by one.
+      for (const entry of group) await this.removeIfUnchanged(key, [entry]);
     }
     return removable.length;
+  }
+
+  private async removeIfUnchanged(key: string, attributes: readonly [string, unknown][]): Promise<boolean> {
+    const update = new UpdateBuilder();
+    const unchanged = attributes.map(([name, value]) => {
+      update.remove(name);
+      return `${update.name(name)} = ${update.value(value)}`;
+    });
+    update.condition(unchanged.join(' AND '));
+    try {
+      await this.updateItem(key, update);
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return false;
+    }
   }
 
   // ── sealing ──

@@ -24,7 +24,7 @@ import { createTable } from '../../local/engines';
 import { buildDocument } from '../../read-model/build-document';
 import { DEFAULT_ALERT_THRESHOLDS } from '../../schemas/alert-rules';
 import { DynamoDbMetricsStore } from '../../store/dynamodb-metrics-store';
-import { dayItem, departedItem, hourItem, minuteItem } from '../../store/layout';
+import { dayItem, departedItem, hourItem, minuteItem, pendingItem } from '../../store/layout';
 import { testClients } from '../support/engines';
 
 const { dynamo } = testClients();
@@ -193,6 +193,36 @@ describe('DynamoDbMetricsStore.readSnapshot', () => {
     // It may leave days after its creation minute: the item lives 49 h after its last write, not after that minute.
     const item = await dynamo.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: departedItem(Math.floor(waitedLong / 60_000)) } } }));
     expect(Number(item.Item?.expiresAt?.N)).toBe(Math.floor(AT / 1000) + 49 * 3600);
+  });
+});
+
+describe('compacting the queue', () => {
+  it('removes the escalations that left a minute still in use, many to an update: each update is billed for the whole item', async () => {
+    const { store, tableName } = await freshStore();
+    const created = AT - 10 * 60_000;
+    const minute = Math.floor(created / 60_000);
+    const ids = Array.from({ length: 120 }, (_, i) => `esc-${i}`);
+    await store.applyCounters(
+      'pulse/shardId-1',
+      ids.map((id, i) => pendingEscalation(String(i + 1), created, 'low', id)),
+      [],
+    );
+    const left = (id: string, i: number) =>
+      unit(String(200 + i), [
+        [pendingEntryCounter(created, 'low', id), -1],
+        [gaugeCounter(GaugeName.pendingInMinute(minute)), -1],
+        [gaugeCounter(GaugeName.pending), -1],
+      ]);
+    await store.applyCounters('pulse/shardId-1', ids.slice(0, -1).map(left), []); // all but the last left the queue
+
+    const before = store.usage.requests;
+    await store.compactGauges(0);
+
+    expect(store.usage.requests - before).toBeLessThan(10); // not one per escalation that left
+    const queue = unmarshall(
+      (await dynamo.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: pendingItem(minute) } }, ConsistentRead: true }))).Item ?? {},
+    );
+    expect(Object.keys(queue).filter((name) => name.includes('|'))).toEqual([`${created}|low|esc-119`]);
   });
 });
 
