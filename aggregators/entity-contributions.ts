@@ -10,6 +10,7 @@ import {
   MinuteName,
   minuteCounter,
   pendingEntryCounter,
+  queueSlotOf,
   SERIES_BLOCK_MINUTES,
   type SeriesName,
   seriesCounters,
@@ -212,7 +213,7 @@ function addEscalation(deltas: Deltas, e: EscalationState, { timeZone, serviceLe
   const status = statusOf(e);
   if (status === 'pending') {
     addDelta(deltas, gaugeCounter(GaugeName.pending), 1);
-    addDelta(deltas, gaugeCounter(GaugeName.pendingInMinute(minuteOf(created))), 1);
+    addDelta(deltas, gaugeCounter(GaugeName.pendingInSlot(queueSlotOf(created))), 1);
     addDelta(deltas, pendingEntryCounter(created, priority, e.id), 1);
   }
   if (status === 'in_progress') addDelta(deltas, gaugeCounter(GaugeName.inProgress), 1);

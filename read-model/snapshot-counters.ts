@@ -14,7 +14,7 @@ import {
   windowCounter,
 } from '../aggregators/counters';
 import { blockStartOf } from '../aggregators/coverage';
-import { localHourOfMinute } from '../aggregators/time';
+import { localHourOfMinute, minuteOf } from '../aggregators/time';
 
 /** A counter split at its bars: `<family>|<at>|<name>`. */
 interface FamilyEntry {
@@ -163,10 +163,10 @@ export class SnapshotCounters {
     for (const { counter, value } of [...this.family('q'), ...this.family('x')]) {
       if (value <= 0) continue;
       const family = counter[0];
-      const [, createdMinute = '', createdAt = '', priority = '', ...id] = counter.split('|');
+      const [, , createdAt = '', priority = '', ...id] = counter.split('|');
       const created = Number(createdAt);
-      if (lookBack && Number(createdMinute) > now) continue; // not created yet then
-      if (family === 'x' && Number(createdMinute) + value <= now) continue; // it had left by then (its value: the minutes it was pending)
+      if (lookBack && minuteOf(created) > now) continue; // not created yet then
+      if (family === 'x' && minuteOf(created) + value <= now) continue; // it had left by then (its value: the minutes it was pending)
       pending.push({ createdAt: created, priority, escalationId: id.join('|') });
     }
     return pending.sort((a, b) => a.createdAt - b.createdAt || (a.escalationId < b.escalationId ? -1 : a.escalationId > b.escalationId ? 1 : 0));

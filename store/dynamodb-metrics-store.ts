@@ -12,7 +12,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { type CounterKey, GaugeName, PENDING_IN_MINUTE_PREFIX, pendingGaugeMinute } from '../aggregators/counters';
+import { type CounterKey, GaugeName, PENDING_IN_SLOT_PREFIX, pendingGaugeSlot } from '../aggregators/counters';
 import type { CounterUnit, EntityWrite, StoredEntity } from '../aggregators/fold-lane';
 import { minuteOf } from '../aggregators/time';
 import { ExpressionTooLargeError, LaneConflictError } from '../errors';
@@ -105,7 +105,7 @@ export class DynamoDbMetricsStore implements MetricsStore {
   private readonly tableName: string;
   private readonly now: () => number;
   /** Which escalation queues this process's last read needed (snapshot-read.ts). */
-  private readonly queueGuess: QueueGuess = { minutes: [] };
+  private readonly queueGuess: QueueGuess = { slots: [] };
   /** Own-function measurements waiting for a write to ride on, by minute. */
   private readonly measurements = new Map<number, { counters: Map<string, number>; since: number }>();
 
@@ -515,27 +515,27 @@ export class DynamoDbMetricsStore implements MetricsStore {
 
   async compactGauges(beforeSeconds: number): Promise<number> {
     const gauges = (await this.getItem(GAUGES_ITEM)) ?? {};
-    const pendingMinutes = Object.entries(gauges).flatMap(([name, value]) => {
-      const minute = pendingGaugeMinute(name);
-      return minute === undefined || typeof value !== 'number' ? [] : [{ minute, value }];
+    const pendingSlots = Object.entries(gauges).flatMap(([name, value]) => {
+      const slot = pendingGaugeSlot(name);
+      return slot === undefined || typeof value !== 'number' ? [] : [{ slot, value }];
     });
-    const emptyMinutes = pendingMinutes.filter(({ value }) => value === 0).map(({ minute }) => minute);
+    const emptySlots = pendingSlots.filter(({ value }) => value === 0).map(({ slot }) => slot);
     const removed = await this.removeStale(GAUGES_ITEM, gauges, beforeSeconds);
     let total = removed;
-    for (const minute of emptyMinutes) {
-      // The queue of a minute with nothing pending goes, unless an escalation of that minute came in meanwhile.
-      const update = new UpdateBuilder().remove(GaugeName.pendingInMinute(minute));
-      update.condition(`${update.name(GaugeName.pendingInMinute(minute))} = ${update.value(0)}`);
+    for (const slot of emptySlots) {
+      // The queue of a slot with nothing pending goes, unless an escalation of that slot came in meanwhile.
+      const update = new UpdateBuilder().remove(GaugeName.pendingInSlot(slot));
+      update.condition(`${update.name(GaugeName.pendingInSlot(slot))} = ${update.value(0)}`);
       try {
         await this.updateItem(GAUGES_ITEM, update);
-        await this.track('write', () => this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: this.key(pendingItem(minute)) })));
+        await this.track('write', () => this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: this.key(pendingItem(slot)) })));
         total++;
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
       }
     }
-    const activeMinutes = pendingMinutes.filter(({ value }) => value > 0).map(({ minute }) => pendingItem(minute));
-    for (const [key, item] of await this.getItems(activeMinutes)) total += await this.removeStale(key, item, beforeSeconds);
+    const activeSlots = pendingSlots.filter(({ value }) => value > 0).map(({ slot }) => pendingItem(slot));
+    for (const [key, item] of await this.getItems(activeSlots)) total += await this.removeStale(key, item, beforeSeconds);
     return total;
   }
 
@@ -548,7 +548,7 @@ export class DynamoDbMetricsStore implements MetricsStore {
     const removable = Object.entries(item).filter(
       ([name, value]) =>
         (isWatermark(name) && typeof value === 'string' && watermarkWrittenAt(value) < beforeSeconds) ||
-        (value === 0 && !name.startsWith(PENDING_IN_MINUTE_PREFIX)),
+        (value === 0 && !name.startsWith(PENDING_IN_SLOT_PREFIX)),
     );
     for (let i = 0; i < removable.length; i += REMOVALS_PER_UPDATE) {
       const group = removable.slice(i, i + REMOVALS_PER_UPDATE);

@@ -31,8 +31,8 @@ import {
  *                    most) and a version, so a writer sees the whole hour after its update
  *   D#<local date>   escalation facts and gauge changes of each hour of the day, and the highest
  *                    active total of each UTC hour of it
- *   G#escalations    open-escalation gauges; pending ones counted by creation hour
- *   Q#<minute>       the pending escalations created in that minute, one attribute each
+ *   G#escalations    open-escalation gauges; pending ones counted by 10-second creation slot
+ *   Q#<slot>         the pending escalations created in that 10-second slot, one attribute each
  *   X#<minute>       the escalations created in that minute that have stopped pending, with how
  *                    long they were pending (read only to look back)
  *   R#<hour>         how many escalations of each creation minute stopped pending in each minute
@@ -56,7 +56,7 @@ export const sealedPaneItem = (paneStart: number): string => `Z#${paneStart}`;
 export const hourItem = (hour: number): string => `H#${hour}`;
 export const dayItem = (localDate: string): string => `D#${localDate}`;
 export const GAUGES_ITEM = 'G#escalations';
-export const pendingItem = (minute: number): string => `Q#${minute}`;
+export const pendingItem = (slot: number): string => `Q#${slot}`;
 export const departedItem = (createdMinute: number): string => `X#${createdMinute}`;
 export const departuresItem = (hour: number): string => `R#${hour}`;
 /**

@@ -1,4 +1,12 @@
-import { type CounterKey, departureOf, isLastFiveMinutesFact, parseCounter, pendingGaugeMinute, WINDOW_BLOCK_MINUTES } from '../aggregators/counters';
+import {
+  type CounterKey,
+  departureOf,
+  isLastFiveMinutesFact,
+  minuteOfQueueSlot,
+  parseCounter,
+  pendingGaugeSlot,
+  WINDOW_BLOCK_MINUTES,
+} from '../aggregators/counters';
 import { blockStartOf } from '../aggregators/coverage';
 import { localDateOf, minuteOf } from '../aggregators/time';
 import { FRESHNESS_SOURCES } from '../schemas/alert-rules';
@@ -38,21 +46,15 @@ type StoredItem = Record<string, unknown>;
 export type FetchItems = (keys: readonly string[]) => Promise<Map<string, StoredItem>>;
 
 /**
- * The creation minutes whose queues the reader's last read needed. The oldest pending
+ * The creation slots whose queues the reader's last read needed. The oldest pending
  * escalations change slowly, so a warm reader asks for them in its first request and most often
  * makes no second one; a guess that is wrong costs half a read unit per queue, never a number.
  */
 export interface QueueGuess {
-  minutes: number[];
+  slots: number[];
 }
 
-export async function readSnapshotWith(
-  fetch: FetchItems,
-  atMs: number,
-  timeZone: string,
-  nowMs = atMs,
-  guess: QueueGuess = { minutes: [] },
-): Promise<Snapshot> {
+export async function readSnapshotWith(fetch: FetchItems, atMs: number, timeZone: string, nowMs = atMs, guess: QueueGuess = { slots: [] }): Promise<Snapshot> {
   const minute = minuteOf(atMs);
   const lookBack = isLookBack(atMs, nowMs);
   const lastHour = Array.from({ length: 60 }, (_, i) => minute - 59 + i);
@@ -64,7 +66,7 @@ export async function readSnapshotWith(
   // Looking back, the gauges are now's less their changes since: every day from T's to now's.
   const days = lookBack ? datesBetween(atMs, nowMs + LOOK_AHEAD_LIMIT_MS, timeZone).map(dayItem) : [today];
   const hours = [hourItem(Math.floor(minute / 60) - 1), hourItem(Math.floor(minute / 60))]; // the last hour's series spans two
-  const guessedQueues = lookBack ? [] : guess.minutes.map(pendingItem);
+  const guessedQueues = lookBack ? [] : guess.slots.map(pendingItem);
   // Looking back, which creation minutes had escalations pending at T: the departures since T's hour say.
   const departures = lookBack ? hoursBetween(atMs, nowMs + LOOK_AHEAD_LIMIT_MS).map(departuresItem) : [];
   const keys = [...panes, ...lastFive.map(minuteItem), ...performance, ...hours, ...days, GAUGES_ITEM, STATUS_ITEM, ...guessedQueues, ...departures];
@@ -82,12 +84,10 @@ export async function readSnapshotWith(
   const fetched = new Set(keys);
   const laterKeys = [...new Set(reads.flatMap((read) => read.items.map((item) => item.key)).filter((key) => !fetched.has(key)))];
 
-  // The oldest pending escalations: the queues of the oldest creation minutes that still hold
-  // any, in the second request (the gauges say which). Looking back, also the departed escalations
-  // of the creation minutes with some that left the queue after T.
-  const { queueMinutes, departedMinutes } = oldestPendingMinutes(counters, minute);
-  if (!lookBack) guess.minutes = queueMinutes;
-  const queueKeys = [...queueMinutes.map(pendingItem), ...departedMinutes.map(departedItem)];
+  // The oldest pending escalations, in the second request (the gauges and departures say where).
+  const { queueSlots, departedMinutes } = oldestPendingItems(counters, minute, lookBack);
+  if (!lookBack) guess.slots = queueSlots;
+  const queueKeys = [...queueSlots.map(pendingItem), ...departedMinutes.map(departedItem)];
   const second = await fetch([...laterKeys, ...queueKeys.filter((key) => !fetched.has(key))]);
   for (const key of queueKeys) countersOf(key, items.get(key) ?? second.get(key) ?? {}, counters);
 
@@ -147,33 +147,50 @@ export async function readSnapshotWith(
 }
 
 /**
- * The creation minutes (up to T's) that held the oldest pending escalations at T, oldest first,
- * until they hold enough to list: per minute, those pending now, and those that left the queue
- * after T (none but looking back, when the departures since T's hour were fetched).
+ * Which items hold the oldest pending escalations at T, enough of them to list. Now: the queues
+ * of the oldest creation slots (up to T's minute) with any pending, by the gauges. Looking back,
+ * also those that left the queue after T, which the departures since T's hour count by creation
+ * minute: so there, whole minutes are taken, oldest first, with their queues' slots and their
+ * departed escalations.
  */
-function oldestPendingMinutes(counters: ReadonlyMap<CounterKey, number>, minute: number): { queueMinutes: number[]; departedMinutes: number[] } {
+function oldestPendingItems(counters: ReadonlyMap<CounterKey, number>, minute: number, lookBack: boolean): { queueSlots: number[]; departedMinutes: number[] } {
   const pendingNow = new Map<number, number>();
   const leftLater = new Map<number, number>();
   for (const [counter, n] of counters) {
     if (n <= 0) continue;
     if (counter.startsWith('g|')) {
-      const created = pendingGaugeMinute(counter.slice(2));
-      if (created !== undefined && created <= minute) pendingNow.set(created, n);
+      const slot = pendingGaugeSlot(counter.slice(2));
+      if (slot !== undefined && minuteOfQueueSlot(slot) <= minute) pendingNow.set(slot, n);
     } else if (counter.startsWith('r|')) {
       const { createdMinute, leftMinute } = departureOf(parseCounter(counter).name);
       if (createdMinute <= minute && leftMinute > minute) leftLater.set(createdMinute, (leftLater.get(createdMinute) ?? 0) + n);
     }
   }
-  const queueMinutes: number[] = [];
-  const departedMinutes: number[] = [];
-  const minutes = [...new Set([...pendingNow.keys(), ...leftLater.keys()])].sort((a, b) => a - b);
-  for (let held = 0, i = 0; i < minutes.length && held < OLDEST_PENDING_SHOWN; i++) {
-    const created = minutes[i]!;
-    if (pendingNow.has(created)) queueMinutes.push(created);
-    if (leftLater.has(created)) departedMinutes.push(created);
-    held += (pendingNow.get(created) ?? 0) + (leftLater.get(created) ?? 0);
+  const slots = [...pendingNow.keys()].sort((a, b) => a - b);
+  if (!lookBack) return { queueSlots: oldestHolding(slots, (slot) => pendingNow.get(slot) ?? 0), departedMinutes: [] };
+
+  const byMinute = new Map<number, number>(leftLater);
+  for (const [slot, n] of pendingNow) byMinute.set(minuteOfQueueSlot(slot), (byMinute.get(minuteOfQueueSlot(slot)) ?? 0) + n);
+  const minutes = new Set(
+    oldestHolding(
+      [...byMinute.keys()].sort((a, b) => a - b),
+      (m) => byMinute.get(m) ?? 0,
+    ),
+  );
+  return {
+    queueSlots: slots.filter((slot) => minutes.has(minuteOfQueueSlot(slot))),
+    departedMinutes: [...minutes].filter((m) => leftLater.has(m)),
+  };
+}
+
+/** The first of `sorted` that together hold enough pending escalations to list. */
+function oldestHolding(sorted: readonly number[], holds: (at: number) => number): number[] {
+  const taken: number[] = [];
+  for (let held = 0, i = 0; i < sorted.length && held < OLDEST_PENDING_SHOWN; i++) {
+    taken.push(sorted[i]!);
+    held += holds(sorted[i]!);
   }
-  return { queueMinutes, departedMinutes };
+  return taken;
 }
 
 /** The UTC hours from `fromMs`'s to `toMs`'s. */

@@ -1,5 +1,6 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { GaugeName, PENDING_IN_SLOT_PREFIX, queueSlotOf } from '../../aggregators/counters';
 import { GAUGES_ITEM, pendingItem } from '../../store/layout';
 import { ON_CALL_METRICS, OnCallMetric } from '../../config/on-call-metrics';
 import { createTick, type OnCallValue } from '../../functions/tick';
@@ -70,14 +71,14 @@ describe('the gauge item', () => {
       ).Item;
       return found ? unmarshall(found) : undefined;
     };
-    const minute = Math.floor(Date.parse('2026-05-04T09:50:00Z') / 60_000);
-    expect((await item(GAUGES_ITEM))?.[`pm:${minute}`]).toBe(0); // back at zero, still there
-    expect(await item(pendingItem(minute))).toBeDefined();
+    const slot = queueSlotOf(Date.parse('2026-05-04T09:50:00Z'));
+    expect((await item(GAUGES_ITEM))?.[GaugeName.pendingInSlot(slot)]).toBe(0); // back at zero, still there
+    expect(await item(pendingItem(slot))).toBeDefined();
 
     await createTick(pipeline.runtime, { publish: () => undefined })();
 
-    expect(Object.keys((await item(GAUGES_ITEM)) ?? {}).filter((name) => name.startsWith('pm:'))).toEqual([]);
-    expect(await item(pendingItem(minute))).toBeUndefined();
+    expect(Object.keys((await item(GAUGES_ITEM)) ?? {}).filter((name) => name.startsWith(PENDING_IN_SLOT_PREFIX))).toEqual([]);
+    expect(await item(pendingItem(slot))).toBeUndefined();
     expect((await pipeline.read(T)).realTimeEscalations).toMatchObject({ pending: 0, resolved: 1 });
   });
 });

@@ -13,6 +13,7 @@ import {
   PerformanceName,
   performanceCounter,
   pendingEntryCounter,
+  queueSlotOf,
   seriesCounter,
   WindowName,
   windowCounter,
@@ -44,7 +45,7 @@ const messages = (seq: string, amount: number) => unit(seq, [[MESSAGES, amount]]
 const pendingEscalation = (seq: string, createdAt: number, priority: string, id: string): CounterUnit =>
   unit(seq, [
     [gaugeCounter(GaugeName.pending), 1],
-    [gaugeCounter(GaugeName.pendingInMinute(Math.floor(createdAt / 60_000))), 1],
+    [gaugeCounter(GaugeName.pendingInSlot(queueSlotOf(createdAt))), 1],
     [pendingEntryCounter(createdAt, priority, id), 1],
   ]);
 /** An escalation that was pending from `createdAt` until minute `leftMinute`, as the fold counts it once it left. */
@@ -172,6 +173,20 @@ describe('DynamoDbMetricsStore.readSnapshot', () => {
     expect(created.map((at, i) => snapshot.counters.get(pendingEntryCounter(at, 'low', `esc-${i}`)))).toEqual([1, 1, 1, 1, 1, undefined]);
   });
 
+  it('keeps the queue by 10-second slot: within one minute too, only the slots that hold the oldest five are read', async () => {
+    const { store } = await freshStore();
+    await store.sealClosedMinutes(AT);
+    const minuteStart = Math.floor(AT / 60_000) * 60_000 - 5 * 60_000;
+    const created = Array.from({ length: 6 }, (_, i) => minuteStart + i * 10_000 + 1); // one in each slot of a minute
+    await store.applyCounters(
+      'pulse/shardId-1',
+      created.map((at, i) => pendingEscalation(String(i + 1), at, 'low', `esc-${i}`)),
+      [],
+    );
+    const snapshot = await store.readSnapshot(AT, 'UTC');
+    expect(created.map((at, i) => snapshot.counters.get(pendingEntryCounter(at, 'low', `esc-${i}`)))).toEqual([1, 1, 1, 1, 1, undefined]);
+  });
+
   it('looking back, fetches the departed escalations of the creation minutes that held the oldest pending then, in the second request', async () => {
     const { store, tableName } = await freshStore();
     await store.sealClosedMinutes(AT);
@@ -200,7 +215,6 @@ describe('compacting the queue', () => {
   it('removes the escalations that left a minute still in use, many to an update: each update is billed for the whole item', async () => {
     const { store, tableName } = await freshStore();
     const created = AT - 10 * 60_000;
-    const minute = Math.floor(created / 60_000);
     const ids = Array.from({ length: 120 }, (_, i) => `esc-${i}`);
     await store.applyCounters(
       'pulse/shardId-1',
@@ -210,7 +224,7 @@ describe('compacting the queue', () => {
     const left = (id: string, i: number) =>
       unit(String(200 + i), [
         [pendingEntryCounter(created, 'low', id), -1],
-        [gaugeCounter(GaugeName.pendingInMinute(minute)), -1],
+        [gaugeCounter(GaugeName.pendingInSlot(queueSlotOf(created))), -1],
         [gaugeCounter(GaugeName.pending), -1],
       ]);
     await store.applyCounters('pulse/shardId-1', ids.slice(0, -1).map(left), []); // all but the last left the queue
@@ -220,7 +234,7 @@ describe('compacting the queue', () => {
 
     expect(store.usage.requests - before).toBeLessThan(10); // not one per escalation that left
     const queue = unmarshall(
-      (await dynamo.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: pendingItem(minute) } }, ConsistentRead: true }))).Item ?? {},
+      (await dynamo.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: pendingItem(queueSlotOf(created)) } }, ConsistentRead: true }))).Item ?? {},
     );
     expect(Object.keys(queue).filter((name) => name.includes('|'))).toEqual([`${created}|low|esc-119`]);
   });
