@@ -33,8 +33,8 @@ import {
  *                    active total of each UTC hour of it
  *   G#escalations    open-escalation gauges; pending ones counted by 10-second creation slot
  *   Q#<slot>         the pending escalations created in that 10-second slot, one attribute each
- *   X#<minute>       the escalations created in that minute that have stopped pending, with how
- *                    long they were pending (read only to look back)
+ *   X#<slot>         the escalations created in that 10-second slot that have stopped pending, with
+ *                    how long they were pending (read only to look back)
  *   R#<hour>         how many escalations of each creation minute stopped pending in each minute
  *                    of that hour (read only to look back: it says which X# and Q# items to fetch)
  *   S#status         what the tick last saw of each source's freshness (`<source>|<name>`), the
@@ -57,7 +57,7 @@ export const hourItem = (hour: number): string => `H#${hour}`;
 export const dayItem = (localDate: string): string => `D#${localDate}`;
 export const GAUGES_ITEM = 'G#escalations';
 export const pendingItem = (slot: number): string => `Q#${slot}`;
-export const departedItem = (createdMinute: number): string => `X#${createdMinute}`;
+export const departedItem = (slot: number): string => `X#${slot}`;
 export const departuresItem = (hour: number): string => `R#${hour}`;
 /**
  * The tick's status, one small item: what it last saw of each source's freshness, the stuck-lane

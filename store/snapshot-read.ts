@@ -3,6 +3,7 @@ import {
   departureOf,
   isLastFiveMinutesFact,
   minuteOfQueueSlot,
+  queueSlotsOfMinute,
   parseCounter,
   pendingGaugeSlot,
   WINDOW_BLOCK_MINUTES,
@@ -87,7 +88,8 @@ export async function readSnapshotWith(fetch: FetchItems, atMs: number, timeZone
   // The oldest pending escalations, in the second request (the gauges and departures say where).
   const { queueSlots, departedMinutes } = oldestPendingItems(counters, minute, lookBack);
   if (!lookBack) guess.slots = queueSlots;
-  const queueKeys = [...queueSlots.map(pendingItem), ...departedMinutes.map(departedItem)];
+  const departedSlots = departedMinutes.flatMap((m) => queueSlotsOfMinute(m));
+  const queueKeys = [...queueSlots.map(pendingItem), ...departedSlots.map(departedItem)];
   const second = await fetch([...laterKeys, ...queueKeys.filter((key) => !fetched.has(key))]);
   for (const key of queueKeys) countersOf(key, items.get(key) ?? second.get(key) ?? {}, counters);
 

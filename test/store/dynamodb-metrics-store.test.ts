@@ -206,7 +206,7 @@ describe('DynamoDbMetricsStore.readSnapshot', () => {
     expect(snapshot.counters.has(departedEntryCounter(goneBefore, 'low', 'gone'))).toBe(false); // its item was not fetched
 
     // It may leave days after its creation minute: the item lives 49 h after its last write, not after that minute.
-    const item = await dynamo.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: departedItem(Math.floor(waitedLong / 60_000)) } } }));
+    const item = await dynamo.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: departedItem(queueSlotOf(waitedLong)) } } }));
     expect(Number(item.Item?.expiresAt?.N)).toBe(Math.floor(AT / 1000) + 49 * 3600);
   });
 });
