@@ -20,7 +20,7 @@ import { parseSettings, type Settings } from '../config/settings';
 import { createKinesisIngest } from '../functions/kinesis-ingest';
 import type { KinesisBatchResult } from '../functions/kinesis-batch';
 import { createPulseAggregator } from '../functions/pulse-aggregator';
-import { LaneStates } from '../pipeline/lane-states';
+import { type LaneStates, laneStatesFor } from '../pipeline/lane-states';
 import type { Runtime } from '../functions/runtime';
 import { createTick } from '../functions/tick';
 import { FUNCTION_NAMES } from '../local/stack/names';
@@ -139,62 +139,44 @@ export class DynamoMeter {
     return structuredClone(this.counts);
   }
 
+  /** No requests: where a sum of spans starts. */
+  static none(): MeterCounts {
+    return emptyCounts();
+  }
+
   /** Two spans' counts together. */
   static plus(a: MeterCounts, b: MeterCounts): MeterCounts {
-    const sum = (x: Record<string, number>, y: Record<string, number>) => {
-      const total = { ...x };
-      for (const [key, n] of Object.entries(y)) bump(total, key, n);
-      return total;
-    };
-    return {
-      writeRequests: a.writeRequests + b.writeRequests,
-      conditionalFailures: a.conditionalFailures + b.conditionalFailures,
-      readRequests: a.readRequests + b.readRequests,
-      writeUnits: a.writeUnits + b.writeUnits,
-      readUnits: a.readUnits + b.readUnits,
-      byCommand: sum(a.byCommand, b.byCommand),
-      writesByItem: sum(a.writesByItem, b.writesByItem),
-      writeUnitsByItem: sum(a.writeUnitsByItem, b.writeUnitsByItem),
-      conditionalFailuresByItem: sum(a.conditionalFailuresByItem, b.conditionalFailuresByItem),
-    };
+    return combine(a, b, (x, y) => x + y);
   }
 
   /** Counts times `factor` (a share of requests that served several lanes). */
   static times(c: MeterCounts, factor: number): MeterCounts {
-    const scaled = (x: Record<string, number>) => Object.fromEntries(Object.entries(x).map(([key, n]) => [key, n * factor]));
-    return {
-      writeRequests: c.writeRequests * factor,
-      conditionalFailures: c.conditionalFailures * factor,
-      readRequests: c.readRequests * factor,
-      writeUnits: c.writeUnits * factor,
-      readUnits: c.readUnits * factor,
-      byCommand: scaled(c.byCommand),
-      writesByItem: scaled(c.writesByItem),
-      writeUnitsByItem: scaled(c.writeUnitsByItem),
-      conditionalFailuresByItem: scaled(c.conditionalFailuresByItem),
-    };
+    return combine(c, emptyCounts(), (x) => x * factor);
   }
 
   /** What happened between two snapshots. */
   static since(before: MeterCounts, after: MeterCounts): MeterCounts {
-    const minus = (a: Record<string, number>, b: Record<string, number>) =>
-      Object.fromEntries(
-        Object.entries(a)
-          .map(([key, n]) => [key, n - (b[key] ?? 0)])
-          .filter(([, n]) => n !== 0),
-      );
-    return {
-      writeRequests: after.writeRequests - before.writeRequests,
-      conditionalFailures: after.conditionalFailures - before.conditionalFailures,
-      readRequests: after.readRequests - before.readRequests,
-      writeUnits: after.writeUnits - before.writeUnits,
-      readUnits: after.readUnits - before.readUnits,
-      byCommand: minus(after.byCommand, before.byCommand),
-      writesByItem: minus(after.writesByItem, before.writesByItem),
-      writeUnitsByItem: minus(after.writeUnitsByItem, before.writeUnitsByItem),
-      conditionalFailuresByItem: minus(after.conditionalFailuresByItem, before.conditionalFailuresByItem),
-    };
+    return combine(after, before, (x, y) => x - y);
   }
+}
+
+/** Every count of `a` and `b`, field by field, through `f`; keyed counts that come to zero are left out. */
+function combine(a: MeterCounts, b: MeterCounts, f: (x: number, y: number) => number): MeterCounts {
+  const keyed = (x: Record<string, number>, y: Record<string, number>) =>
+    Object.fromEntries(
+      [...new Set([...Object.keys(x), ...Object.keys(y)])].map((key) => [key, f(x[key] ?? 0, y[key] ?? 0)] as const).filter(([, n]) => n !== 0),
+    );
+  return {
+    writeRequests: f(a.writeRequests, b.writeRequests),
+    conditionalFailures: f(a.conditionalFailures, b.conditionalFailures),
+    readRequests: f(a.readRequests, b.readRequests),
+    writeUnits: f(a.writeUnits, b.writeUnits),
+    readUnits: f(a.readUnits, b.readUnits),
+    byCommand: keyed(a.byCommand, b.byCommand),
+    writesByItem: keyed(a.writesByItem, b.writesByItem),
+    writeUnitsByItem: keyed(a.writeUnitsByItem, b.writeUnitsByItem),
+    conditionalFailuresByItem: keyed(a.conditionalFailuresByItem, b.conditionalFailuresByItem),
+  };
 }
 
 export interface ItemCost {
@@ -416,7 +398,7 @@ export class BenchPipeline {
   /** The journaled entity states that the shard's warm aggregator container holds between batches. */
   private readonly laneStates = new Map<Shard, LaneStates>();
   private laneStatesOf(shard: Shard): LaneStates {
-    const states = this.laneStates.get(shard) ?? new LaneStates();
+    const states = this.laneStates.get(shard) ?? laneStatesFor(this.settings);
     this.laneStates.set(shard, states);
     return states;
   }

@@ -72,8 +72,8 @@ export async function sustainedBench(
    * its share of the tick's writes (one tick serves every lane).
    */
   const process = async (part: readonly CanonicalEventInput[], batchSize: number) => {
-    let used = DynamoMeter.since(meter.snapshot(), meter.snapshot()); // nothing yet
-    let ticked = used;
+    let used = DynamoMeter.none();
+    let ticked = DynamoMeter.none();
     let workMs = 0;
     let cpu = 0;
     const chunk = Math.max(20_000, batchSize * 16);

@@ -1,6 +1,6 @@
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { aggregateEntityBatch } from '../pipeline/aggregate-batch';
-import { LaneStates, writeBackPolicyOf } from '../pipeline/lane-states';
+import { laneStatesFor } from '../pipeline/lane-states';
 import { type PulseEvent, pulseRecordSchema } from '../schemas/pulse-events';
 import { processKinesisBatch, type KinesisBatchResult, type RecordDecoding } from './kinesis-batch';
 import { foldContextOf, type Runtime } from './runtime';
@@ -11,7 +11,7 @@ import { foldContextOf, type Runtime } from './runtime';
  */
 export function createPulseAggregator(
   runtime: Runtime,
-  laneStates = new LaneStates(writeBackPolicyOf(runtime.settings.writeBackQuietSeconds)),
+  laneStates = laneStatesFor(runtime.settings),
 ): (event: KinesisStreamEvent) => Promise<KinesisBatchResult> {
   const deps = { ...runtime, context: foldContextOf(runtime.settings), laneStates };
   const decode = (record: KinesisStreamRecord): RecordDecoding<PulseEvent> => {

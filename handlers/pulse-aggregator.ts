@@ -1,8 +1,6 @@
 import { createPulseAggregator } from '../functions/pulse-aggregator';
-import { LaneStates, writeBackPolicyOf } from '../pipeline/lane-states';
+import { laneStatesFor } from '../pipeline/lane-states';
 import { kinesisEntry } from './kinesis-entry';
 import { countLaneJournalRead } from './observability';
 
-export const handler = kinesisEntry((runtime) =>
-  createPulseAggregator(runtime, new LaneStates(writeBackPolicyOf(runtime.settings.writeBackQuietSeconds), countLaneJournalRead)),
-);
+export const handler = kinesisEntry((runtime) => createPulseAggregator(runtime, laneStatesFor(runtime.settings, countLaneJournalRead)));

@@ -30,6 +30,10 @@ export const writeBackPolicyOf = (quietSeconds: number): WriteBackPolicy =>
 
 export const DEFAULT_WRITE_BACK_POLICY: WriteBackPolicy = writeBackPolicyOf(DEFAULT_WRITE_BACK_QUIET_SECONDS);
 
+/** A process's lane states, with the policy its settings name (WRITE_BACK_QUIET_SECONDS). */
+export const laneStatesFor = (settings: { writeBackQuietSeconds: number }, onJournalRead?: (read: JournalRead) => void): LaneStates =>
+  new LaneStates(writeBackPolicyOf(settings.writeBackQuietSeconds), onJournalRead);
+
 /** A state this process holds of its lane: in journal entry `n`, not yet in its entity's item. */
 interface Pending {
   entry: JournalEntry;

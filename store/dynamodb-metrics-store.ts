@@ -524,15 +524,9 @@ export class DynamoDbMetricsStore implements MetricsStore {
     let total = removed;
     for (const slot of emptySlots) {
       // The queue of a slot with nothing pending goes, unless an escalation of that slot came in meanwhile.
-      const update = new UpdateBuilder().remove(GaugeName.pendingInSlot(slot));
-      update.condition(`${update.name(GaugeName.pendingInSlot(slot))} = ${update.value(0)}`);
-      try {
-        await this.updateItem(GAUGES_ITEM, update);
-        await this.track('write', () => this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: this.key(pendingItem(slot)) })));
-        total++;
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
+      if (!(await this.removeIfUnchanged(GAUGES_ITEM, [[GaugeName.pendingInSlot(slot), 0]]))) continue;
+      await this.track('write', () => this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: this.key(pendingItem(slot)) })));
+      total++;
     }
     const activeSlots = pendingSlots.filter(({ value }) => value > 0).map(({ slot }) => pendingItem(slot));
     for (const [key, item] of await this.getItems(activeSlots)) total += await this.removeStale(key, item, beforeSeconds);

@@ -39,16 +39,21 @@ const resolved = (escalationId: string, secondsBefore: number): CanonicalEventIn
 const servedToday = (served: number, within: number): CanonicalEventInput[] =>
   Array.from({ length: served }, (_, i) => [created(`s${i}`, 3000), assigned(`s${i}`, i < within ? 3000 - 120 : 3000 - 121)]).flat();
 
-async function documentAfter(events: readonly CanonicalEventInput[], serviceLevelSeconds?: number) {
+/** After the events went through, the documents at `secondsBefore` T (0: now; else looking back from T). */
+async function documentsAt(events: readonly CanonicalEventInput[], secondsBefore: readonly number[], serviceLevelSeconds?: number) {
   const pipeline = await LocalPipeline.create({ ...testClients(), now: () => T, ...(serviceLevelSeconds !== undefined && { serviceLevelSeconds }) });
   try {
     await pipeline.publish(events);
     await pipeline.drain();
-    return realTimeMetricsSchema.parse(await pipeline.read(T));
+    const documents = [];
+    for (const seconds of secondsBefore) documents.push(realTimeMetricsSchema.parse(await pipeline.read(T - seconds * 1000, T)));
+    return documents;
   } finally {
     await pipeline.dispose();
   }
 }
+
+const documentAfter = async (events: readonly CanonicalEventInput[], serviceLevelSeconds?: number) => (await documentsAt(events, [0], serviceLevelSeconds))[0]!;
 
 describe('the escalation desk, from producer to document', () => {
   it('shows the service level, the failures of today and the five oldest pending', async () => {
@@ -107,27 +112,18 @@ describe('the escalation desk, from producer to document', () => {
       created('q', 900),
       assigned('q', 900 - 200), //           taken 11 min 40 s ago, after 200 s: not within
     ];
-    const pipeline = await LocalPipeline.create({ ...testClients(), now: () => T });
-    try {
-      await pipeline.publish(events);
-      await pipeline.drain();
 
-      // Act
-      const now = realTimeMetricsSchema.parse(await pipeline.read(T));
-      const tenMinutesAgo = realTimeMetricsSchema.parse(await pipeline.read(T - 600_000, T));
-      const fifteenMinutesAgo = realTimeMetricsSchema.parse(await pipeline.read(T - 900_000, T));
+    // Act
+    const [now, tenMinutesAgo, fifteenMinutesAgo] = await documentsAt(events, [0, 600, 900]);
 
-      // Assess
-      expect(now.realTimeEscalations).toMatchObject({ failedToday: 0, serviceLevel: 0.33, oldestPending: [] }); // served: f (by its resolution, 1500 s), w, q
-      expect(tenMinutesAgo.realTimeEscalations).toMatchObject({ failedToday: 1, serviceLevel: 0.5, oldestPending: [] }); // w, q served
-      expect(fifteenMinutesAgo.realTimeEscalations).toMatchObject({
-        failedToday: 1,
-        serviceLevel: 1, // only w served by then
-        oldestPending: [{ escalationId: 'q', priority: 'low', ageSeconds: 0 }], // created in that very second
-      });
-    } finally {
-      await pipeline.dispose();
-    }
+    // Assess
+    expect(now!.realTimeEscalations).toMatchObject({ failedToday: 0, serviceLevel: 0.33, oldestPending: [] }); // served: f (by its resolution, 1500 s), w, q
+    expect(tenMinutesAgo!.realTimeEscalations).toMatchObject({ failedToday: 1, serviceLevel: 0.5, oldestPending: [] }); // w, q served
+    expect(fifteenMinutesAgo!.realTimeEscalations).toMatchObject({
+      failedToday: 1,
+      serviceLevel: 1, // only w served by then
+      oldestPending: [{ escalationId: 'q', priority: 'low', ageSeconds: 0 }], // created in that very second
+    });
   });
 
   it('looking back, lists those pending at the end of that minute: not one that left in it, one that left a minute later, one that waited hours', async () => {
@@ -146,22 +142,14 @@ describe('the escalation desk, from producer to document', () => {
       created('g', 2070),
       created('h', 2010), //     the sixth pending then: not listed
     ];
-    const pipeline = await LocalPipeline.create({ ...testClients(), now: () => T });
-    try {
-      await pipeline.publish(events);
-      await pipeline.drain();
 
-      // Act
-      const now = realTimeMetricsSchema.parse(await pipeline.read(T));
-      const halfAnHourAgo = realTimeMetricsSchema.parse(await pipeline.read(T - 1_800_000, T));
+    // Act
+    const [now, halfAnHourAgo] = await documentsAt(events, [0, 1800]);
 
-      // Assess
-      expect(now.realTimeEscalations.oldestPending.map((e) => e.escalationId)).toEqual(['e', 'f', 'g', 'h']);
-      expect(halfAnHourAgo.realTimeEscalations.oldestPending.map((e) => e.escalationId)).toEqual(['d', 'b', 'e', 'f', 'g']);
-      expect(halfAnHourAgo.realTimeEscalations).toMatchObject({ pending: 6, oldestPendingAge: 9330 - 1800 });
-    } finally {
-      await pipeline.dispose();
-    }
+    // Assess
+    expect(now!.realTimeEscalations.oldestPending.map((e) => e.escalationId)).toEqual(['e', 'f', 'g', 'h']);
+    expect(halfAnHourAgo!.realTimeEscalations.oldestPending.map((e) => e.escalationId)).toEqual(['d', 'b', 'e', 'f', 'g']);
+    expect(halfAnHourAgo!.realTimeEscalations).toMatchObject({ pending: 6, oldestPendingAge: 9330 - 1800 });
   });
 
   it('has no service level and an empty list when nothing was served or is waiting', async () => {

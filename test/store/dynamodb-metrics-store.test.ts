@@ -159,32 +159,29 @@ describe('DynamoDbMetricsStore.readSnapshot', () => {
     expect(again.counters.get(pendingEntryCounter(created, 'high', 'esc-1'))).toBe(1);
   });
 
-  it('reads the queues of the oldest creation minutes that hold the oldest pending, and no others', async () => {
+  /** One pending escalation created at each of `created`; what a read at AT holds of each one's queue entry. */
+  async function queueEntriesRead(created: readonly number[]): Promise<(number | undefined)[]> {
     const { store } = await freshStore();
     await store.sealClosedMinutes(AT);
-    // Six minutes with one pending each: the five oldest are listed, so the newest minute's queue is not read.
-    const created = Array.from({ length: 6 }, (_, i) => AT - (10 - i) * 60_000);
     await store.applyCounters(
       'pulse/shardId-1',
       created.map((at, i) => pendingEscalation(String(i + 1), at, 'low', `esc-${i}`)),
       [],
     );
     const snapshot = await store.readSnapshot(AT, 'UTC');
-    expect(created.map((at, i) => snapshot.counters.get(pendingEntryCounter(at, 'low', `esc-${i}`)))).toEqual([1, 1, 1, 1, 1, undefined]);
+    return created.map((at, i) => snapshot.counters.get(pendingEntryCounter(at, 'low', `esc-${i}`)));
+  }
+
+  it('reads the queues of the oldest creation minutes that hold the oldest pending, and no others', async () => {
+    // Six minutes with one pending each: the five oldest are listed, so the newest minute's queue is not read.
+    const created = Array.from({ length: 6 }, (_, i) => AT - (10 - i) * 60_000);
+    expect(await queueEntriesRead(created)).toEqual([1, 1, 1, 1, 1, undefined]);
   });
 
   it('keeps the queue by 10-second slot: within one minute too, only the slots that hold the oldest five are read', async () => {
-    const { store } = await freshStore();
-    await store.sealClosedMinutes(AT);
     const minuteStart = Math.floor(AT / 60_000) * 60_000 - 5 * 60_000;
     const created = Array.from({ length: 6 }, (_, i) => minuteStart + i * 10_000 + 1); // one in each slot of a minute
-    await store.applyCounters(
-      'pulse/shardId-1',
-      created.map((at, i) => pendingEscalation(String(i + 1), at, 'low', `esc-${i}`)),
-      [],
-    );
-    const snapshot = await store.readSnapshot(AT, 'UTC');
-    expect(created.map((at, i) => snapshot.counters.get(pendingEntryCounter(at, 'low', `esc-${i}`)))).toEqual([1, 1, 1, 1, 1, undefined]);
+    expect(await queueEntriesRead(created)).toEqual([1, 1, 1, 1, 1, undefined]);
   });
 
   it('looking back, fetches the departed escalations of the creation minutes that held the oldest pending then, in the second request', async () => {
