@@ -62,6 +62,7 @@ describe('which journaled states a batch writes to their items', () => {
     for (const [i, batch] of batches.entries()) recordJournaled(view, batch, i + 1);
     return view;
   };
+  const keysOf = (entries: readonly JournalEntry[]) => entries.map((written) => written.key);
 
   it('writes the quiet states in journal order and moves the compaction point to just before the first state kept', () => {
     const view = journal([at('a', 0), at('b', 10_000)], [at('c', 50_000)], [at('d', 100_000)]);
