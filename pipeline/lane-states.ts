@@ -44,14 +44,7 @@ interface Pending {
 export interface LaneView {
   head: number;
   compactedThrough: number;
-  /** In journal order (by `n`, the oldest first): compaction walks it from the front. */
   pending: Map<string, Pending>;
-}
-
-/** Holds an entity's state as of entry `n`, moved behind every state of an older entry. */
-function holdLatest(view: LaneView, entry: JournalEntry, n: number): void {
-  view.pending.delete(entry.key);
-  view.pending.set(entry.key, { entry, n });
 }
 
 /** What a process read of a lane's journal because it did not hold the lane's states (for on-call: LaneJournalReads). */
@@ -96,7 +89,7 @@ export class LaneStates {
     }
     const { position, entries } = await store.readJournal(lane);
     const view: LaneView = { ...position, pending: new Map() };
-    for (const { n, entry } of entries) holdLatest(view, entry, n);
+    for (const { n, entry } of entries) view.pending.set(entry.key, { entry, n });
     this.keep(lane, view);
     this.onJournalRead({ lane, entries: position.head - position.compactedThrough, states: view.pending.size });
     return view;
@@ -138,26 +131,22 @@ export const writesDirectly = (view: LaneView, writes: readonly EntityWrite[], p
 /** Keeps a batch's journaled states, written as entries up to `head`. */
 export function recordJournaled(view: LaneView, entries: readonly JournalEntry[], head: number): void {
   // A batch split over several entries is kept as of its last: the compaction point then waits for all of them.
-  for (const entry of entries) holdLatest(view, entry, head);
+  for (const entry of entries) view.pending.set(entry.key, { entry, n: head });
   view.head = head;
 }
 
 /**
  * The states to write to their items after a batch whose newest event is at `newestAt`, and how
  * far the compaction point may then move: to just before the oldest entry still holding a state.
- *
- * States go in journal order, and the first one neither quiet nor 1,000 entries back stops the
- * walk: the compaction point could not pass it anyway, so the states behind it (quiet only
- * because their events came late) wait at no cost but memory, and a batch's work is what it
- * writes, not every state the lane holds (a full pass was 6 % of a batch of 100).
  */
 export function compactionOf(view: LaneView, newestAt: number, policy: WriteBackPolicy): { entries: JournalEntry[]; through: number } {
   const entries: JournalEntry[] = [];
+  let oldestKept = view.head + 1;
   for (const { entry, n } of view.pending.values()) {
-    if (newestAt - entry.lastEventAt < policy.quietMs && view.head - n < policy.maxSpan) return { entries, through: n - 1 };
-    entries.push(entry);
+    if (newestAt - entry.lastEventAt >= policy.quietMs || view.head - n >= policy.maxSpan) entries.push(entry);
+    else oldestKept = Math.min(oldestKept, n);
   }
-  return { entries, through: view.head };
+  return { entries, through: oldestKept - 1 };
 }
 
 /** Forgets the states written to their items, and moves the view's compaction point. */

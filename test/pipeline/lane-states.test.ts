@@ -1,5 +1,5 @@
 import { createTable } from '../../local/engines';
-import { compactionOf, DEFAULT_WRITE_BACK_POLICY, type JournalRead, type LaneView, LaneStates, recordJournaled } from '../../pipeline/lane-states';
+import { DEFAULT_WRITE_BACK_POLICY, type JournalRead, LaneStates, recordJournaled } from '../../pipeline/lane-states';
 import { DynamoDbMetricsStore } from '../../store/dynamodb-metrics-store';
 import type { JournalEntry } from '../../store/metrics-store';
 import { testClients } from '../support/engines';
@@ -51,36 +51,5 @@ describe('a process holding its lanes’ journaled states', () => {
 
     // Lane 1 was used just before lane 3 came, so lane 2 went; lane 2 is read again at its next batch.
     expect(reads).toEqual([lanes[0], lanes[1], lanes[2], lanes[1]]);
-  });
-});
-
-describe('which journaled states a batch writes to their items', () => {
-  const policy = { directWrites: 8, quietMs: 120_000, maxSpan: 3 };
-  const at = (id: string, lastEventAt: number): JournalEntry => ({ ...entry(id, '0001'), lastEventAt });
-  const journal = (...batches: JournalEntry[][]): LaneView => {
-    const view: LaneView = { head: 0, compactedThrough: 0, pending: new Map() };
-    for (const [i, batch] of batches.entries()) recordJournaled(view, batch, i + 1);
-    return view;
-  };
-  const keysOf = (entries: readonly JournalEntry[]) => entries.map((written) => written.key);
-
-  it('writes the quiet states in journal order and moves the compaction point to just before the first state kept', () => {
-    const view = journal([at('a', 0), at('b', 10_000)], [at('c', 50_000)], [at('d', 100_000)]);
-
-    expect(compactionOf(view, 160_000, policy)).toEqual({ entries: [at('a', 0), at('b', 10_000)], through: 1 });
-    expect(compactionOf(view, 230_000, policy)).toEqual({ entries: [at('a', 0), at('b', 10_000), at('c', 50_000), at('d', 100_000)], through: 3 });
-  });
-
-  it('keeps a state journaled again behind the others, and a late state behind the first one still active', () => {
-    // b has a new event in entry 3; c's event came late (quiet when journaled) but waits behind b.
-    const view = journal([at('a', 0), at('b', 10_000)], [at('b', 150_000)], [at('c', 5_000)]);
-
-    expect(compactionOf(view, 200_000, policy)).toEqual({ entries: [at('a', 0)], through: 1 });
-  });
-
-  it('writes a state that is not quiet once it sits maxSpan entries back', () => {
-    const view = journal([at('a', 190_000)], [at('b', 190_000)], [at('c', 190_000)], [at('d', 190_000)]);
-
-    expect(compactionOf(view, 200_000, policy)).toEqual({ entries: [at('a', 190_000)], through: 1 });
   });
 });
