@@ -80,12 +80,13 @@ async function keepStates(
       return failed(deps, lane, records, writes.map((write) => write.firstSeq).sort(compareSequences)[0]!, [error]);
     }
   }
-  const { entries, through } = compactionOf(view, Math.max(...lastEventAt.values()), policy);
+  const compaction = compactionOf(view, Math.max(...lastEventAt.values()), policy);
+  const { entries, through } = compaction;
   try {
     const refused = entries.length > 0 ? await deps.store.compactEntities(entries, lane) : [];
     if (refused.length > 0) throw refused[0]!.error;
     if (through > view.compactedThrough) await deps.store.markCompacted(lane, through);
-    recordCompacted(view, entries, through);
+    recordCompacted(view, compaction);
     return { errors: [] };
   } catch (error) {
     // The batch is committed and its states are in the journal; this process only no longer

@@ -14,6 +14,13 @@ export interface WriteBackPolicy {
   quietMs: number;
   /** …or once this many journal entries were written after it: a recovery reads at most this many. */
   maxSpan: number;
+  /**
+   * How far event time may pass the first state's quiet point before a batch looks for quiet
+   * states: a look is a pass over every state the lane holds (tens of thousands at the full
+   * rate), so it is made every few seconds of event time, not every batch. A state then waits
+   * at most `quietMs + compactAfterMs`.
+   */
+  compactAfterMs: number;
 }
 
 /**
@@ -26,7 +33,9 @@ export interface WriteBackPolicy {
  * journal within `quietMs` and then writes items directly again.
  */
 export const writeBackPolicyOf = (quietSeconds: number): WriteBackPolicy =>
-  quietSeconds > 0 ? { directWrites: 8, quietMs: quietSeconds * 1000, maxSpan: 1000 } : { directWrites: Number.POSITIVE_INFINITY, quietMs: 0, maxSpan: 0 };
+  quietSeconds > 0
+    ? { directWrites: 8, quietMs: quietSeconds * 1000, maxSpan: 1000, compactAfterMs: 500 }
+    : { directWrites: Number.POSITIVE_INFINITY, quietMs: 0, maxSpan: 0, compactAfterMs: 0 };
 
 export const DEFAULT_WRITE_BACK_POLICY: WriteBackPolicy = writeBackPolicyOf(DEFAULT_WRITE_BACK_QUIET_SECONDS);
 
@@ -45,6 +54,12 @@ export interface LaneView {
   head: number;
   compactedThrough: number;
   pending: Map<string, Pending>;
+  /**
+   * At most the oldest event time and the oldest entry of the states held (lowered as states
+   * come, made exact by each compaction's pass): until one of them is due, no pass is needed.
+   */
+  oldestEventAt: number;
+  oldestEntry: number;
 }
 
 /** What a process read of a lane's journal because it did not hold the lane's states (for on-call: LaneJournalReads). */
@@ -88,8 +103,8 @@ export class LaneStates {
       if (!nextExists && compactedThrough === held.compactedThrough) return this.keep(lane, held);
     }
     const { position, entries } = await store.readJournal(lane);
-    const view: LaneView = { ...position, pending: new Map() };
-    for (const { n, entry } of entries) view.pending.set(entry.key, { entry, n });
+    const view: LaneView = { ...position, pending: new Map(), oldestEventAt: Number.POSITIVE_INFINITY, oldestEntry: Number.POSITIVE_INFINITY };
+    for (const { n, entry } of entries) hold(view, entry, n);
     this.keep(lane, view);
     this.onJournalRead({ lane, entries: position.head - position.compactedThrough, states: view.pending.size });
     return view;
@@ -131,26 +146,47 @@ export const writesDirectly = (view: LaneView, writes: readonly EntityWrite[], p
 /** Keeps a batch's journaled states, written as entries up to `head`. */
 export function recordJournaled(view: LaneView, entries: readonly JournalEntry[], head: number): void {
   // A batch split over several entries is kept as of its last: the compaction point then waits for all of them.
-  for (const entry of entries) view.pending.set(entry.key, { entry, n: head });
+  for (const entry of entries) hold(view, entry, head);
   view.head = head;
+}
+
+function hold(view: LaneView, entry: JournalEntry, n: number): void {
+  view.pending.set(entry.key, { entry, n });
+  view.oldestEventAt = Math.min(view.oldestEventAt, entry.lastEventAt);
+  view.oldestEntry = Math.min(view.oldestEntry, n);
+}
+
+/** What a batch's compaction writes, where the compaction point may go, and what the states left make due next. */
+export interface Compaction {
+  entries: JournalEntry[];
+  through: number;
+  /** Of the states left; absent when no pass was made (nothing was due, the view's bounds stand). */
+  left?: { oldestEventAt: number; oldestEntry: number };
 }
 
 /**
  * The states to write to their items after a batch whose newest event is at `newestAt`, and how
  * far the compaction point may then move: to just before the oldest entry still holding a state.
  */
-export function compactionOf(view: LaneView, newestAt: number, policy: WriteBackPolicy): { entries: JournalEntry[]; through: number } {
+export function compactionOf(view: LaneView, newestAt: number, policy: WriteBackPolicy): Compaction {
+  const quietDue = newestAt - view.oldestEventAt >= policy.quietMs + policy.compactAfterMs;
+  const spanDue = view.head - view.oldestEntry >= policy.maxSpan;
+  if (!quietDue && !spanDue) return { entries: [], through: view.compactedThrough };
   const entries: JournalEntry[] = [];
-  let oldestKept = view.head + 1;
+  const left = { oldestEventAt: Number.POSITIVE_INFINITY, oldestEntry: Number.POSITIVE_INFINITY };
   for (const { entry, n } of view.pending.values()) {
     if (newestAt - entry.lastEventAt >= policy.quietMs || view.head - n >= policy.maxSpan) entries.push(entry);
-    else oldestKept = Math.min(oldestKept, n);
+    else {
+      left.oldestEventAt = Math.min(left.oldestEventAt, entry.lastEventAt);
+      left.oldestEntry = Math.min(left.oldestEntry, n);
+    }
   }
-  return { entries, through: oldestKept - 1 };
+  return { entries, through: Math.min(left.oldestEntry, view.head + 1) - 1, left };
 }
 
 /** Forgets the states written to their items, and moves the view's compaction point. */
-export function recordCompacted(view: LaneView, entries: readonly JournalEntry[], through: number): void {
+export function recordCompacted(view: LaneView, { entries, through, left }: Compaction): void {
   for (const entry of entries) view.pending.delete(entry.key);
   view.compactedThrough = Math.max(view.compactedThrough, through);
+  if (left) Object.assign(view, left);
 }

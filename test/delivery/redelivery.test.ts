@@ -53,6 +53,7 @@ const scheduleArb = fc.record({
     directWrites: fc.constantFrom(0, 2, 8),
     quietMs: fc.constantFrom(0, 60_000, Number.POSITIVE_INFINITY),
     maxSpan: fc.constantFrom(1, 3, 400),
+    compactAfterMs: fc.constantFrom(0, 2_000, 90_000),
   }),
   otherContainer: fc.constantFrom(0, 0.2, 0.5),
   coldStart: fc.constantFrom(0, 0.1),

@@ -1,5 +1,13 @@
 import { createTable } from '../../local/engines';
-import { DEFAULT_WRITE_BACK_POLICY, type JournalRead, LaneStates, recordJournaled } from '../../pipeline/lane-states';
+import {
+  compactionOf,
+  DEFAULT_WRITE_BACK_POLICY,
+  type JournalRead,
+  type LaneView,
+  LaneStates,
+  recordCompacted,
+  recordJournaled,
+} from '../../pipeline/lane-states';
 import { DynamoDbMetricsStore } from '../../store/dynamodb-metrics-store';
 import type { JournalEntry } from '../../store/metrics-store';
 import { testClients } from '../support/engines';
@@ -51,5 +59,40 @@ describe('a process holding its lanes’ journaled states', () => {
 
     // Lane 1 was used just before lane 3 came, so lane 2 went; lane 2 is read again at its next batch.
     expect(reads).toEqual([lanes[0], lanes[1], lanes[2], lanes[1]]);
+  });
+});
+
+describe('which journaled states a batch writes to their items', () => {
+  const policy = { directWrites: 8, quietMs: 120_000, maxSpan: 4, compactAfterMs: 2_000 };
+  const at = (id: string, lastEventAt: number): JournalEntry => ({ ...entry(id, '0001'), lastEventAt });
+  const journal = (...batches: JournalEntry[][]): LaneView => {
+    const view: LaneView = { head: 0, compactedThrough: 0, pending: new Map(), oldestEventAt: Number.POSITIVE_INFINITY, oldestEntry: Number.POSITIVE_INFINITY };
+    for (const [i, batch] of batches.entries()) recordJournaled(view, batch, i + 1);
+    return view;
+  };
+  const written = (view: LaneView, newestAt: number) => {
+    const compaction = compactionOf(view, newestAt, policy);
+    recordCompacted(view, compaction);
+    return { keys: compaction.entries.map((state) => state.key), through: view.compactedThrough };
+  };
+
+  it('looks once event time is compactAfterMs past the first quiet point, then writes every quiet state, wherever it is held', () => {
+    // b had a new event in entry 2; d's event came late: quiet already when journaled, behind c.
+    const view = journal([at('a', 0), at('b', 10_000)], [at('b', 150_000)], [at('c', 100_000)], [at('d', 1_000)]);
+
+    expect(written(view, 121_000)).toEqual({ keys: [], through: 0 });
+    expect(written(view, 122_000)).toEqual({ keys: ['C#a', 'C#d'], through: 1 });
+    // Nothing more is due until c's quiet point and 2 s more.
+    expect(written(view, 221_000)).toEqual({ keys: [], through: 1 });
+    expect(written(view, 222_000)).toEqual({ keys: ['C#c'], through: 1 });
+    expect(written(view, 272_000)).toEqual({ keys: ['C#b'], through: 4 });
+  });
+
+  it('writes a state that is not quiet once it sits maxSpan entries back', () => {
+    const view = journal([at('a', 190_000)], [at('b', 190_000)], [at('c', 190_000)], [at('d', 190_000)], [at('e', 190_000)]);
+
+    expect(written(view, 200_000)).toEqual({ keys: ['C#a'], through: 1 });
+    recordJournaled(view, [at('f', 190_000)], 6);
+    expect(written(view, 200_000)).toEqual({ keys: ['C#b'], through: 2 });
   });
 });

@@ -52,7 +52,7 @@ async function runAlternating(writeBack: WriteBackPolicy) {
 
 describe('the write-back journal, with each batch of a lane in the other process', () => {
   it('keeps states only in the journal while they are not quiet, and every number stays exact', async () => {
-    const { problems, items, batches } = await runAlternating({ directWrites: 0, quietMs: Number.POSITIVE_INFINITY, maxSpan: 1000 });
+    const { problems, items, batches } = await runAlternating({ directWrites: 0, quietMs: Number.POSITIVE_INFINITY, maxSpan: 1000, compactAfterMs: 0 });
 
     expect(problems).toEqual([]);
     expect(batches).toBeGreaterThan(5);
@@ -62,7 +62,7 @@ describe('the write-back journal, with each batch of a lane in the other process
   });
 
   it('writes quiet states to their items, and moves the compaction point to the last entry when none is left', async () => {
-    const { problems, items } = await runAlternating({ directWrites: 0, quietMs: 0, maxSpan: 1000 });
+    const { problems, items } = await runAlternating({ directWrites: 0, quietMs: 0, maxSpan: 1000, compactAfterMs: 0 });
 
     expect(problems).toEqual([]);
     const journal = items.get('J') ?? [];
