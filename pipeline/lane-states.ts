@@ -55,11 +55,11 @@ export interface LaneView {
   compactedThrough: number;
   pending: Map<string, Pending>;
   /**
-   * At most the oldest event time and the oldest entry of the states held (lowered as states
-   * come, made exact by each compaction's pass): until one of them is due, no pass is needed.
+   * At most the oldest event time of the states held (lowered as states come, made exact by
+   * each compaction's pass): until it is quiet, or the entry after `compactedThrough` is
+   * `maxSpan` back, no pass is needed.
    */
   oldestEventAt: number;
-  oldestEntry: number;
 }
 
 /** What a process read of a lane's journal because it did not hold the lane's states (for on-call: LaneJournalReads). */
@@ -103,7 +103,7 @@ export class LaneStates {
       if (!nextExists && compactedThrough === held.compactedThrough) return this.keep(lane, held);
     }
     const { position, entries } = await store.readJournal(lane);
-    const view: LaneView = { ...position, pending: new Map(), oldestEventAt: Number.POSITIVE_INFINITY, oldestEntry: Number.POSITIVE_INFINITY };
+    const view: LaneView = { ...position, pending: new Map(), oldestEventAt: Number.POSITIVE_INFINITY };
     for (const { n, entry } of entries) hold(view, entry, n);
     this.keep(lane, view);
     this.onJournalRead({ lane, entries: position.head - position.compactedThrough, states: view.pending.size });
@@ -153,15 +153,14 @@ export function recordJournaled(view: LaneView, entries: readonly JournalEntry[]
 function hold(view: LaneView, entry: JournalEntry, n: number): void {
   view.pending.set(entry.key, { entry, n });
   view.oldestEventAt = Math.min(view.oldestEventAt, entry.lastEventAt);
-  view.oldestEntry = Math.min(view.oldestEntry, n);
 }
 
 /** What a batch's compaction writes, where the compaction point may go, and what the states left make due next. */
 export interface Compaction {
   entries: JournalEntry[];
   through: number;
-  /** Of the states left; absent when no pass was made (nothing was due, the view's bounds stand). */
-  left?: { oldestEventAt: number; oldestEntry: number };
+  /** The oldest event time of the states left; absent when no pass was made (nothing was due, the view's bound stands). */
+  oldestEventAtLeft?: number;
 }
 
 /**
@@ -170,23 +169,25 @@ export interface Compaction {
  */
 export function compactionOf(view: LaneView, newestAt: number, policy: WriteBackPolicy): Compaction {
   const quietDue = newestAt - view.oldestEventAt >= policy.quietMs + policy.compactAfterMs;
-  const spanDue = view.head - view.oldestEntry >= policy.maxSpan;
+  // Every state held is in an entry after the compaction point: the next one is the oldest it can be.
+  const spanDue = view.head - (view.compactedThrough + 1) >= policy.maxSpan;
   if (!quietDue && !spanDue) return { entries: [], through: view.compactedThrough };
   const entries: JournalEntry[] = [];
-  const left = { oldestEventAt: Number.POSITIVE_INFINITY, oldestEntry: Number.POSITIVE_INFINITY };
+  let oldestKept = view.head + 1;
+  let oldestEventAtLeft = Number.POSITIVE_INFINITY;
   for (const { entry, n } of view.pending.values()) {
     if (newestAt - entry.lastEventAt >= policy.quietMs || view.head - n >= policy.maxSpan) entries.push(entry);
     else {
-      left.oldestEventAt = Math.min(left.oldestEventAt, entry.lastEventAt);
-      left.oldestEntry = Math.min(left.oldestEntry, n);
+      oldestKept = Math.min(oldestKept, n);
+      oldestEventAtLeft = Math.min(oldestEventAtLeft, entry.lastEventAt);
     }
   }
-  return { entries, through: Math.min(left.oldestEntry, view.head + 1) - 1, left };
+  return { entries, through: oldestKept - 1, oldestEventAtLeft };
 }
 
 /** Forgets the states written to their items, and moves the view's compaction point. */
-export function recordCompacted(view: LaneView, { entries, through, left }: Compaction): void {
+export function recordCompacted(view: LaneView, { entries, through, oldestEventAtLeft }: Compaction): void {
   for (const entry of entries) view.pending.delete(entry.key);
   view.compactedThrough = Math.max(view.compactedThrough, through);
-  if (left) Object.assign(view, left);
+  if (oldestEventAtLeft !== undefined) view.oldestEventAt = oldestEventAtLeft;
 }

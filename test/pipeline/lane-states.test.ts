@@ -66,7 +66,7 @@ describe('which journaled states a batch writes to their items', () => {
   const policy = { directWrites: 8, quietMs: 120_000, maxSpan: 4, compactAfterMs: 2_000 };
   const at = (id: string, lastEventAt: number): JournalEntry => ({ ...entry(id, '0001'), lastEventAt });
   const journal = (...batches: JournalEntry[][]): LaneView => {
-    const view: LaneView = { head: 0, compactedThrough: 0, pending: new Map(), oldestEventAt: Number.POSITIVE_INFINITY, oldestEntry: Number.POSITIVE_INFINITY };
+    const view: LaneView = { head: 0, compactedThrough: 0, pending: new Map(), oldestEventAt: Number.POSITIVE_INFINITY };
     for (const [i, batch] of batches.entries()) recordJournaled(view, batch, i + 1);
     return view;
   };
