@@ -60,7 +60,8 @@ import {
 } from './layout';
 import type { ActiveHour, FreshnessStamp, JournalEntry, JournalPosition, MetricsStore, Snapshot, StoreUsage, StuckLane } from './metrics-store';
 import { addToPane, isSealed, PANE_VERSION, paneAttributes, paneOf, SEAL_DELAY_MINUTES } from './sealed-minutes';
-import { type QueueGuess, readSnapshotWith } from './snapshot-read';
+import { ReaderMemory } from './reader-memory';
+import { readSnapshotWith } from './snapshot-read';
 import { UpdateBuilder } from './update-builder';
 
 /** Attributes one compaction update removes: its expression stays far below DynamoDB's 4 KB. */
@@ -104,8 +105,8 @@ export class DynamoDbMetricsStore implements MetricsStore {
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
   private readonly now: () => number;
-  /** Which escalation queues this process's last read needed (snapshot-read.ts). */
-  private readonly queueGuess: QueueGuess = { slots: [] };
+  /** What this process's reads keep between reads: the queues the last one needed, items that can no longer change. */
+  private readonly readerMemory = new ReaderMemory();
   /** Own-function measurements waiting for a write to ride on, by minute. */
   private readonly measurements = new Map<number, { counters: Map<string, number>; since: number }>();
 
@@ -624,7 +625,7 @@ export class DynamoDbMetricsStore implements MetricsStore {
   // ── the read ──
 
   async readSnapshot(atMs: number, timeZone: string, nowMs = atMs): Promise<Snapshot> {
-    return readSnapshotWith((keys) => this.getItems(keys), atMs, timeZone, nowMs, this.queueGuess);
+    return readSnapshotWith((keys) => this.getItems(keys), atMs, timeZone, nowMs, this.readerMemory);
   }
 
   // ── plumbing ──

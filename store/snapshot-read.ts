@@ -33,12 +33,13 @@ import {
   stuckMarkersOf,
 } from './layout';
 import { type FreshnessStamp, isLookBack, type Snapshot, type StuckLane } from './metrics-store';
+import { ReaderMemory } from './reader-memory';
 import { addPaneEntries, minuteReads, paneOf } from './sealed-minutes';
 
 /**
  * The read (`MetricsStore.readSnapshot`): which items the document at `atMs` needs, and the
  * snapshot they make. Two requests at most: the first's keys follow from `atMs` alone, and the
- * queues this reader needed last time; the second holds what the first says is needed (the queues
+ * queues this reader needed last time, less the settled items it keeps (reader-memory.ts); the second holds what the first says is needed (the queues
  * of the oldest pending escalations' minutes, minutes not sealed yet or written late, a
  * look-back's departed escalations). The fetching is injected: no SDK here.
  */
@@ -46,16 +47,14 @@ import { addPaneEntries, minuteReads, paneOf } from './sealed-minutes';
 type StoredItem = Record<string, unknown>;
 export type FetchItems = (keys: readonly string[]) => Promise<Map<string, StoredItem>>;
 
-/**
- * The creation slots whose queues the reader's last read needed. The oldest pending
- * escalations change slowly, so a warm reader asks for them in its first request and most often
- * makes no second one; a guess that is wrong costs half a read unit per queue, never a number.
- */
-export interface QueueGuess {
-  slots: number[];
-}
-
-export async function readSnapshotWith(fetch: FetchItems, atMs: number, timeZone: string, nowMs = atMs, guess: QueueGuess = { slots: [] }): Promise<Snapshot> {
+export async function readSnapshotWith(
+  fetchItems: FetchItems,
+  atMs: number,
+  timeZone: string,
+  nowMs = atMs,
+  memory: ReaderMemory = new ReaderMemory(),
+): Promise<Snapshot> {
+  const fetch = (keys: readonly string[]) => fetchThrough(memory, fetchItems, keys);
   const minute = minuteOf(atMs);
   const lookBack = isLookBack(atMs, nowMs);
   const lastHour = Array.from({ length: 60 }, (_, i) => minute - 59 + i);
@@ -67,7 +66,7 @@ export async function readSnapshotWith(fetch: FetchItems, atMs: number, timeZone
   // Looking back, the gauges are now's less their changes since: every day from T's to now's.
   const days = lookBack ? datesBetween(atMs, nowMs + LOOK_AHEAD_LIMIT_MS, timeZone).map(dayItem) : [today];
   const hours = [hourItem(Math.floor(minute / 60) - 1), hourItem(Math.floor(minute / 60))]; // the last hour's series spans two
-  const guessedQueues = lookBack ? [] : guess.slots.map(pendingItem);
+  const guessedQueues = lookBack ? [] : memory.queueSlots.map(pendingItem);
   // Looking back, which creation minutes had escalations pending at T: the departures since T's hour say.
   const departures = lookBack ? hoursBetween(atMs, nowMs + LOOK_AHEAD_LIMIT_MS).map(departuresItem) : [];
   const keys = [...panes, ...lastFive.map(minuteItem), ...performance, ...hours, ...days, GAUGES_ITEM, STATUS_ITEM, ...guessedQueues, ...departures];
@@ -87,7 +86,7 @@ export async function readSnapshotWith(fetch: FetchItems, atMs: number, timeZone
 
   // The oldest pending escalations, in the second request (the gauges and departures say where).
   const { queueSlots, departedMinutes } = oldestPendingItems(counters, minute, lookBack);
-  if (!lookBack) guess.slots = queueSlots;
+  if (!lookBack) memory.queueSlots = queueSlots;
   const departedSlots = departedMinutes.flatMap((m) => queueSlotsOfMinute(m));
   const queueKeys = [...queueSlots.map(pendingItem), ...departedSlots.map(departedItem)];
   const second = await fetch([...laterKeys, ...queueKeys.filter((key) => !fetched.has(key))]);
@@ -146,6 +145,23 @@ export async function readSnapshotWith(fetch: FetchItems, atMs: number, timeZone
   // Since when an alert fired is known for the alerts of now only.
   if (lookBack) alertSince.clear();
   return { atMs, nowMs, counters, hourPeaks, minuteP95, freshness: [...newestByLane.values()], lastKnownFreshness, stuck, alertSince };
+}
+
+/** The items of `keys`: those the reader keeps from memory, the rest fetched (and kept if they can no longer change). */
+async function fetchThrough(memory: ReaderMemory, fetchItems: FetchItems, keys: readonly string[]): Promise<Map<string, StoredItem>> {
+  const items = new Map<string, StoredItem>();
+  const missing: string[] = [];
+  for (const key of keys) {
+    const kept = memory.settledItem(key);
+    if (kept) items.set(key, kept);
+    else missing.push(key);
+  }
+  if (missing.length === 0) return items;
+  for (const [key, item] of await fetchItems(missing)) {
+    items.set(key, item);
+    memory.remember(key, item);
+  }
+  return items;
 }
 
 /**

@@ -326,6 +326,37 @@ describe('sealing closed minutes', () => {
     expect(document.freshness.kinesis.lastAppliedAt).toBe(new Date(AT).toISOString());
   });
 
+  it('lets a warm reader fetch sealed minutes and full panes once, and still counts what arrives for them later', async () => {
+    const { store, tableName } = await freshStore();
+    const inFullPane = MINUTE - 50; // 09:40, in the pane 09:30–09:59, which sealing fills
+    await store.applyCounters('pulse/shardId-1', [minuteFacts('1', inFullPane, 420), minuteFacts('2', OLD, 900)], stamp(AT - 9 * 60_000));
+    await store.sealClosedMinutes(AT);
+    const coldDocument = () => documentOf(new DynamoDbMetricsStore({ client: dynamo, tableName, now: () => AT }));
+    const unitsOf = async () => {
+      const before = store.usage.readUnits;
+      return { document: await documentOf(store), units: store.usage.readUnits - before };
+    };
+
+    const first = await unitsOf();
+    const second = await unitsOf();
+    expect(second.document).toEqual(first.document);
+    expect(second.document).toEqual(await coldDocument());
+    expect(second.units).toBeLessThan(first.units);
+
+    // Late: the sealed minutes refuse these, their late items take them, and the warm reader reads those.
+    await store.applyCounters('pulse/shardId-1', [minuteFacts('3', inFullPane, 3000), minuteFacts('4', OLD, 3000)], []);
+    const later = await unitsOf();
+    expect(later.document.series.messages[9]).toBe(4);
+    expect(later.document.series.messages[49]).toBe(4);
+    expect(later.document).toEqual(await coldDocument());
+    // Late items stay open: more arrives for the same minutes.
+    await store.applyCounters('pulse/shardId-1', [minuteFacts('5', inFullPane, 3000), minuteFacts('6', OLD, 3000)], []);
+    const latest = await unitsOf();
+    expect(latest.document.series.messages[9]).toBe(6);
+    expect(latest.document.series.messages[49]).toBe(6);
+    expect(latest.document).toEqual(await coldDocument());
+  });
+
   it('stays exact when the tick dies between freezing a minute and writing its pane', async () => {
     const { store, tableName } = await freshStore();
     await store.applyCounters('pulse/shardId-1', [minuteFacts('1', OLD, 420)], []);
