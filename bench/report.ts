@@ -141,11 +141,11 @@ export function renderMarkdown(r: BenchResults): string {
     '',
     `## Reads at ${d.read.atIso.slice(11, 16)}`,
     '',
-    '| history | hours | p50 | p95 | RCU / read | requests / read | largest item fetched | Scan + compute p50 / p95 | Scan RCU | Scan ÷ Clara Pulse (p95) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| history | hours | p50 | p95 | RCU / read | requests / read | cold reader p50 / p95, RCU, requests | largest item fetched | Scan + compute p50 / p95 | Scan RCU | Scan ÷ Clara Pulse (p95) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...sizes.map(
       (s) =>
-        `| ${label(s.events)} | ${n(s.historyHours)} | ${ms(s.readP50Ms)} | ${ms(s.readP95Ms)} | ${n(s.readUnitsPerRead)} | ${n(s.readRequestsPerRead)} | ${s.largestItem.key} (${n(s.largestItem.kb)} KB) | ` +
+        `| ${label(s.events)} | ${n(s.historyHours)} | ${ms(s.readP50Ms)} | ${ms(s.readP95Ms)} | ${n(s.readUnitsPerRead)} | ${n(s.readRequestsPerRead)} | ${ms(s.coldReadP50Ms)} / ${ms(s.coldReadP95Ms)}, ${n(s.coldReadUnitsPerRead)}, ${n(s.coldReadRequestsPerRead)} | ${s.largestItem.key} (${n(s.largestItem.kb)} KB) | ` +
         `${ms(s.scanReadP50Ms)} / ${ms(s.scanReadP95Ms)} (${s.scans} scans) | ${n(s.scanReadUnitsPerRead)} | ${times(s.scanReadP95Ms / s.readP95Ms)} |`,
     ),
     '',

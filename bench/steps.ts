@@ -225,19 +225,17 @@ export async function quietStep(seed: number, plan: { historyHours: number; mete
 export async function readStep(seed: number, plan: { sizes: readonly number[]; reads: number }, quick: boolean) {
   log(`read: histories of ${plan.sizes.map(label).join(', ')} events at ${count(BUSY_HOUR)}/h, read at 23:55`);
   const read = await withDynalite(({ dynamo, meter, child }) =>
-    withDynalite(({ dynamo: rawDynamo, meter: rawMeter }) =>
-      readBench(
-        { dynamo, meter, rawDynamo, rawMeter },
-        {
-          sizes: plan.sizes,
-          eventsPerHour: BUSY_HOUR,
-          seed,
-          atMs: LATE_DAY_MS,
-          reads: plan.reads,
-          scans: (size) => (size >= 1_000_000 ? 3 : size >= 100_000 ? (quick ? 3 : 5) : 10),
-          engineCpuSeconds: () => child.cpuSeconds(),
-        },
-      ),
+    readBench(
+      { dynamo, meter, withRawEngine: (work) => withDynalite(work) },
+      {
+        sizes: plan.sizes,
+        eventsPerHour: BUSY_HOUR,
+        seed,
+        atMs: LATE_DAY_MS,
+        reads: plan.reads,
+        scans: (size) => (size >= 1_000_000 ? 3 : size >= 100_000 ? (quick ? 3 : 5) : 10),
+        engineCpuSeconds: () => child.cpuSeconds(),
+      },
     ),
   );
   const largest = read.sizes[read.sizes.length - 1]!;
@@ -249,6 +247,10 @@ export async function readStep(seed: number, plan: { sizes: readonly number[]; r
       readUnitsPerRead: largest.readUnitsPerRead,
       readRequestsPerRead: Math.max(...read.sizes.map((s) => s.readRequestsPerRead)),
       readP50MsLateDay1M: largest.readP50Ms,
+      coldReadP50MsLateDay1M: largest.coldReadP50Ms,
+      coldReadP95MsLateDay1M: largest.coldReadP95Ms,
+      coldReadUnitsPerRead: largest.coldReadUnitsPerRead,
+      coldReadRequestsPerRead: Math.max(...read.sizes.map((s) => s.coldReadRequestsPerRead)),
       readLateDayHistoryEvents: largest.events,
       scanReadP95MsLateDay1M: largest.scanReadP95Ms,
       scanToDesignReadP95Ratio: round(largest.scanReadP95Ms / largest.readP95Ms),
@@ -265,7 +267,9 @@ export async function readStep(seed: number, plan: { sizes: readonly number[]; r
     details: read,
     notes: [
       `Reads: histories of ${plan.sizes.map(label).join(', ')} events of the standard mix at ${count(BUSY_HOUR)} events/h, each ending at and read at ${read.atIso} (23:55: today's items at their fullest); the tick runs after every 20,000 events, and its last run, at 23:55, has sealed the last hour's closed minutes as the 1-minute tick would have; ` +
-        `${plan.reads} reads per history, sizes interleaved; p50 and p95 over those reads. The Scan baseline's raw events live in a second dynalite, scanned in the same process.`,
+        `${plan.reads} reads per history by a warm reader (a container that has read before, as a polled dashboard is served: it keeps the items that can no longer change and the queues its last read needed), sizes interleaved; p50 and p95 over those reads. ` +
+        `cold*: as many reads, each by a new store (a container's first read). ` +
+        `The Scan baseline's raw events live in a second dynalite, started and written only after the design's reads are measured, and scanned in the same process.`,
       ...(quick
         ? [
             `quick: readP95MsLateDay1M, readP50MsLateDay1M, readUnitsPerRead and scanReadP95MsLateDay1M are measured on the largest history of this run, ${label(largest.events)} events (readLateDayHistoryEvents).`,
