@@ -70,3 +70,20 @@ export async function createTableReady(dynamo: DynamoDBClient, tableName: string
   }
   throw new Error(`table ${tableName} did not become ACTIVE`);
 }
+
+/**
+ * Waits until a process has been nearly idle (under `idleShare` of a core) for `windowMs`, or
+ * `maxMs` has passed: an engine that has just taken a million items goes on working (its
+ * collector) for a while, and on a 2-core machine that work falls on whatever is measured next.
+ * Hands back how long it waited and the CPU seconds the process used meanwhile.
+ */
+export async function settled(cpuSeconds: () => number, { idleShare = 0.05, windowMs = 2000, maxMs = 120_000 } = {}): Promise<{ waitedMs: number; cpuSeconds: number }> {
+  const started = Date.now();
+  const cpuAtStart = cpuSeconds();
+  for (;;) {
+    const before = cpuSeconds();
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const busy = (cpuSeconds() - before) / (windowMs / 1000);
+    if (busy < idleShare || Date.now() - started >= maxMs) return { waitedMs: Date.now() - started, cpuSeconds: cpuSeconds() - cpuAtStart };
+  }
+}

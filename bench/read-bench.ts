@@ -19,6 +19,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { readDocument } from '../pipeline/read-document';
 import type { RealTimeMetrics } from '../schemas/realtime-metrics';
 import type { MetricsStore } from '../store/metrics-store';
+import { ownCpuSeconds, settled } from './engine';
 import { BenchPipeline, DynamoMeter, metricsStoreOn } from './harness';
 
 /** What a read fetched, as the observed store returned it (a snapshot's counters count as one item). */
@@ -58,8 +59,11 @@ export interface ReadResult {
   largestItems: { key: string; kb: number }[];
   /** CPU profile of the read loop in the reading process (the engine's share is in engineCpuMsPerRead). */
   profile: ProfileSummary;
-  /** dynalite's CPU time per read. */
+  /** dynalite's CPU time per read, and the reading process's. */
   engineCpuMsPerRead: number;
+  ownCpuMsPerRead: number;
+  /** How long the engine kept working after the histories were built, before the reads began. */
+  engineSettledAfterMs: number;
 }
 
 export interface SizeResult {
@@ -121,12 +125,16 @@ export async function readBench({ dynamo, meter, withRawEngine }: ReadEngines, o
   // A new container's store: nothing kept from earlier reads.
   const coldStore = (entry: History) => metricsStoreOn(dynamo, `read-${entry.size}`, () => options.atMs);
 
+  const settling = await settled(options.engineCpuSeconds);
+  log(`   read: the engine settled ${round(settling.waitedMs / 1000)} s after the build (${round(settling.cpuSeconds)} s of its CPU meanwhile)`);
+
   // The design's read, sizes interleaved so that noise falls on all of them alike.
   for (const entry of built) for (let i = 0; i < 20; i++) await read(entry);
   const reads = new Map<number, number[]>(built.map(({ size }) => [size, []]));
   const readUsage = new Map<number, { requests: number; units: number }>(built.map(({ size }) => [size, { requests: 0, units: 0 }]));
   const documents = new Map<number, RealTimeMetrics>();
   const engineBefore = options.engineCpuSeconds();
+  const ownBefore = ownCpuSeconds();
   for (let r = 0; r < options.reads; r++) {
     for (const entry of built) {
       const before = meter.snapshot();
@@ -139,6 +147,8 @@ export async function readBench({ dynamo, meter, withRawEngine }: ReadEngines, o
     }
   }
   const engineCpuMsPerRead = ((options.engineCpuSeconds() - engineBefore) * 1000) / (options.reads * built.length);
+  const ownCpuMsPerRead = ((ownCpuSeconds() - ownBefore) * 1000) / (options.reads * built.length);
+  log(`   read: CPU per read: the reading process ${round(ownCpuMsPerRead)} ms, dynalite ${round(engineCpuMsPerRead)} ms`);
 
   const coldReads = new Map<number, number[]>(built.map(({ size }) => [size, []]));
   const coldUsage = new Map<number, { requests: number; units: number }>(built.map(({ size }) => [size, { requests: 0, units: 0 }]));
@@ -250,6 +260,8 @@ export async function readBench({ dynamo, meter, withRawEngine }: ReadEngines, o
     largestItems: largestItems(items, 5),
     profile,
     engineCpuMsPerRead: round(engineCpuMsPerRead),
+    ownCpuMsPerRead: round(ownCpuMsPerRead),
+    engineSettledAfterMs: Math.round(settling.waitedMs),
   };
 }
 
