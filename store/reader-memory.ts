@@ -1,5 +1,5 @@
 import { minuteItem, SEAL_PANE_MINUTES, sealedPaneItem, sealedSummaryAttribute } from './layout';
-import { isSealed } from './sealed-minutes';
+import { isSealed, type Pane, type PaneNeeds, paneOf } from './sealed-minutes';
 
 type StoredItem = Record<string, unknown>;
 
@@ -19,6 +19,8 @@ export const SETTLED_ITEMS_KEPT = 32;
 export class ReaderMemory {
   queueSlots: number[] = [];
   private readonly settled = new Map<string, StoredItem>();
+  /** Settled panes decoded whole, by the kept item: they go when it does. */
+  private readonly decodedPanes = new WeakMap<StoredItem, Pane>();
 
   constructor(private readonly capacity = SETTLED_ITEMS_KEPT) {}
 
@@ -31,6 +33,20 @@ export class ReaderMemory {
     if (this.settled.has(key) || !isSettled(key, item)) return;
     this.settled.set(key, item);
     if (this.settled.size > this.capacity) this.settled.delete(this.settled.keys().next().value!);
+  }
+
+  /**
+   * A pane decoded: a settled one once and whole (a read takes from it only the minutes and
+   * entries it needs), any other for this read only, as much as `needs` asks.
+   */
+  paneOf(paneStart: number, item: StoredItem | undefined, needs: PaneNeeds): Pane {
+    if (!item || this.settled.get(sealedPaneItem(paneStart)) !== item) return paneOf(paneStart, item, needs);
+    let pane = this.decodedPanes.get(item);
+    if (!pane) {
+      pane = paneOf(paneStart, item);
+      this.decodedPanes.set(item, pane);
+    }
+    return pane;
   }
 
   get settledCount(): number {

@@ -34,7 +34,7 @@ import {
 } from './layout';
 import { type FreshnessStamp, isLookBack, type Snapshot, type StuckLane } from './metrics-store';
 import { ReaderMemory } from './reader-memory';
-import { addPaneEntries, minuteReads, paneOf } from './sealed-minutes';
+import { addPaneEntries, minuteReads } from './sealed-minutes';
 
 /**
  * The read (`MetricsStore.readSnapshot`): which items the document at `atMs` needs, and the
@@ -79,7 +79,7 @@ export async function readSnapshotWith(
   // since they were sealed) from their own items, fetched now or in the second request.
   // A windowed count is summed from the start of its block: entries counting before it are not needed.
   const needs = { fromMinute: lastHour[0]!, entriesFrom: blockStartOf(minute, WINDOW_BLOCK_MINUTES) };
-  const paneItems = new Map(paneStarts.map((start) => [start, paneOf(start, items.get(sealedPaneItem(start)), needs)]));
+  const paneItems = new Map(paneStarts.map((start) => [start, memory.paneOf(start, items.get(sealedPaneItem(start)), needs)]));
   const reads = minuteReads(lastHour, paneItems, items);
   const fetched = new Set(keys);
   const laterKeys = [...new Set(reads.flatMap((read) => read.items.map((item) => item.key)).filter((key) => !fetched.has(key)))];

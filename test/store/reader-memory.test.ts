@@ -18,6 +18,21 @@ describe('what a reader keeps between reads', () => {
     expect(isSettled('G#escalations', { pend: 1, [SEALED_ATTRIBUTE]: 1 })).toBe(false);
   });
 
+  it('decodes a kept pane once and whole; a pane it does not keep, for the read alone and as far as it needs', () => {
+    const memory = new ReaderMemory();
+    const full = { ...paneWith(SEAL_PANE_MINUTES), w: JSON.stringify({ 'lv:en': [0, 1, 40, -1] }) };
+    memory.remember(sealedPaneItem(PANE), full);
+    const needs = { fromMinute: PANE + 20, entriesFrom: PANE + 30 };
+    const kept = memory.paneOf(PANE, full, needs);
+    expect(memory.paneOf(PANE, full, needs)).toBe(kept);
+    expect(kept.facts.size).toBe(SEAL_PANE_MINUTES);
+
+    const open = { ...paneWith(SEAL_PANE_MINUTES - 1), w: full.w };
+    const once = memory.paneOf(PANE, open, needs);
+    expect(memory.paneOf(PANE, open, needs)).not.toBe(once);
+    expect(once.facts.size).toBe(SEAL_PANE_MINUTES - 1 - 20);
+  });
+
   it('keeps only settled items, up to its capacity, letting the one kept longest go', () => {
     const memory = new ReaderMemory(2);
     memory.remember(minuteItem(1), { msg: 1 });
