@@ -77,7 +77,10 @@ export async function createTableReady(dynamo: DynamoDBClient, tableName: string
  * collector) for a while, and on a 2-core machine that work falls on whatever is measured next.
  * Hands back how long it waited and the CPU seconds the process used meanwhile.
  */
-export async function settled(cpuSeconds: () => number, { idleShare = 0.05, windowMs = 2000, maxMs = 120_000 } = {}): Promise<{ waitedMs: number; cpuSeconds: number }> {
+export async function settled(
+  cpuSeconds: () => number,
+  { idleShare = 0.05, windowMs = 2000, maxMs = 120_000 } = {},
+): Promise<{ waitedMs: number; cpuSeconds: number }> {
   const started = Date.now();
   const cpuAtStart = cpuSeconds();
   for (;;) {
