@@ -128,41 +128,34 @@ export async function readBench({ dynamo, meter, withRawEngine }: ReadEngines, o
   const settling = await settled(options.engineCpuSeconds);
   log(`   read: the engine settled ${round(settling.waitedMs / 1000)} s after the build (${round(settling.cpuSeconds)} s of its CPU meanwhile)`);
 
-  // The design's read, sizes interleaved so that noise falls on all of them alike.
+  /** `options.reads` metered reads per history, sizes interleaved so that noise falls on all of them alike. */
+  const meteredReads = async (storeOf: (entry: History) => MetricsStore) => {
+    const bySize = new Map(built.map(({ size }) => [size, { ms: [] as number[], requests: 0, units: 0, document: undefined as RealTimeMetrics | undefined }]));
+    for (let r = 0; r < options.reads; r++) {
+      for (const entry of built) {
+        const store = storeOf(entry);
+        const before = meter.snapshot();
+        const { result, ms } = await timed(() => read(entry, store));
+        const used = DynamoMeter.since(before, meter.snapshot());
+        const sample = bySize.get(entry.size)!;
+        sample.ms.push(ms);
+        sample.requests += used.readRequests;
+        sample.units += used.readUnits;
+        sample.document = result;
+      }
+    }
+    return bySize;
+  };
+
+  // The design's read by a warm reader (each history's own store, warmed up first), then by cold ones.
   for (const entry of built) for (let i = 0; i < 20; i++) await read(entry);
-  const reads = new Map<number, number[]>(built.map(({ size }) => [size, []]));
-  const readUsage = new Map<number, { requests: number; units: number }>(built.map(({ size }) => [size, { requests: 0, units: 0 }]));
-  const documents = new Map<number, RealTimeMetrics>();
   const engineBefore = options.engineCpuSeconds();
   const ownBefore = ownCpuSeconds();
-  for (let r = 0; r < options.reads; r++) {
-    for (const entry of built) {
-      const before = meter.snapshot();
-      const { result, ms } = await timed(() => read(entry));
-      const used = DynamoMeter.since(before, meter.snapshot());
-      reads.get(entry.size)!.push(ms);
-      readUsage.get(entry.size)!.requests += used.readRequests;
-      readUsage.get(entry.size)!.units += used.readUnits;
-      documents.set(entry.size, result);
-    }
-  }
+  const warm = await meteredReads((entry) => entry.pipeline.store);
   const engineCpuMsPerRead = ((options.engineCpuSeconds() - engineBefore) * 1000) / (options.reads * built.length);
   const ownCpuMsPerRead = ((ownCpuSeconds() - ownBefore) * 1000) / (options.reads * built.length);
   log(`   read: CPU per read: the reading process ${round(ownCpuMsPerRead)} ms, dynalite ${round(engineCpuMsPerRead)} ms`);
-
-  const coldReads = new Map<number, number[]>(built.map(({ size }) => [size, []]));
-  const coldUsage = new Map<number, { requests: number; units: number }>(built.map(({ size }) => [size, { requests: 0, units: 0 }]));
-  for (let r = 0; r < options.reads; r++) {
-    for (const entry of built) {
-      const store = coldStore(entry);
-      const before = meter.snapshot();
-      const { ms } = await timed(() => read(entry, store));
-      const used = DynamoMeter.since(before, meter.snapshot());
-      coldReads.get(entry.size)!.push(ms);
-      coldUsage.get(entry.size)!.requests += used.readRequests;
-      coldUsage.get(entry.size)!.units += used.readUnits;
-    }
-  }
+  const cold = await meteredReads(coldStore);
 
   // Where the time goes, and what is fetched: the same reads through an observed store.
   const fetchMs: number[] = [];
@@ -210,21 +203,21 @@ export async function readBench({ dynamo, meter, withRawEngine }: ReadEngines, o
 
   const sizes = built.map(({ size, historyHours, buildEventsPerSec, expected }): SizeResult => {
     const scan = scans.get(size)!;
-    const usage = readUsage.get(size)!;
-    const cold = coldUsage.get(size)!;
+    const warmReads = warm.get(size)!;
+    const coldReads = cold.get(size)!;
     const items = fetchedBySize.get(size)!;
     return {
       events: size,
       historyHours: round(historyHours),
       buildEventsPerSec: Math.round(buildEventsPerSec),
-      readP50Ms: round(median(reads.get(size)!)),
-      readP95Ms: round(percentile(reads.get(size)!, 95)),
-      coldReadP50Ms: round(median(coldReads.get(size)!)),
-      coldReadP95Ms: round(percentile(coldReads.get(size)!, 95)),
-      coldReadUnitsPerRead: round(cold.units / options.reads),
-      coldReadRequestsPerRead: round(cold.requests / options.reads),
-      readRequestsPerRead: usage.requests / options.reads,
-      readUnitsPerRead: round(usage.units / options.reads),
+      readP50Ms: round(median(warmReads.ms)),
+      readP95Ms: round(percentile(warmReads.ms, 95)),
+      coldReadP50Ms: round(median(coldReads.ms)),
+      coldReadP95Ms: round(percentile(coldReads.ms, 95)),
+      coldReadUnitsPerRead: round(coldReads.units / options.reads),
+      coldReadRequestsPerRead: round(coldReads.requests / options.reads),
+      readRequestsPerRead: warmReads.requests / options.reads,
+      readUnitsPerRead: round(warmReads.units / options.reads),
       largestItem: largestItems(items, 1)[0] ?? { key: '-', kb: 0 },
       fetchedKb: round(kbOf([...items.values()])),
       scans: scan.ms.length,
@@ -232,7 +225,7 @@ export async function readBench({ dynamo, meter, withRawEngine }: ReadEngines, o
       scanReadP95Ms: round(percentile(scan.ms, 95)),
       scanRequestsPerRead: round(scan.requests / scan.ms.length),
       scanReadUnitsPerRead: round(scan.units / scan.ms.length),
-      disagreements: [...compare(documents.get(size)!, expected), ...compare(documents.get(size)!, scan.numbers!).map((d) => `scan: ${d}`)],
+      disagreements: [...compare(warmReads.document!, expected), ...compare(warmReads.document!, scan.numbers!).map((d) => `scan: ${d}`)],
     };
   });
   const items = fetchedBySize.get(largest.size)!;
