@@ -1,6 +1,7 @@
 import { type CounterKey, isLastFiveMinutesFact, MINUTE_PREFIX, windowCounter } from '../aggregators/counters';
 import { quantile } from '../aggregators/quantile-sketch';
 import {
+  countersOf,
   isCounterAttribute,
   isFreshnessStamp,
   isWindowEntryAttribute,
@@ -154,6 +155,20 @@ export function addPaneEntries(paneStart: number, pane: Pane, into: Map<CounterK
       into.set(counter, (into.get(counter) ?? 0) + n);
     }
   }
+}
+
+/**
+ * The counters a read at the end of `lastHour` takes from its panes: the facts of their minutes
+ * within it, and their window entries counting at `entriesFrom` or later.
+ */
+export function paneCounters(panes: ReadonlyMap<number, Pane>, lastHour: readonly number[], entriesFrom: number): Map<CounterKey, number> {
+  const counters = new Map<CounterKey, number>();
+  for (const [paneStart, pane] of panes) addPaneEntries(paneStart, pane, counters, entriesFrom);
+  for (const minute of lastHour) {
+    const facts = panes.get(paneStartOf(minute))?.facts.get(minute);
+    if (facts) countersOf(minuteItem(minute), facts, counters);
+  }
+  return counters;
 }
 
 export const isSealed = (item: StoredItem | undefined): boolean => item?.[SEALED_ATTRIBUTE] !== undefined;

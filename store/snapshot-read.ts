@@ -34,7 +34,7 @@ import {
 } from './layout';
 import { type FreshnessStamp, isLookBack, type Snapshot, type StuckLane } from './metrics-store';
 import { ReaderMemory } from './reader-memory';
-import { addPaneEntries, minuteReads } from './sealed-minutes';
+import { minuteReads, paneCounters } from './sealed-minutes';
 
 /**
  * The read (`MetricsStore.readSnapshot`): which items the document at `atMs` needs, and the
@@ -72,14 +72,13 @@ export async function readSnapshotWith(
   const keys = [...panes, ...lastFive.map(minuteItem), ...performance, ...hours, ...days, GAUGES_ITEM, STATUS_ITEM, ...guessedQueues, ...departures];
   const items = await fetch(keys);
 
-  const counters = new Map<CounterKey, number>();
-  for (const key of [...performance, ...hours, ...days, GAUGES_ITEM, ...departures]) countersOf(key, items.get(key) ?? {}, counters);
-
   // The minutes of the last hour: sealed ones from their pane, the others (and those written
   // since they were sealed) from their own items, fetched now or in the second request.
   // A windowed count is summed from the start of its block: entries counting before it are not needed.
   const needs = { fromMinute: lastHour[0]!, entriesFrom: blockStartOf(minute, WINDOW_BLOCK_MINUTES) };
   const paneItems = new Map(paneStarts.map((start) => [start, memory.paneOf(start, items.get(sealedPaneItem(start)), needs)]));
+  const counters = new Map(memory.paneCountersAt(minute, [...paneItems.values()], () => paneCounters(paneItems, lastHour, needs.entriesFrom)));
+  for (const key of [...performance, ...hours, ...days, GAUGES_ITEM, ...departures]) countersOf(key, items.get(key) ?? {}, counters);
   const reads = minuteReads(lastHour, paneItems, items);
   const fetched = new Set(keys);
   const laterKeys = [...new Set(reads.flatMap((read) => read.items.map((item) => item.key)).filter((key) => !fetched.has(key)))];
@@ -94,12 +93,8 @@ export async function readSnapshotWith(
 
   const minuteP95 = new Map<number, number>();
   const stampSources: Record<string, unknown>[] = performance.map((key) => items.get(key) ?? {});
-  for (const [paneStart, pane] of paneItems) {
-    addPaneEntries(paneStart, pane, counters, needs.entriesFrom);
-    stampSources.push(Object.fromEntries(pane.stamps));
-  }
+  for (const pane of paneItems.values()) stampSources.push(Object.fromEntries(pane.stamps));
   for (const read of reads) {
-    if (read.paneFacts) countersOf(minuteItem(read.minute), read.paneFacts, counters);
     if (read.p95 !== undefined) minuteP95.set(read.minute, read.p95);
     for (const { key, onlyLastFiveMinutesFacts } of read.items) {
       const item = items.get(key) ?? second.get(key) ?? {};

@@ -357,6 +357,22 @@ describe('sealing closed minutes', () => {
     expect(latest.document).toEqual(await coldDocument());
   });
 
+  it('gives a warm reader the minutes the tick added to a pane since its last read', async () => {
+    const { store, tableName } = await freshStore();
+    const earlier = OLD - 5; // 10:15; OLD is 10:20, both in the pane 10:00–10:29, still open at 10:30
+    await store.applyCounters('pulse/shardId-1', [minuteFacts('1', earlier, 420), minuteFacts('2', OLD, 900)], stamp(AT - 9 * 60_000));
+    await store.sealClosedMinutes(AT - 13 * 60_000); // at 10:17:20: up to 10:15
+    const coldDocument = () => documentOf(new DynamoDbMetricsStore({ client: dynamo, tableName, now: () => AT }));
+    const before = await documentOf(store);
+    expect(before.series.messages.slice(44, 50)).toEqual([2, 0, 0, 0, 0, 2]);
+    expect(await documentOf(store)).toEqual(before);
+
+    await store.sealClosedMinutes(AT); // up to 10:28: 10:20 joins the pane
+    const after = await documentOf(store);
+    expect(after).toEqual(await coldDocument());
+    expect(after.series.messages.slice(44, 50)).toEqual([2, 0, 0, 0, 0, 2]);
+  });
+
   it('stays exact when the tick dies between freezing a minute and writing its pane', async () => {
     const { store, tableName } = await freshStore();
     await store.applyCounters('pulse/shardId-1', [minuteFacts('1', OLD, 420)], []);

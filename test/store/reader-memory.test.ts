@@ -18,7 +18,7 @@ describe('what a reader keeps between reads', () => {
     expect(isSettled('G#escalations', { pend: 1, [SEALED_ATTRIBUTE]: 1 })).toBe(false);
   });
 
-  it('decodes a kept pane once and whole; a pane it does not keep, for the read alone and as far as it needs', () => {
+  it('decodes a kept pane once and whole; a pane it does not keep, as far as a read needs and again once it changed', () => {
     const memory = new ReaderMemory();
     const full = { ...paneWith(SEAL_PANE_MINUTES), w: JSON.stringify({ 'lv:en': [0, 1, 40, -1] }) };
     memory.remember(sealedPaneItem(PANE), full);
@@ -27,10 +27,27 @@ describe('what a reader keeps between reads', () => {
     expect(memory.paneOf(PANE, full, needs)).toBe(kept);
     expect(kept.facts.size).toBe(SEAL_PANE_MINUTES);
 
-    const open = { ...paneWith(SEAL_PANE_MINUTES - 1), w: full.w };
+    const open = { ...paneWith(SEAL_PANE_MINUTES - 2), w: full.w };
     const once = memory.paneOf(PANE, open, needs);
-    expect(memory.paneOf(PANE, open, needs)).not.toBe(once);
-    expect(once.facts.size).toBe(SEAL_PANE_MINUTES - 1 - 20);
+    expect(once.facts.size).toBe(SEAL_PANE_MINUTES - 2 - 20);
+    expect(memory.paneOf(PANE, { ...open }, needs)).toBe(once); // fetched again, unchanged
+    const grown = memory.paneOf(PANE, { ...paneWith(SEAL_PANE_MINUTES - 1), w: full.w }, needs);
+    expect(grown.facts.size).toBe(SEAL_PANE_MINUTES - 1 - 20);
+    expect(memory.paneOf(PANE, { ...open, w: '{}' }, needs).entries.size).toBe(0);
+    expect(memory.paneOf(PANE, open, { ...needs, fromMinute: PANE + 10 }).facts.size).toBe(SEAL_PANE_MINUTES - 2 - 10);
+  });
+
+  it('builds the counters of the same panes at the same minute once', () => {
+    const memory = new ReaderMemory();
+    const pane = memory.paneOf(PANE, paneWith(3), { fromMinute: PANE, entriesFrom: PANE });
+    let built = 0;
+    const build = () => new Map([[`m|${PANE + built++}|msg`, 1]]);
+    const first = memory.paneCountersAt(PANE + 40, [pane], build);
+    expect(memory.paneCountersAt(PANE + 40, [pane], build)).toBe(first);
+    expect(memory.paneCountersAt(PANE + 41, [pane], build)).not.toBe(first);
+    const other = memory.paneOf(PANE, paneWith(4), { fromMinute: PANE, entriesFrom: PANE });
+    expect(memory.paneCountersAt(PANE + 41, [other], build)).toEqual(new Map([[`m|${PANE + 2}|msg`, 1]]));
+    expect(built).toBe(3);
   });
 
   it('keeps only settled items, up to its capacity, letting the one kept longest go', () => {
