@@ -13,9 +13,11 @@
  * measured: an engine holding a million raw items does work of its own now and then (a pass 30 s
  * after the build measured 3.35 ms of its CPU per read), and on a 2-core machine that falls on
  * the reads it has nothing to do with. What the read fetches is observed through the port, so the
- * figures follow whatever items and attributes the store lays out.
+ * figures follow whatever items and attributes the store lays out. Beside them, a bare-request
+ * baseline: the warm read's own requests sent again, nothing decoded, so a run says how much of
+ * a read is the engine and the SDK on this machine, and how much is the design's.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, type BatchGetItemCommandInput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { readDocument } from '../pipeline/read-document';
 import type { RealTimeMetrics } from '../schemas/realtime-metrics';
 import type { MetricsStore } from '../store/metrics-store';
@@ -77,6 +79,12 @@ export interface SizeResult {
   coldReadP95Ms: number;
   coldReadUnitsPerRead: number;
   coldReadRequestsPerRead: number;
+  /**
+   * The warm read's own requests sent again as they were, with nothing decoded or built: what
+   * any read of those items costs on this engine and machine, the floor under readP95Ms.
+   */
+  bareRequestP50Ms: number;
+  bareRequestP95Ms: number;
   readRequestsPerRead: number;
   readUnitsPerRead: number;
   /** The largest item a read fetches from this history, and all they fetch (KB as JSON). */
@@ -157,6 +165,19 @@ export async function readBench({ dynamo, meter, withRawEngine }: ReadEngines, o
   log(`   read: CPU per read: the reading process ${round(ownCpuMsPerRead)} ms, dynalite ${round(engineCpuMsPerRead)} ms`);
   const cold = await meteredReads(coldStore);
 
+  // The bare-request baseline: each history's warm read's requests, captured once, then sent again in interleaved rounds.
+  const requestsBySize = new Map<number, BatchGetItemCommandInput[]>();
+  for (const entry of built) requestsBySize.set(entry.size, await requestsOf(dynamo, () => read(entry)));
+  const bareMs = new Map<number, number[]>(built.map(({ size }) => [size, []]));
+  for (let r = 0; r < options.reads; r++) {
+    for (const { size } of built) {
+      const { ms } = await timed(async () => {
+        for (const input of requestsBySize.get(size)!) await dynamo.send(new BatchGetItemCommand(input));
+      });
+      bareMs.get(size)!.push(ms);
+    }
+  }
+
   // Where the time goes, and what is fetched: the same reads through an observed store.
   const fetchMs: number[] = [];
   const buildMs: number[] = [];
@@ -216,6 +237,8 @@ export async function readBench({ dynamo, meter, withRawEngine }: ReadEngines, o
       coldReadP95Ms: round(percentile(coldReads.ms, 95)),
       coldReadUnitsPerRead: round(coldReads.units / options.reads),
       coldReadRequestsPerRead: round(coldReads.requests / options.reads),
+      bareRequestP50Ms: round(median(bareMs.get(size)!)),
+      bareRequestP95Ms: round(percentile(bareMs.get(size)!, 95)),
       readRequestsPerRead: warmReads.requests / options.reads,
       readUnitsPerRead: round(warmReads.units / options.reads),
       largestItem: largestItems(items, 1)[0] ?? { key: '-', kb: 0 },
@@ -256,6 +279,25 @@ export async function readBench({ dynamo, meter, withRawEngine }: ReadEngines, o
     ownCpuMsPerRead: round(ownCpuMsPerRead),
     engineSettledAfterMs: Math.round(settling.waitedMs),
   };
+}
+
+/** The BatchGetItem requests `work` sends, as sent (seen on the client, whatever the store does with them). */
+async function requestsOf(dynamo: DynamoDBClient, work: () => Promise<unknown>): Promise<BatchGetItemCommandInput[]> {
+  const sent: BatchGetItemCommandInput[] = [];
+  const name = 'readBenchRequests';
+  dynamo.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'BatchGetItemCommand') sent.push(structuredClone(args.input as BatchGetItemCommandInput));
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
+  try {
+    await work();
+  } finally {
+    dynamo.middlewareStack.remove(name);
+  }
+  return sent;
 }
 
 /**

@@ -251,6 +251,9 @@ export async function readStep(seed: number, plan: { sizes: readonly number[]; r
       coldReadP95MsLateDay1M: largest.coldReadP95Ms,
       coldReadUnitsPerRead: largest.coldReadUnitsPerRead,
       coldReadRequestsPerRead: Math.max(...read.sizes.map((s) => s.coldReadRequestsPerRead)),
+      readBareRequestP50MsLateDay1M: largest.bareRequestP50Ms,
+      readBareRequestP95MsLateDay1M: largest.bareRequestP95Ms,
+      readP95OverBareRequestP95: round(largest.readP95Ms / largest.bareRequestP95Ms),
       readLateDayHistoryEvents: largest.events,
       scanReadP95MsLateDay1M: largest.scanReadP95Ms,
       scanToDesignReadP95Ratio: round(largest.scanReadP95Ms / largest.readP95Ms),
@@ -269,6 +272,7 @@ export async function readStep(seed: number, plan: { sizes: readonly number[]; r
       `Reads: histories of ${plan.sizes.map(label).join(', ')} events of the standard mix at ${count(BUSY_HOUR)} events/h, each ending at and read at ${read.atIso} (23:55: today's items at their fullest); the tick runs after every 20,000 events, and its last run, at 23:55, has sealed the last hour's closed minutes as the 1-minute tick would have; ` +
         `${plan.reads} reads per history by a warm reader (a container that has read before, as a polled dashboard is served: it keeps the items that can no longer change and the queues its last read needed), sizes interleaved; p50 and p95 over those reads. ` +
         `cold*: as many reads, each by a new store (a container's first read). ` +
+        `readBareRequest*: the warm read's own BatchGetItem requests sent again as they were, nothing decoded, in interleaved rounds after the reads: the floor any read of those items has on this engine and machine. ` +
         `The Scan baseline's raw events live in a second dynalite, started and written only after the design's reads are measured, and scanned in the same process.`,
       ...(quick
         ? [
