@@ -12,19 +12,20 @@
  * are written with BatchWriteItem to an engine of its own, started only once the design's reads are
  * measured: an engine holding a million raw items does work of its own now and then (a pass 30 s
  * after the build measured 3.35 ms of its CPU per read), and on a 2-core machine that falls on
- * the reads it has nothing to do with. What the read fetches is observed through the port, so the
+ * the reads it has nothing to do with. What the read fetches is seen on the client, so the
  * figures follow whatever items and attributes the store lays out. Beside them, a bare-request
  * baseline: the warm read's own requests sent again, nothing decoded, so a run says how much of
  * a read is the engine and the SDK on this machine, and how much is the design's.
  */
-import { BatchGetItemCommand, type BatchGetItemCommandInput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, type BatchGetItemCommandInput, type BatchGetItemCommandOutput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { readDocument } from '../pipeline/read-document';
 import type { RealTimeMetrics } from '../schemas/realtime-metrics';
 import type { MetricsStore } from '../store/metrics-store';
 import { ownCpuSeconds, settled } from './engine';
 import { BenchPipeline, DynamoMeter, metricsStoreOn } from './harness';
 
-/** What a read fetched, as the observed store returned it (a snapshot's counters count as one item). */
+/** An item a read fetched, as the client returned it (unmarshalled). */
 type StoredItem = Record<string, unknown>;
 import { standardMix } from './mix';
 import { profiled, type ProfileSummary } from './profile';
@@ -48,10 +49,10 @@ export interface ReadResult {
   atIso: string;
   reads: number;
   sizes: SizeResult[];
-  /** Where a read's time goes, on the largest history: in the store's calls (fetching), and the rest (building the document). */
+  /** Where a read's time goes, on the largest history: in the store's calls (fetching, and decoding into a snapshot), and the rest (building the document). */
   fetchP50Ms: number;
   buildP50Ms: number;
-  /** What one read fetches on the largest history: items, KB as JSON, attributes. */
+  /** What one warm read fetches on the largest history (the items its requests return): items, KB as JSON, attributes. */
   fetched: { items: number; kb: number; attributes: number };
   /** KB of what one read fetches, by the attribute name's prefix (up to the first `:`). */
   fetchedKbByAttribute: Record<string, number>;
@@ -167,7 +168,12 @@ export async function readBench({ dynamo, meter, withRawEngine }: ReadEngines, o
 
   // The bare-request baseline: each history's warm read's requests, captured once, then sent again in interleaved rounds.
   const requestsBySize = new Map<number, BatchGetItemCommandInput[]>();
-  for (const entry of built) requestsBySize.set(entry.size, await requestsOf(dynamo, () => read(entry)));
+  const fetchedBySize = new Map<number, Map<string, StoredItem>>();
+  for (const entry of built) {
+    const { requests, items } = await requestsOf(dynamo, () => read(entry));
+    requestsBySize.set(entry.size, requests);
+    fetchedBySize.set(entry.size, items);
+  }
   const bareMs = new Map<number, number[]>(built.map(({ size }) => [size, []]));
   for (let r = 0; r < options.reads; r++) {
     for (const { size } of built) {
@@ -178,20 +184,15 @@ export async function readBench({ dynamo, meter, withRawEngine }: ReadEngines, o
     }
   }
 
-  // Where the time goes, and what is fetched: the same reads through an observed store.
+  // Where the time goes: the same reads through an observed store.
   const fetchMs: number[] = [];
   const buildMs: number[] = [];
   const largest = built[built.length - 1]!;
   for (let r = 0; r < options.reads; r++) {
     const { ms } = await timed(() => read(largest, largest.observed.store));
-    const inStore = largest.observed.take();
-    fetchMs.push(inStore.ms);
-    buildMs.push(ms - inStore.ms);
-  }
-  const fetchedBySize = new Map<number, Map<string, StoredItem>>();
-  for (const entry of built) {
-    await read(entry, entry.observed.store);
-    fetchedBySize.set(entry.size, entry.observed.take().items);
+    const inStore = largest.observed.takeMs();
+    fetchMs.push(inStore);
+    buildMs.push(ms - inStore);
   }
   const { profile } = await profiled(async () => {
     for (let r = 0; r < options.reads; r++) await read(largest);
@@ -281,14 +282,28 @@ export async function readBench({ dynamo, meter, withRawEngine }: ReadEngines, o
   };
 }
 
-/** The BatchGetItem requests `work` sends, as sent (seen on the client, whatever the store does with them). */
-async function requestsOf(dynamo: DynamoDBClient, work: () => Promise<unknown>): Promise<BatchGetItemCommandInput[]> {
-  const sent: BatchGetItemCommandInput[] = [];
+/**
+ * The BatchGetItem requests `work` sends, as sent, and the items they return: seen on the client,
+ * whatever the store does with them.
+ */
+async function requestsOf(
+  dynamo: DynamoDBClient,
+  work: () => Promise<unknown>,
+): Promise<{ requests: BatchGetItemCommandInput[]; items: Map<string, StoredItem> }> {
+  const requests: BatchGetItemCommandInput[] = [];
+  const items = new Map<string, StoredItem>();
   const name = 'readBenchRequests';
   dynamo.middlewareStack.add(
     (next, context) => async (args) => {
-      if (context.commandName === 'BatchGetItemCommand') sent.push(structuredClone(args.input as BatchGetItemCommandInput));
-      return next(args);
+      const result = await next(args);
+      if (context.commandName !== 'BatchGetItemCommand') return result;
+      requests.push(structuredClone(args.input as BatchGetItemCommandInput));
+      for (const table of Object.values((result.output as BatchGetItemCommandOutput).Responses ?? {}))
+        for (const raw of table) {
+          const item = unmarshall(raw);
+          items.set(String(item.pk), item);
+        }
+      return result;
     },
     { step: 'initialize', name },
   );
@@ -297,18 +312,16 @@ async function requestsOf(dynamo: DynamoDBClient, work: () => Promise<unknown>):
   } finally {
     dynamo.middlewareStack.remove(name);
   }
-  return sent;
+  return { requests, items };
 }
 
 /**
- * The store as the read sees it, with the time spent in its calls and the items they returned
- * recorded: whatever methods the port has, a call is "fetching" and the rest of a read is
- * building the document.
+ * The store as the read sees it, with the time spent in its calls recorded: whatever methods the
+ * port has, a call is "fetching" (and decoding what it fetched into a snapshot), and the rest of
+ * a read is building the document.
  */
 function observe(store: MetricsStore) {
   let ms = 0;
-  let items = new Map<string, StoredItem>();
-  let snapshots = new Map<string, Map<unknown, unknown>>();
   const observed = new Proxy(store, {
     get(target, property) {
       const value = Reflect.get(target, property, target) as unknown;
@@ -317,24 +330,16 @@ function observe(store: MetricsStore) {
         const started = nowMs();
         const result: unknown = await value.apply(target, args);
         ms += nowMs() - started;
-        if (result instanceof Map)
-          for (const [key, item] of result) if (typeof key === 'string' && typeof item === 'object') items.set(key, item as StoredItem);
-        // Copied when taken, not here: the copy would count as the document's building time.
-        const counters = (result as { counters?: unknown } | undefined)?.counters;
-        if (counters instanceof Map) snapshots.set(`${String(property)}#counters`, counters);
         return result;
       };
     },
   });
   return {
     store: observed,
-    /** What the calls since the last take cost and returned. */
-    take: () => {
-      for (const [key, counters] of snapshots) items.set(key, Object.fromEntries(counters));
-      const taken = { ms, items };
+    /** The time spent in the store's calls since the last take. */
+    takeMs: () => {
+      const taken = ms;
       ms = 0;
-      items = new Map();
-      snapshots = new Map();
       return taken;
     },
   };

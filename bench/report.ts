@@ -151,7 +151,7 @@ export function renderMarkdown(r: BenchResults): string {
     ),
     '',
     `- ${d.read.reads} reads per history. On the largest: ${n(d.read.fetched.items)} items fetched (${n(d.read.fetched.kb)} KB as JSON, ${n(d.read.fetched.attributes)} attributes); ` +
-      `in the store's calls ${ms(d.read.fetchP50Ms)} p50, building the document ${ms(d.read.buildP50Ms)} p50; dynalite spends ${ms(d.read.engineCpuMsPerRead)} of CPU per read.`,
+      `in the store's calls (fetching, and decoding into a snapshot) ${ms(d.read.fetchP50Ms)} p50, building the document ${ms(d.read.buildP50Ms)} p50; dynalite spends ${ms(d.read.engineCpuMsPerRead)} of CPU per read.`,
     `- KB fetched by kind of item: ${list(d.read.fetchedKbByItem)}; by attribute prefix: ${list(d.read.fetchedKbByAttribute)}. ` +
       `Largest items: ${d.read.largestItems.map((item) => `${item.key} ${n(item.kb)} KB`).join(', ')}.`,
     `- CPU profile of the reading process (self time): ${areas(d.read.profile, 5)}.`,
