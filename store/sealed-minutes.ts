@@ -179,10 +179,9 @@ export interface ItemRead {
   onlyLastFiveMinutesFacts?: boolean;
 }
 
-/** Where a read finds one minute: its pane's facts (if sealed there), and items. */
+/** Where a read finds one minute besides its pane's facts (`paneCounters`): the items to read. */
 export interface MinuteRead {
   minute: number;
-  paneFacts?: Record<string, number>;
   /** The pane's p95 of the minute, when nothing arrived for it since it was sealed. */
   p95?: number;
   items: ItemRead[];
@@ -200,12 +199,10 @@ export function minuteReads(lastHour: readonly number[], panes: ReadonlyMap<numb
     const marker = lateMarkerAttribute(minute);
     const late = items.get(marker.key)?.[marker.attribute] !== undefined;
     const pane = panes.get(paneStartOf(minute));
-    const paneFacts = pane?.facts.get(minute);
-    if (!paneFacts) return { minute, items: [{ key: minuteItem(minute) }, ...(late ? [{ key: lateItem(minute) }] : [])] };
-    const p95 = pane?.p95.get(minute);
+    if (!pane?.facts.has(minute)) return { minute, items: [{ key: minuteItem(minute) }, ...(late ? [{ key: lateItem(minute) }] : [])] };
+    const p95 = pane.p95.get(minute);
     return {
       minute,
-      paneFacts,
       ...(!late && p95 !== undefined && { p95 }),
       items: [
         ...(lastFive.has(minute) || late ? [{ key: minuteItem(minute), onlyLastFiveMinutesFacts: true }] : []),

@@ -1,5 +1,6 @@
 import { hourItem, lateItem, minuteItem, paneStartOf, sealedPaneItem } from '../../store/layout';
-import { addPaneEntries, addToPane, lastEntryMinuteOf, minuteReads, type Pane, paneAttributes, paneOf } from '../../store/sealed-minutes';
+import { minuteCounter } from '../../aggregators/counters';
+import { addPaneEntries, addToPane, lastEntryMinuteOf, minuteReads, type Pane, paneAttributes, paneCounters, paneOf } from '../../store/sealed-minutes';
 
 const PANE = 29_553_060; // a pane's first minute (a multiple of 30)
 
@@ -83,7 +84,11 @@ describe('where a read finds each minute', () => {
   it('takes sealed minutes from their pane, with the minute item only for the facts of the last 5 minutes', () => {
     const panes = new Map([[PANE, sealedPane()]]);
     const reads = minuteReads(lastHour, panes, new Map());
-    expect(reads[0]).toEqual({ minute: PANE, paneFacts: { msg: 1 }, p95: expect.any(Number), items: [] });
+    expect(reads[0]).toEqual({ minute: PANE, p95: expect.any(Number), items: [] });
+    const fromPanes = paneCounters(panes, lastHour, PANE + 30);
+    expect(fromPanes.get(minuteCounter(PANE, 'msg'))).toBe(1);
+    expect(fromPanes.get(minuteCounter(PANE + 29, 'msg'))).toBe(1);
+    expect(fromPanes.has(minuteCounter(PANE + 30, 'msg'))).toBe(false);
     // The second pane was never sealed: its minutes come from their items whole.
     expect(reads[30]).toEqual({ minute: PANE + 30, items: [{ key: minuteItem(PANE + 30) }] });
     expect(paneStartOf(lastHour[59]!)).toBe(PANE + 30);
@@ -96,7 +101,6 @@ describe('where a read finds each minute', () => {
     const [first] = minuteReads(lastHour, panes, items);
     expect(first).toEqual({
       minute: PANE,
-      paneFacts: { msg: 1 },
       items: [{ key: minuteItem(PANE), onlyLastFiveMinutesFacts: true }, { key: lateItem(PANE) }],
     });
   });
