@@ -21,16 +21,17 @@ import { BatchGetItemCommand, type BatchGetItemCommandInput, type BatchGetItemCo
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { readDocument } from '../pipeline/read-document';
 import type { RealTimeMetrics } from '../schemas/realtime-metrics';
+import { KEY_ATTRIBUTE } from '../store/layout';
 import type { MetricsStore } from '../store/metrics-store';
 import { ownCpuSeconds, settled } from './engine';
 import { BenchPipeline, DynamoMeter, metricsStoreOn } from './harness';
-
-/** An item a read fetched, as the client returned it (unmarshalled). */
-type StoredItem = Record<string, unknown>;
 import { standardMix } from './mix';
 import { profiled, type ProfileSummary } from './profile';
 import { naiveNumbers, scanRead, writeRawEvents, type NaiveNumbers } from './naive';
 import { log, median, nowMs, percentile, round, timed } from './stats';
+
+/** An item a read fetched, as the client returned it (unmarshalled). */
+type StoredItem = Record<string, unknown>;
 
 export interface ReadOptions {
   sizes: readonly number[];
@@ -301,7 +302,7 @@ async function requestsOf(
       for (const table of Object.values((result.output as BatchGetItemCommandOutput).Responses ?? {}))
         for (const raw of table) {
           const item = unmarshall(raw);
-          items.set(String(item.pk), item);
+          items.set(String(item[KEY_ATTRIBUTE]), item);
         }
       return result;
     },

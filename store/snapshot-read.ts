@@ -41,7 +41,8 @@ import { minuteReads, paneCounters } from './sealed-minutes';
  * snapshot they make. Two requests at most: the first's keys follow from `atMs` alone, and the
  * queues this reader needed last time, less the settled items it keeps (reader-memory.ts); the
  * second holds what the first says is needed (the queues of the oldest pending escalations'
- * minutes, minutes not sealed yet or written late, a look-back's departed escalations). The fetching is injected: no SDK here.
+ * minutes, minutes not sealed yet or written late, a look-back's departed escalations). The
+ * fetching is injected: no SDK here.
  */
 
 type StoredItem = Record<string, unknown>;
